@@ -1,0 +1,1 @@
+"""Statistical methods: one module per method, each a pure function returning a frozen result."""

@@ -1,0 +1,77 @@
+"""Helpers shared by the result classes and tests of :mod:`timing.stats`."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any, Literal
+
+import numpy as np
+
+Alternative = Literal["greater", "less", "two-sided"]
+
+#: Relative tolerance for ties between an observed statistic and its null values, as in
+#: scipy.stats.permutation_test: floating-point noise must not break a tie.
+TIE_RTOL = 1e-12
+
+
+def plain(value: Any) -> Any:
+    """Convert numpy scalars/arrays, tuples and nested dataclasses into JSON-ready data."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        return plain(value.item())
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
+
+
+def result_dict(result: Any, *, exclude: tuple[str, ...] = ("null_distribution",)) -> dict[str, Any]:
+    """``to_dict`` for a frozen result dataclass: every field but the bulky ones, as plain data."""
+    return {
+        f.name: plain(getattr(result, f.name))
+        for f in dataclasses.fields(result)
+        if f.name not in exclude
+    }
+
+
+def monte_carlo_pvalue(
+    observed: float, null: np.ndarray, alternative: Alternative = "greater"
+) -> float:
+    """p-value ``(1 + #{null at least as extreme}) / (1 + n)`` with a tolerance for ties.
+
+    Counting the observed arrangement as one of the ``n + 1`` equally likely ones makes the
+    test exact under exchangeability and keeps p away from zero (Phipson & Smyth 2010).
+    Two-sided: twice the smaller one-sided p, capped at 1.
+    """
+    null = np.asarray(null, dtype=np.float64)
+    n = null.shape[0]
+    tol = TIE_RTOL * max(1.0, abs(float(observed)))
+    p_greater = (1.0 + np.count_nonzero(null >= observed - tol)) / (1.0 + n)
+    p_less = (1.0 + np.count_nonzero(null <= observed + tol)) / (1.0 + n)
+    if alternative == "greater":
+        return float(p_greater)
+    if alternative == "less":
+        return float(p_less)
+    if alternative == "two-sided":
+        return float(min(1.0, 2.0 * min(p_greater, p_less)))
+    raise ValueError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
+
+
+def rate_ratio(counts: np.ndarray, mask: np.ndarray) -> float:
+    """Mean of ``counts`` where ``mask`` over its mean elsewhere (nan if undefined)."""
+    inside = mask > 0
+    n_in, n_out = int(inside.sum()), int((~inside).sum())
+    if n_in == 0 or n_out == 0:
+        return float("nan")
+    rate_in = counts[inside].sum() / n_in
+    rate_out = counts[~inside].sum() / n_out
+    if rate_out == 0:
+        return float("inf") if rate_in > 0 else float("nan")
+    return float(rate_in / rate_out)

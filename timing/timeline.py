@@ -1,0 +1,338 @@
+"""Claims and events on a regular time grid, and the windows the tests look at.
+
+A :class:`Timeline` holds, over a study period of ``T`` bins (days by default, hours
+optionally), the claim series ``c[t]`` and the bins at which events start. The tests in
+:mod:`timing.stats` are pure functions of these arrays.
+
+Windows are given as inclusive bin *offsets* relative to an event's start bin ``e``:
+``(-3, -1)`` is the three bins before the event, ``[e - 3, e - 1]``; ``--window N`` on the
+command line means ``(-N, -1)``. :func:`window_weights` turns a set of event bins into a
+per-bin weight: how many event windows cover the bin (the *per-event* form) or whether any
+does (the *union* form). The anticipation window of an event runs from the bin it was
+announced to the bin before it starts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+from timing.errors import TimingInputError
+
+__all__ = [
+    "Timeline",
+    "anticipation_weights",
+    "build_timeline",
+    "parse_offsets",
+    "window_weights",
+]
+
+Resolution = Literal["day", "hour"]
+WindowForm = Literal["union", "per_event"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Claims and events binned onto a regular grid over a study period.
+
+    Attributes
+    ----------
+    start : datetime.date or datetime.datetime
+        The first bin (a date at day resolution, an aware UTC datetime at hour resolution).
+    resolution : {"day", "hour"}
+        Bin width.
+    claims : numpy.ndarray
+        ``float64`` array of length ``T``: claims per bin (or the summed ``value`` column
+        when built with ``weight="value"``).
+    event_bins : numpy.ndarray
+        ``int64`` start bin of each event in the period, sorted.
+    event_end_bins : numpy.ndarray
+        ``int64`` last bin of each event (equal to the start for one-day events).
+    announced_bins : numpy.ndarray
+        ``int64`` bin each event was announced, ``-1`` where unknown or before the period.
+    claims_frame, events_frame : polars.DataFrame
+        The rows in the period after filtering, sorted by date, with a ``bin`` column.
+    excluded : dict
+        Rows left out by the period or the filters, by table, with the reason.
+    """
+
+    start: dt.date
+    resolution: Resolution
+    claims: np.ndarray
+    event_bins: np.ndarray
+    event_end_bins: np.ndarray
+    announced_bins: np.ndarray
+    claims_frame: pl.DataFrame
+    events_frame: pl.DataFrame
+    excluded: dict[str, dict[str, int]]
+
+    @property
+    def n_bins(self) -> int:
+        """Number of bins ``T`` in the study period."""
+        return int(self.claims.shape[0])
+
+    @property
+    def n_events(self) -> int:
+        """Number of events in the study period."""
+        return int(self.event_bins.shape[0])
+
+    @property
+    def bins_per_day(self) -> int:
+        """1 at day resolution, 24 at hour resolution."""
+        return 1 if self.resolution == "day" else 24
+
+    @property
+    def end(self) -> dt.date:
+        """The last bin of the study period."""
+        return self.bin_to_time(self.n_bins - 1)
+
+    def bin_to_time(self, index: int) -> dt.date:
+        """Return the date (or datetime) that bin ``index`` starts at."""
+        step = dt.timedelta(days=1) if self.resolution == "day" else dt.timedelta(hours=1)
+        return self.start + step * int(index)
+
+    def times(self) -> np.ndarray:
+        """Return the start of every bin as ``datetime64`` values."""
+        unit = "D" if self.resolution == "day" else "h"
+        origin = np.datetime64(self.start.replace(tzinfo=None) if isinstance(self.start, dt.datetime) else self.start, unit)
+        return origin + np.arange(self.n_bins).astype(f"timedelta64[{unit}]")
+
+    def event_series(self) -> np.ndarray:
+        """Return an ``int64`` array: number of events starting in each bin."""
+        return np.bincount(self.event_bins, minlength=self.n_bins).astype(np.int64)
+
+    def weights(
+        self,
+        offsets: tuple[int, int] = (-3, -1),
+        *,
+        form: WindowForm = "union",
+        anticipation: bool = False,
+    ) -> np.ndarray:
+        """Window weights for this timeline's events; see :func:`window_weights`."""
+        if anticipation:
+            return anticipation_weights(self.event_bins, self.announced_bins, self.n_bins, form=form)
+        return window_weights(self.event_bins, self.n_bins, offsets, form=form)
+
+
+def parse_offsets(text: str) -> tuple[int, int]:
+    """Parse ``"A:B"`` (e.g. ``"-3:-1"``) into inclusive offsets ``(A, B)`` with ``A <= B``.
+
+    Raises
+    ------
+    TimingInputError
+        If the text is not two integers separated by a colon, or ``A > B``.
+    """
+    left, sep, right = text.partition(":")
+    try:
+        lo, hi = int(left), int(right)
+    except ValueError:
+        lo = hi = 0
+        sep = ""
+    if not sep:
+        raise TimingInputError(f"--offsets {text!r}: expected A:B with integers, e.g. -3:-1")
+    if lo > hi:
+        raise TimingInputError(f"--offsets {text!r}: the first offset must not exceed the second")
+    return lo, hi
+
+
+def window_weights(
+    event_bins: np.ndarray,
+    n_bins: int,
+    offsets: tuple[int, int] = (-3, -1),
+    *,
+    form: WindowForm = "union",
+) -> np.ndarray:
+    """Per-bin weight of the windows ``[e + offsets[0], e + offsets[1]]`` around events.
+
+    Parameters
+    ----------
+    event_bins : numpy.ndarray
+        Start bin of each event.
+    n_bins : int
+        Length ``T`` of the grid. Windows are truncated at the edges (never wrapped).
+    offsets : tuple of int
+        Inclusive offsets ``(lo, hi)``, ``lo <= hi``; ``(-3, -1)`` is the 3 bins before.
+    form : {"union", "per_event"}
+        ``"per_event"``: how many windows cover each bin (overlapping windows count once per
+        event). ``"union"``: 1 where any window covers the bin, else 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int64`` array of length ``n_bins``.
+
+    Examples
+    --------
+    >>> window_weights(np.array([5, 6]), 8, (-2, -1), form="per_event").tolist()
+    [0, 0, 0, 1, 2, 1, 0, 0]
+    """
+    lo, hi = offsets
+    if lo > hi:
+        raise TimingInputError(f"window offsets {offsets}: the first must not exceed the second")
+    diff = np.zeros(n_bins + 1, dtype=np.int64)
+    starts = np.clip(np.asarray(event_bins, dtype=np.int64) + lo, 0, n_bins)
+    stops = np.clip(np.asarray(event_bins, dtype=np.int64) + hi + 1, 0, n_bins)
+    np.add.at(diff, starts, 1)
+    np.add.at(diff, stops, -1)
+    weights = np.cumsum(diff[:-1])
+    return (weights > 0).astype(np.int64) if form == "union" else weights
+
+
+def anticipation_weights(
+    event_bins: np.ndarray,
+    announced_bins: np.ndarray,
+    n_bins: int,
+    *,
+    form: WindowForm = "union",
+) -> np.ndarray:
+    """Per-bin weight of the anticipation windows ``[announced, e - 1]``.
+
+    Events with an unknown announcement bin (``-1``) or announced on the day they start
+    contribute no window.
+    """
+    diff = np.zeros(n_bins + 1, dtype=np.int64)
+    ev = np.asarray(event_bins, dtype=np.int64)
+    an = np.asarray(announced_bins, dtype=np.int64)
+    ok = (an >= 0) & (an < ev)
+    np.add.at(diff, np.clip(an[ok], 0, n_bins), 1)
+    np.add.at(diff, np.clip(ev[ok], 0, n_bins), -1)
+    weights = np.cumsum(diff[:-1])
+    return (weights > 0).astype(np.int64) if form == "union" else weights
+
+
+def _bin_index(column: pl.Expr, start: dt.date, resolution: Resolution) -> pl.Expr:
+    if resolution == "day":
+        return (column.cast(pl.Date) - pl.lit(start)).dt.total_days()
+    return (column - pl.lit(start)).dt.total_hours()
+
+
+def _as_bin_start(value: dt.date | dt.datetime, resolution: Resolution) -> dt.date:
+    if resolution == "day":
+        return value.date() if isinstance(value, dt.datetime) else value
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return value.replace(minute=0, second=0, microsecond=0)
+
+
+def build_timeline(
+    claims: pl.DataFrame,
+    events: pl.DataFrame,
+    *,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    resolution: Resolution = "day",
+    actors: Sequence[str] | None = None,
+    claim_kinds: Sequence[str] | None = None,
+    event_kinds: Sequence[str] | None = None,
+    weight: Literal["count", "value"] = "count",
+) -> Timeline:
+    """Bin validated claims and events onto a regular grid.
+
+    Parameters
+    ----------
+    claims, events : polars.DataFrame
+        Canonical tables (``ValidatedTable.frame``), with ``date`` as ``pl.Date`` (day) or
+        UTC ``pl.Datetime`` (hour).
+    start, end : datetime.date, optional
+        Study period, inclusive. Default: from the earliest to the latest date in either
+        table. Rows outside are left out and counted in ``Timeline.excluded``.
+    resolution : {"day", "hour"}
+        Bin width.
+    actors, claim_kinds, event_kinds : sequence of str, optional
+        Keep only these claim actors, claim kinds and event kinds.
+    weight : {"count", "value"}
+        ``"count"``: one per claim. ``"value"``: the claim's ``value`` column (e.g. daily
+        announced casualties); rows without a value count as 0.
+
+    Returns
+    -------
+    Timeline
+
+    Raises
+    ------
+    TimingInputError
+        If no claim or no event is left, or the period is empty.
+    """
+    excluded: dict[str, dict[str, int]] = {"claims": {}, "events": {}}
+
+    def keep(frame: pl.DataFrame, column: str, values: Sequence[str] | None, table: str) -> pl.DataFrame:
+        if values is None:
+            return frame
+        kept = frame.filter(pl.col(column).is_in(list(values)))
+        if frame.height - kept.height:
+            excluded[table][f"{column} not in {sorted(values)}"] = frame.height - kept.height
+        return kept
+
+    claims = keep(keep(claims, "actor", actors, "claims"), "kind", claim_kinds, "claims")
+    events = keep(events, "kind", event_kinds, "events")
+    if claims.height == 0:
+        raise TimingInputError("no claims left after filtering; check --actor/--claim-kind")
+    if events.height == 0:
+        raise TimingInputError("no events left after filtering; check --event-kind")
+
+    lo_data = min(claims["date"].min(), events["date"].min())  # type: ignore[type-var]
+    hi_data = max(claims["date"].max(), events["date"].max())  # type: ignore[type-var]
+    first = _as_bin_start(start if start is not None else lo_data, resolution)  # type: ignore[arg-type]
+    last = _as_bin_start(end if end is not None else hi_data, resolution)  # type: ignore[arg-type]
+    if last < first:
+        raise TimingInputError(f"study period is empty: end {last} is before start {first}")
+    step = dt.timedelta(days=1) if resolution == "day" else dt.timedelta(hours=1)
+    n_bins = int((last - first) / step) + 1
+
+    def in_period(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+        framed = frame.with_columns(_bin_index(pl.col("date"), first, resolution).alias("bin"))
+        inside = framed.filter((pl.col("bin") >= 0) & (pl.col("bin") < n_bins)).sort("bin", maintain_order=True)
+        if framed.height - inside.height:
+            excluded[table]["outside study period"] = framed.height - inside.height
+        return inside
+
+    claims = in_period(claims, "claims")
+    events = in_period(events, "events")
+    if claims.height == 0 or events.height == 0:
+        raise TimingInputError("no claims or no events inside the study period")
+
+    claim_bins = claims["bin"].to_numpy().astype(np.int64)
+    if weight == "value":
+        values = claims["value"].fill_null(0.0).to_numpy().astype(np.float64)
+    else:
+        values = np.ones(claims.height, dtype=np.float64)
+    series = np.bincount(claim_bins, weights=values, minlength=n_bins).astype(np.float64)
+
+    event_bins = events["bin"].to_numpy().astype(np.int64)
+    end_col = events["end_date"].fill_null(events["date"]) if "end_date" in events.columns else events["date"]
+    end_bins = (
+        events.with_columns(end_col.alias("_end"))
+        .select(_bin_index(pl.col("_end"), first, resolution))
+        .to_series()
+        .to_numpy()
+        .astype(np.int64)
+    )
+    end_bins = np.clip(end_bins, event_bins, n_bins - 1)
+    if "announced_date" in events.columns:
+        announced = (
+            events.select(_bin_index(pl.col("announced_date"), first, resolution))
+            .to_series()
+            .fill_null(-1)
+            .to_numpy()
+            .astype(np.int64)
+        )
+        announced = np.where(announced < 0, -1, announced)
+    else:
+        announced = np.full(event_bins.shape, -1, dtype=np.int64)
+
+    return Timeline(
+        start=first,
+        resolution=resolution,
+        claims=series,
+        event_bins=event_bins,
+        event_end_bins=end_bins,
+        announced_bins=announced,
+        claims_frame=claims,
+        events_frame=events,
+        excluded=excluded,
+    )
