@@ -1,0 +1,115 @@
+"""The command line: exit codes, one-line errors, JSON contract, and a real subprocess run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.conftest import CLAIMS_ROWS, write_table
+from timing.cli import app
+
+runner = CliRunner()
+
+
+def test_analyze_json_contract_on_bundled_data() -> None:
+    result = runner.invoke(app, ["analyze", "--json", "--no-report"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["dataset"] == "ru-ua-2025"
+    assert payload["params"]["offsets"] == [-3, -1] and payload["params"]["seed"] == 0
+    for table in ("claims", "events"):
+        rows = payload["rows"][table]
+        assert rows["read"] == rows["used"] + rows["rejected"] and rows["read"] > 0
+    circ = payload["tests"]["circular_shift"]
+    assert 0 < circ["pvalue"] <= 1 and circ["n_shifts"] > 100
+    assert "null_distribution" not in circ
+    assert len(payload["inputs"]["sha256"]["claims"]) == 64
+
+
+def test_window_option_and_offsets(small_files: tuple[Path, Path]) -> None:
+    claims, events = small_files
+    args = ["analyze", "--claims", str(claims), "--events", str(events), "--json", "--no-report"]
+    payload = json.loads(runner.invoke(app, [*args, "--window", "5"]).stdout)
+    assert payload["params"]["offsets"] == [-5, -1]
+    payload = json.loads(runner.invoke(app, [*args, "--offsets", "-2:0"]).stdout)
+    assert payload["params"]["offsets"] == [-2, 0]
+
+
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
+    _, events = small_files
+    bad = write_table([dict(CLAIMS_ROWS[0], date="31/12/2025")], tmp_path / "bad.csv")
+    result = runner.invoke(app, ["analyze", "--claims", str(bad), "--events", str(events), "--no-report"])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "bad.csv: row 2, column 'date'" in lines[0] and "Traceback" not in result.output
+
+
+def test_bad_option_exits_2(small_files: tuple[Path, Path]) -> None:
+    claims, events = small_files
+    base = ["analyze", "--claims", str(claims), "--events", str(events), "--no-report"]
+    for extra in (["--offsets", "x"], ["--resolution", "week"], ["--start", "soon"], ["--window", "0"]):
+        result = runner.invoke(app, [*base, *extra])
+        assert result.exit_code == 2, extra
+    assert runner.invoke(app, ["analyze", "--claims", str(claims)]).exit_code == 2
+
+
+def test_lenient_reports_rejects(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
+    claims, events = small_files
+    rows = [*CLAIMS_ROWS, dict(CLAIMS_ROWS[0], claim_id="c9", kind="victory")]
+    mixed = write_table(rows, tmp_path / "mixed.csv")
+    args = ["analyze", "--claims", str(mixed), "--events", str(events), "--json", "--no-report"]
+    assert runner.invoke(app, args).exit_code == 2
+    payload = json.loads(runner.invoke(app, [*args, "--lenient"]).stdout)
+    assert payload["rows"]["claims"] | {"reasons": None} == {
+        "file": str(mixed), "read": 4, "used": 3, "rejected": 1, "reasons": None
+    }
+    assert payload["rows"]["claims"]["reasons"][0]["column"] == "kind"
+
+
+def test_validate_command(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
+    claims, _ = small_files
+    assert runner.invoke(app, ["validate", str(claims), "--kind", "claims"]).exit_code == 0
+    bad = write_table([dict(CLAIMS_ROWS[0], kind="x"), dict(CLAIMS_ROWS[1], date="y")], tmp_path / "b.csv")
+    result = runner.invoke(app, ["validate", str(bad), "--kind", "claims"])
+    assert result.exit_code == 2
+    assert "row 2, column 'kind'" in result.stdout and "row 3, column 'date'" in result.stdout
+    assert runner.invoke(app, ["validate", str(bad), "--kind", "people"]).exit_code == 2
+
+
+def test_datasets_commands() -> None:
+    listed = json.loads(runner.invoke(app, ["datasets", "list", "--json"]).stdout)
+    assert "ru-ua-2025" in [d["name"] for d in listed]
+    shown = runner.invoke(app, ["datasets", "show", "ru-ua-2025"])
+    assert shown.exit_code == 0 and "licence" in shown.stdout
+    assert runner.invoke(app, ["datasets", "show", "nope"]).exit_code == 2
+
+
+def test_console_script_subprocess(small_files: tuple[Path, Path]) -> None:
+    claims, events = small_files
+    proc = subprocess.run(
+        [sys.executable, "-m", "timing", "analyze", "--claims", str(claims), "--events", str(events),
+         "--json", "--no-report"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["counts"]["events"] == 2
+    proc = subprocess.run(
+        [sys.executable, "-m", "timing", "analyze", "--claims", "missing.csv", "--events", str(events)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert proc.returncode == 2 and proc.stderr.strip() == "error: missing.csv: no such file"
+
+
+def test_import_is_light() -> None:
+    code = (
+        "import sys, timing, timing.cli, timing.analysis; "
+        "heavy = [m for m in ('statsmodels', 'sklearn', 'plotly') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""

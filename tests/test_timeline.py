@@ -1,0 +1,76 @@
+"""Binning onto the grid, windows and filters, checked against hand-computed answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import CLAIMS_ROWS, EVENTS_ROWS, write_table
+from timing.errors import TimingInputError
+from timing.io import load_claims, load_events
+from timing.timeline import anticipation_weights, build_timeline, parse_offsets, window_weights
+
+
+def _tables(tmp_path: Path, resolution: str = "day"):
+    claims = load_claims(write_table(CLAIMS_ROWS, tmp_path / "c.csv"), resolution=resolution)
+    events = load_events(write_table(EVENTS_ROWS, tmp_path / "e.csv"), resolution=resolution)
+    return claims.frame, events.frame
+
+
+def test_bins_span_of_data(tmp_path: Path) -> None:
+    t = build_timeline(*_tables(tmp_path))
+    assert t.start == dt.date(2025, 1, 2) and t.end == dt.date(2025, 1, 25)
+    assert t.n_bins == 24
+    expected = np.zeros(24)
+    expected[[0, 7, 18]] = 1
+    np.testing.assert_array_equal(t.claims, expected)
+    np.testing.assert_array_equal(t.event_bins, [8, 23])
+    np.testing.assert_array_equal(t.announced_bins, [5, -1])
+    assert t.times()[7] == np.datetime64("2025-01-09")
+
+
+def test_period_and_filters_count_what_they_leave_out(tmp_path: Path) -> None:
+    t = build_timeline(*_tables(tmp_path), start=dt.date(2025, 1, 5), actors=["RU MoD"])
+    assert t.claims.sum() == 1
+    assert t.excluded["claims"] == {"actor not in ['RU MoD']": 1, "outside study period": 1}
+    with pytest.raises(TimingInputError, match="no claims left"):
+        build_timeline(*_tables(tmp_path), claim_kinds=["strike"])
+    with pytest.raises(TimingInputError, match="empty"):
+        build_timeline(*_tables(tmp_path), start=dt.date(2025, 2, 1), end=dt.date(2025, 1, 1))
+
+
+def test_hour_resolution(tmp_path: Path) -> None:
+    t = build_timeline(*_tables(tmp_path, "hour"), resolution="hour")
+    assert t.n_bins == 23 * 24 + 1
+    assert t.claims[7 * 24 + 7] == 1  # 2025-01-09 10:00+03:00 is 07:00 UTC
+
+
+def test_window_weights_against_brute_force() -> None:
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        n = int(rng.integers(5, 60))
+        events = np.sort(rng.integers(0, n, size=int(rng.integers(1, 6))))
+        lo = int(rng.integers(-6, 2))
+        hi = lo + int(rng.integers(0, 5))
+        per_event = np.zeros(n, dtype=int)
+        for e in events:
+            for t in range(e + lo, e + hi + 1):
+                if 0 <= t < n:
+                    per_event[t] += 1
+        np.testing.assert_array_equal(window_weights(events, n, (lo, hi), form="per_event"), per_event)
+        np.testing.assert_array_equal(window_weights(events, n, (lo, hi)), per_event > 0)
+
+
+def test_anticipation_weights() -> None:
+    w = anticipation_weights(np.array([5, 9, 12]), np.array([2, -1, 12]), 15, form="per_event")
+    assert w.tolist() == [0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+
+
+def test_parse_offsets() -> None:
+    assert parse_offsets("-3:-1") == (-3, -1)
+    for bad in ("-1:-3", "3", "a:b"):
+        with pytest.raises(TimingInputError):
+            parse_offsets(bad)

@@ -1,0 +1,5 @@
+"""``python -m timing`` runs the command-line interface."""
+
+from timing.cli import main
+
+main()

@@ -1,0 +1,359 @@
+"""Run the configured set of methods on one claims/events pair -> :class:`AnalysisResult`.
+
+This is the library function behind ``timing analyze``: load and validate both tables
+(or take frames already loaded), bin them onto a timeline, run each method, and keep
+everything a report or a paper needs in one frozen result whose ``to_dict()`` is the JSON
+contract of ``design.md`` section 7.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import polars as pl
+
+from timing import __version__
+from timing.datasets import dataset_path
+from timing.errors import TimingInputError
+from timing.io import file_sha256, load_claims, load_events
+from timing.schema import RowAccounting, ValidatedTable
+from timing.stats._common import plain
+from timing.stats.circular import circular_shift_test
+from timing.timeline import Timeline, build_timeline
+
+__all__ = ["AnalysisConfig", "AnalysisResult", "analyze", "analyze_tables"]
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisConfig:
+    """Parameters of one analysis; every field has the CLI's default.
+
+    Attributes
+    ----------
+    offsets : tuple of int
+        Inclusive window offsets in days relative to each event (``(-3, -1)``: the three
+        days before). ``--window N`` sets ``(-N, -1)``.
+    anticipation : bool
+        Use each event's anticipation window ``[announced, start)`` instead of ``offsets``.
+    resolution : {"day", "hour"}
+        Bin width. Offsets are always given in days and converted to bins.
+    seed : int
+        Seed of every Monte Carlo step (bootstrap, placebo); same seed, same result.
+    min_shift, max_shift : int or None
+        Circular-shift distances allowed, in bins (default: window length, none).
+    detrend : int or None
+        Moving-average span (bins) removed from the claims before the circular test.
+    start, end : datetime.date or None
+        Study period; default the span of the data.
+    actors, claim_kinds, event_kinds : tuple of str or None
+        Filters.
+    n_boot : int
+        Bootstrap and placebo replicates.
+    """
+
+    offsets: tuple[int, int] = (-3, -1)
+    anticipation: bool = False
+    resolution: Literal["day", "hour"] = "day"
+    seed: int = 0
+    min_shift: int | None = None
+    max_shift: int | None = None
+    detrend: int | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    actors: tuple[str, ...] | None = None
+    claim_kinds: tuple[str, ...] | None = None
+    event_kinds: tuple[str, ...] | None = None
+    n_boot: int = 2000
+
+    def bin_offsets(self) -> tuple[int, int]:
+        """Offsets in bins (days times 24 at hour resolution)."""
+        scale = 1 if self.resolution == "day" else 24
+        lo, hi = self.offsets
+        return lo * scale, (hi + 1) * scale - 1
+
+    def window_label(self) -> str:
+        """E.g. ``"3 days before"`` or ``"anticipation window"``."""
+        if self.anticipation:
+            return "anticipation window (announcement to start)"
+        lo, hi = self.offsets
+        if hi == -1:
+            return f"{-lo} day{'s' if lo != -1 else ''} before"
+        return f"days {lo}..{hi} around"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``params`` block of the JSON output."""
+        return {
+            "offsets": list(self.offsets),
+            "anticipation": self.anticipation,
+            "resolution": self.resolution,
+            "seed": self.seed,
+            "min_shift": self.min_shift,
+            "max_shift": self.max_shift,
+            "detrend": self.detrend,
+            "start": None if self.start is None else self.start.isoformat(),
+            "end": None if self.end is None else self.end.isoformat(),
+            "actors": None if self.actors is None else list(self.actors),
+            "claim_kinds": None if self.claim_kinds is None else list(self.claim_kinds),
+            "event_kinds": None if self.event_kinds is None else list(self.event_kinds),
+            "n_boot": self.n_boot,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    """Everything one analysis produced.
+
+    Attributes
+    ----------
+    config : AnalysisConfig
+    dataset : str or None
+        Name of the bundled dataset, when one was used.
+    inputs : dict
+        Paths and SHA-256 of the input files (``None`` for frames passed in code).
+    claims_table, events_table : ValidatedTable
+        The validated inputs with their rejects and row accounting.
+    timeline : Timeline
+    tests : dict
+        Result object of each method by name (``"circular_shift"`` always).
+    """
+
+    config: AnalysisConfig
+    dataset: str | None
+    inputs: dict[str, Any]
+    claims_table: ValidatedTable
+    events_table: ValidatedTable
+    timeline: Timeline
+    tests: dict[str, Any] = field(default_factory=dict)
+    report_path: str | None = None
+
+    @property
+    def accounting(self) -> dict[str, RowAccounting]:
+        """Rows read, used and rejected per table."""
+        return {"claims": self.claims_table.accounting, "events": self.events_table.accounting}
+
+    def with_report(self, path: str | Path) -> AnalysisResult:
+        """A copy that records where its HTML report was written."""
+        return replace(self, report_path=str(path))
+
+    def headline(self) -> str:
+        """One plain sentence with the effect, its interval, the robust p and the counts."""
+        circ = self.tests["circular_shift"]
+        t = self.timeline
+        effect = circ.rate_ratio
+        interval = ""
+        boot = self.tests.get("rate_ratio_interval")
+        if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
+            interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
+        direction = "more" if effect >= 1 else "less"
+        size = f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
+        if not np.isfinite(effect):
+            size = "not comparable (no claims outside the windows)"
+        n_claims = int(round(float(t.claims.sum()))) if self.config else 0
+        return (
+            f"Claims were {size} in the {self.config.window_label()} events "
+            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}; {n_claims} claims, "
+            f"{t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
+        )
+
+    def caution(self) -> str | None:
+        """A plain warning when the data are too few for the test to have power."""
+        n_events = self.timeline.n_events
+        n_claims = float(self.timeline.claims.sum())
+        if n_events < 20 or n_claims < 50:
+            return (
+                f"Caution: with {n_events} events and {n_claims:.0f} claims the test has little "
+                "power; a non-significant result is weak evidence of no effect."
+            )
+        return None
+
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+        """The JSON contract of design.md section 7.
+
+        Parameters
+        ----------
+        full : bool
+            Also include what a report needs to be redrawn (``timing report``): the binned
+            series, the claim and event rows, null distributions and rejects.
+        """
+        t = self.timeline
+        out: dict[str, Any] = {
+            "timing_version": __version__,
+            "dataset": self.dataset,
+            "inputs": self.inputs,
+            "rows": {name: acc.to_dict() for name, acc in self.accounting.items()},
+            "excluded": t.excluded,
+            "params": self.config.to_dict(),
+            "period": {"start": f"{t.start:%Y-%m-%d}", "end": f"{t.end:%Y-%m-%d}"},
+            "counts": {"claims": float(t.claims.sum()), "events": t.n_events, "bins": t.n_bins},
+            "headline": self.headline(),
+            "caution": self.caution(),
+            "tests": {name: _test_dict(res, full=full) for name, res in self.tests.items()},
+            "report": self.report_path,
+        }
+        if full:
+            out["timeline"] = {
+                "start": f"{t.start:%Y-%m-%d}" if t.resolution == "day" else t.start.isoformat(),
+                "resolution": t.resolution,
+                "claims": t.claims.tolist(),
+                "event_bins": t.event_bins.tolist(),
+            }
+            out["claims"] = _records(t.claims_frame)
+            out["events"] = _records(t.events_frame)
+        return out
+
+
+def _fmt_p(p: float) -> str:
+    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
+
+
+def _test_dict(result: Any, *, full: bool) -> dict[str, Any]:
+    out = result.to_dict()
+    if full and getattr(result, "null_distribution", None) is not None:
+        out["null_distribution"] = plain(result.null_distribution)
+    return out
+
+
+def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    cols = [c for c in frame.columns if c not in ("row",)]
+    converted = frame.select(
+        [
+            pl.col(c).dt.to_string("%Y-%m-%d") if frame.schema[c] == pl.Date else pl.col(c)
+            for c in cols
+        ]
+    )
+    converted = converted.select(
+        [pl.col(c).cast(pl.String) if converted.schema[c] == pl.Datetime else pl.col(c) for c in cols]
+    )
+    return [plain(r) for r in converted.to_dicts()]
+
+
+def analyze_tables(
+    claims: ValidatedTable,
+    events: ValidatedTable,
+    config: AnalysisConfig | None = None,
+    *,
+    dataset: str | None = None,
+    inputs: Mapping[str, Any] | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Run every method on validated tables.
+
+    Parameters
+    ----------
+    claims, events : ValidatedTable
+        From :func:`timing.io.load_claims` / :func:`timing.io.load_events`.
+    config : AnalysisConfig, optional
+        Defaults to ``AnalysisConfig()`` (3 days before, daily, seed 0).
+    dataset : str, optional
+        Name shown in the report.
+    inputs : mapping, optional
+        Paths and hashes for the reproducibility footer.
+    progress : callable, optional
+        Called with a short label before each method.
+
+    Returns
+    -------
+    AnalysisResult
+    """
+    cfg = config or AnalysisConfig()
+    say = progress or (lambda _label: None)
+    timeline = build_timeline(
+        claims.frame,
+        events.frame,
+        start=cfg.start,
+        end=cfg.end,
+        resolution=cfg.resolution,
+        actors=cfg.actors,
+        claim_kinds=cfg.claim_kinds,
+        event_kinds=cfg.event_kinds,
+    )
+    offsets = cfg.bin_offsets()
+    tests: dict[str, Any] = {}
+    say("circular-shift test")
+    tests["circular_shift"] = circular_shift_test(
+        timeline,
+        offsets,
+        anticipation=cfg.anticipation,
+        min_shift=cfg.min_shift,
+        max_shift=cfg.max_shift,
+        detrend=cfg.detrend,
+    )
+    return AnalysisResult(
+        config=cfg,
+        dataset=dataset,
+        inputs=dict(inputs or {}),
+        claims_table=claims,
+        events_table=events,
+        timeline=timeline,
+        tests=tests,
+    )
+
+
+def analyze(
+    claims: str | Path | None = None,
+    events: str | Path | None = None,
+    config: AnalysisConfig | None = None,
+    *,
+    dataset: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    lenient: bool = False,
+    progress: Progress | None = None,
+) -> AnalysisResult:
+    """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
+
+    Parameters
+    ----------
+    claims, events : path, optional
+        Claims and events files. Give both, or neither to use ``dataset``.
+    config : AnalysisConfig, optional
+    dataset : str, optional
+        Bundled dataset name; default ``"ru-ua-2025"`` when no files are given.
+    mapping : mapping of str to str, optional
+        Column mapping ``{canonical: column_in_file}`` applied to both files.
+    lenient : bool
+        Quarantine bad rows instead of failing.
+    progress : callable, optional
+        Called with a short label as each step starts.
+
+    Returns
+    -------
+    AnalysisResult
+
+    Examples
+    --------
+    >>> result = analyze()                    # the bundled dataset, 3 days before events
+    >>> result.tests["circular_shift"].pvalue <= 1
+    True
+    """
+    cfg = config or AnalysisConfig()
+    if (claims is None) != (events is None):
+        raise TimingInputError("give both --claims and --events, or neither (bundled dataset)")
+    if claims is None:
+        from timing.datasets import DEFAULT_DATASET
+
+        dataset = dataset or DEFAULT_DATASET
+        folder = dataset_path(dataset)
+        claims, events = folder / "claims.csv", folder / "events.csv"
+    elif dataset is not None:
+        raise TimingInputError("give --dataset or --claims/--events, not both")
+    assert events is not None
+    say = progress or (lambda _label: None)
+    say("reading claims")
+    claims_table = load_claims(claims, mapping=mapping, lenient=lenient, resolution=cfg.resolution)
+    say("reading events")
+    events_table = load_events(events, mapping=mapping, lenient=lenient, resolution=cfg.resolution)
+    inputs = {
+        "claims": str(claims),
+        "events": str(events),
+        "sha256": {"claims": file_sha256(claims), "events": file_sha256(events)},
+    }
+    return analyze_tables(
+        claims_table, events_table, cfg, dataset=dataset, inputs=inputs, progress=progress
+    )
