@@ -1,0 +1,216 @@
+"""Tests of timing.stats.scan against circular_shift_test, statsmodels/scipy and simulation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy.stats import false_discovery_control
+from statsmodels.stats.multitest import multipletests
+
+from timing.errors import TimingInputError
+from timing.stats.circular import circular_shift_test
+from timing.stats.scan import next_event_distance, scan
+from timing.timeline import build_timeline, window_weights
+
+ORIGIN = dt.date(2022, 1, 1)
+
+
+def _dates(bins: np.ndarray) -> list[dt.date]:
+    return [ORIGIN + dt.timedelta(days=int(b)) for b in bins]
+
+
+def make_data(
+    seed: int,
+    n_days: int = 500,
+    n_events: int = 24,
+    plant: int = 0,
+    plant_window: int = 3,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Bursty claims by actors A (capture, strike) and B (strike only); talks and calls.
+
+    With ``plant > 0``, actor A adds ``plant`` capture claims on each of the
+    ``plant_window`` days before every talks event.
+    """
+    rng = np.random.default_rng(seed)
+    ev = np.sort(rng.choice(np.arange(40, n_days), n_events, replace=False))
+    ev_kind = np.where(np.arange(n_events) % 2 == 0, "talks", "call")
+    announced = ev - rng.integers(0, 12, n_events)
+    parts = []
+    for actor, kind, mean in [("A", "capture", 0.6), ("A", "strike", 0.8), ("B", "strike", 0.5)]:
+        # negative binomial (gamma-Poisson) counts with a slowly varying rate: bursty
+        rate = mean * np.exp(np.convolve(rng.normal(0, 0.6, n_days), np.ones(15) / 15, "same"))
+        counts = rng.poisson(rate * rng.gamma(1.0, 1.0, n_days))
+        if plant and actor == "A" and kind == "capture":
+            for e in ev[ev_kind == "talks"]:
+                counts[max(e - plant_window, 0):e] += plant
+        bins = np.repeat(np.arange(n_days), counts)
+        parts.append(pl.DataFrame({"date": _dates(bins), "actor": actor, "kind": kind}))
+    claims = pl.concat(parts).with_row_index("i").with_columns(
+        pl.format("c{}", pl.col("i")).alias("claim_id")
+    ).drop("i")
+    events = pl.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(n_events)],
+            "date": _dates(ev),
+            "kind": ev_kind.tolist(),
+            "announced_date": _dates(np.maximum(announced, 0)),
+        }
+    )
+    return claims, events
+
+
+def _cell(res, window, actor, ck, ek, variant="window"):
+    f = res.cells.filter(
+        (pl.col("actor") == actor) & (pl.col("claim_kind") == ck) & (pl.col("event_kind") == ek)
+        & (pl.col("variant") == variant)
+    )
+    f = f.filter(pl.col("window").is_null() if window is None else pl.col("window") == window)
+    assert f.height == 1
+    return f.row(0, named=True)
+
+
+@pytest.mark.parametrize(
+    ("window", "actor", "ck", "ek"),
+    [(5, "A", "capture", "talks"), (12, "all", "all", "all"), (1, "B", "all", "call"),
+     (30, "A", "strike", "all"), (None, "A", "all", "talks")],
+)
+def test_cell_equals_circular_shift_test_on_filtered_timeline(window, actor, ck, ek):
+    claims, events = make_data(0)
+    res = scan(claims, events, windows=range(1, 31))
+    full = build_timeline(claims, events)
+    tl = build_timeline(
+        claims, events, start=full.start, end=full.end,
+        actors=None if actor == "all" else [actor],
+        claim_kinds=None if ck == "all" else [ck],
+        event_kinds=None if ek == "all" else [ek],
+    )
+    ref = circular_shift_test(
+        tl, (-(window or 1), -1), anticipation=window is None, min_shift=res.min_shift
+    )
+    row = _cell(res, window, actor, ck, ek, "anticipation" if window is None else "window")
+    assert row["pvalue"] == ref.pvalue
+    assert row["statistic"] == ref.statistic
+    assert row["expected"] == pytest.approx(ref.expected, rel=1e-12)
+    assert row["rate_ratio"] == pytest.approx(ref.rate_ratio, rel=1e-12)
+    assert res.n_shifts == ref.n_shifts
+    assert row["n_claims"] == tl.claims_frame.height
+    assert row["n_events"] == tl.n_events
+
+
+def test_next_event_distance_gives_union_windows():
+    rng = np.random.default_rng(3)
+    ev = np.sort(rng.choice(300, 20, replace=False))
+    d = next_event_distance(ev, 300)
+    for w in (1, 4, 17):
+        assert np.array_equal((d <= w).astype(np.int64), window_weights(ev, 300, (-w, -1)))
+
+
+def test_qvalues_equal_statsmodels_and_scipy():
+    claims, events = make_data(1, plant=1)
+    res = scan(claims, events, windows=range(1, 16))
+    p = res.cells["pvalue"].to_numpy()
+    q_bh, q_by = res.cells["q_bh"].to_numpy(), res.cells["q_by"].to_numpy()
+    np.testing.assert_allclose(q_bh, multipletests(p, method="fdr_bh")[1], rtol=1e-12)
+    np.testing.assert_allclose(q_by, multipletests(p, method="fdr_by")[1], rtol=1e-12)
+    np.testing.assert_allclose(q_bh, false_discovery_control(p, method="bh"), rtol=1e-12)
+    np.testing.assert_allclose(q_by, false_discovery_control(p, method="by"), rtol=1e-12)
+    assert res.n_discoveries_bh == int((q_bh <= 0.05).sum())
+
+
+def test_fwer_equals_brute_force_max_statistic():
+    claims, events = make_data(2, n_days=300, n_events=14)
+    res = scan(claims, events, windows=[2, 5, 9], anticipation=True)
+    full = build_timeline(claims, events)
+    zs, z_null = [], []
+    for row in res.cells.iter_rows(named=True):
+        tl = build_timeline(
+            claims, events, start=full.start, end=full.end,
+            actors=None if row["actor"] == "all" else [row["actor"]],
+            claim_kinds=None if row["claim_kind"] == "all" else [row["claim_kind"]],
+            event_kinds=None if row["event_kind"] == "all" else [row["event_kind"]],
+        )
+        w = row["window"]
+        ref = circular_shift_test(
+            tl, (-(w or 1), -1), anticipation=w is None, min_shift=res.min_shift
+        )
+        mu, sd = ref.null_distribution.mean(), ref.null_distribution.std()
+        sd = sd if sd > 0 else 1.0
+        zs.append((ref.statistic - mu) / sd)
+        z_null.append((ref.null_distribution - mu) / sd)
+    m = np.max(np.stack(z_null), axis=0)
+    brute = [(1 + np.sum(m >= z - 1e-9)) / (1 + m.size) for z in zs]
+    np.testing.assert_allclose(res.cells["p_fwer"].to_numpy(), brute, rtol=1e-12)
+    assert np.all(res.cells["p_fwer"].to_numpy() >= res.cells["pvalue"].to_numpy())
+
+
+def test_cells_skipped_and_counted():
+    claims, events = make_data(4)
+    windows = [3, 7]
+    res = scan(claims, events, windows=windows)
+    # actors {all, A, B} x kinds {all, capture, strike} x events {all, talks, call} x 3 rows
+    assert res.n_cells == 3 * 3 * 3 * (len(windows) + 1)
+    # B never claims captures: its 3 event calendars x 3 rows are skipped
+    assert res.skipped == {"no claims": 9}
+    assert res.n_tested + res.n_skipped == res.n_cells == res.cells.height + 9
+    # one actor and one event kind only: those dimensions collapse to "all"
+    res1 = scan(claims.filter(pl.col("actor") == "A"), events.filter(pl.col("kind") == "talks"),
+                windows=windows, anticipation=False)
+    assert set(res1.cells["actor"]) == {"all"} and set(res1.cells["event_kind"]) == {"all"}
+    assert res1.n_cells == 3 * 2
+
+
+def test_progress_and_to_dict():
+    claims, events = make_data(5)
+    seen: list[tuple[int, int]] = []
+    res = scan(claims, events, windows=[1, 2], progress=lambda d, t: seen.append((d, t)))
+    assert seen[0] == (0, res.n_cells) and seen[-1] == (res.n_cells, res.n_cells)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    out = res.to_dict()
+    assert len(out["cells"]) == res.n_tested and "cells" not in res.to_dict(full=False)
+    assert "Discoveries" in res.summary()
+
+
+def test_bad_input():
+    claims, events = make_data(6)
+    with pytest.raises(TimingInputError, match="windows"):
+        scan(claims, events, windows=[0, 3])
+    with pytest.raises(TimingInputError, match="alpha"):
+        scan(claims, events, alpha=1.5)
+    with pytest.raises(TimingInputError, match="nothing to scan"):
+        scan(claims, events, windows=[], anticipation=False)
+
+
+@pytest.mark.slow
+def test_fdr_controlled_under_null_by_simulation():
+    """200 null data sets, 81 cells each: mean false discovery proportion at q <= 0.1."""
+    fdp_bh, fdp_by, any_fwer = [], [], []
+    for seed in range(200):
+        claims, events = make_data(1000 + seed, n_days=400, n_events=16)
+        res = scan(claims, events, windows=[1, 3, 7, 14], anticipation=True)
+        # every cell is null: any discovery is false, so FDP = 1 if any else 0
+        fdp_bh.append(float((res.cells["q_bh"] <= 0.1).any()))
+        fdp_by.append(float((res.cells["q_by"] <= 0.1).any()))
+        any_fwer.append(float((res.cells["p_fwer"] <= 0.1).any()))
+    print(f"null FDR at q<=0.1: BH {np.mean(fdp_bh):.3f}, BY {np.mean(fdp_by):.3f}; "
+          f"FWER at 0.1 by max-statistic {np.mean(any_fwer):.3f}")
+    assert np.mean(fdp_bh) <= 0.1 + 0.03  # 200 runs: 2 standard errors of 0.1 is 0.042
+    assert np.mean(fdp_by) <= np.mean(fdp_bh)
+    assert np.mean(any_fwer) <= 0.1 + 0.03
+
+
+def test_planted_cell_is_found():
+    claims, events = make_data(7, plant=1, plant_window=3)
+    res = scan(claims, events, windows=range(1, 31))
+    planted = _cell(res, 3, "A", "capture", "talks")
+    assert planted["q_bh"] <= 0.05 and planted["p_fwer"] <= 0.05
+    assert planted["rate_ratio"] > 1.5
+    top = res.top(1).row(0, named=True)
+    # only A claims captures, so ("all", "capture") is the same claim series
+    assert top["actor"] in ("A", "all")
+    assert (top["claim_kind"], top["event_kind"]) == ("capture", "talks")
+    # a calendar unrelated to the plant stays quiet after correction
+    calls = res.cells.filter((pl.col("event_kind") == "call") & (pl.col("actor") == "B"))
+    assert calls["p_fwer"].min() > 0.05
