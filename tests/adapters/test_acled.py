@@ -1,0 +1,83 @@
+"""Tests of timing.adapters.acled on a hand-made ACLED export."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from timing.adapters import load_with_adapter
+from timing.adapters.acled import parse_acled, parse_acled_date, read_acled
+from timing.errors import TimingInputError
+from timing.schema import CLAIMS
+
+
+def test_sample_round_trip(data):
+    result = parse_acled(data / "acled_sample.csv")
+    f = result.frame
+    assert f.columns[: len(CLAIMS.names)] == list(CLAIMS.names)
+    assert f.height == result.read == 6
+    assert f["claim_id"].to_list() == [f"UKR20000{i}" for i in range(1, 7)]
+    # both date forms: "12 January 2025", "2025-01-13", "14 Jan 2025"
+    assert f["date"].to_list() == ["2025-01-12", "2025-01-13", "2025-01-13", "2025-01-14",
+                                   "2025-01-15", "2025-01-15"]
+    assert f["kind"].to_list() == ["strike", "capture", "other", "strike", "other", "capture"]
+    assert f["target"][0] == "Kupiansk" and f["region"][0] == "Kharkiv"
+    assert f["actor"][0] == "Military Forces of Russia (2000-)"
+    assert f["text"][0].startswith("On 12 January 2025, Russian forces struck Kupiansk")
+    assert f["source"][2] == "ACLED UKR200003"  # blank source falls back to the id
+    assert f["value"].to_list() == ["0", None, "3", "1", "0", "0"]
+    assert f["input_row"].to_list() == [str(i) for i in range(2, 8)]
+
+
+def test_filters_are_counted(data):
+    result = parse_acled(data / "acled_sample.csv", actors={"Military Forces of Russia (2000-)"},
+                         event_types={"Explosions/Remote violence", "Government regains territory"})
+    assert result.frame["claim_id"].to_list() == ["UKR200001", "UKR200002", "UKR200004"]
+    assert result.skipped == {"actor not selected": 2, "event type not selected": 1}
+    assert result.used == 3
+
+
+def test_kind_overrides(data):
+    f = read_acled(data / "acled_sample.csv", kinds={"Armed clash": "strike"})
+    assert f["kind"][2] == "strike"
+    with pytest.raises(TimingInputError, match="unknown claim kinds"):
+        read_acled(data / "acled_sample.csv", kinds={"Armed clash": "battle"})
+
+
+def test_bad_input_names_file_line_and_field(data):
+    with pytest.raises(TimingInputError,
+                       match=r"acled_bad_date.csv: line 3, field 'event_date': got '01/13/2025'"):
+        read_acled(data / "acled_bad_date.csv")
+    with pytest.raises(TimingInputError, match=r"missing column\(s\) 'sub_event_type'"):
+        read_acled(data / "acled_missing_column.csv")
+
+
+def test_year_must_agree(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("event_id_cnty,event_date,year,actor1,event_type,sub_event_type,location\n"
+                 "U1,12 January 2025,2024,A,Battles,Armed clash,X\n")
+    with pytest.raises(TimingInputError, match="line 2, field 'year'"):
+        read_acled(p)
+
+
+def test_validates_with_no_rejects(data):
+    table = load_with_adapter("acled", data / "acled_sample.csv")
+    assert table.accounting.read == 6 and table.accounting.rejected == 0
+    assert table.frame["date"][0] == dt.date(2025, 1, 12)
+
+
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+       st.sampled_from(["%d %B %Y", "%Y-%m-%d", "%d %b %Y", "%-d %B %Y"]))
+def test_date_parsing_round_trip(day, fmt):
+    text = day.strftime(fmt)
+    assert parse_acled_date(text) == day
+    assert parse_acled_date(text.upper()) == day
+
+
+@given(st.text(max_size=30))
+def test_date_parser_never_crashes(text):
+    parsed = parse_acled_date(text)
+    assert parsed is None or isinstance(parsed, dt.date)
