@@ -23,6 +23,19 @@ def test_registry_entries():
     assert get_adapter("gdelt-claims").options() == ("actors", "codes")
 
 
+def test_string_options_from_a_command_line(data):
+    claims = load_with_adapter("ua-losses", data / "ua_losses_equipment.json",
+                               categories="tank, field artillery")
+    assert claims.accounting.used == 8
+    events = load_with_adapter("gdelt-events", data / "gdelt_sample.export.CSV",
+                               actors="USA,UKR")
+    assert events.frame["event_id"].to_list() == ["GDELT-1200000003"]
+    tg = load_with_adapter("telegram", data / "telegram_result.json", gazetteer="Купянска")
+    assert "Купянска" in tg.frame["target"].to_list()
+    acled = load_with_adapter("acled", data / "acled_sample.csv", event_types="Battles")
+    assert acled.accounting.used == 3
+
+
 def test_unknown_adapter_and_option(data):
     with pytest.raises(TimingInputError, match="unknown adapter; expected one of ua-losses"):
         load_with_adapter("excel", data / "acled_sample.csv")

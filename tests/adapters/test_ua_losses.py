@@ -99,6 +99,9 @@ def test_bad_input_names_file_item_and_field(data, tmp_path):
     p.write_text(json.dumps([{"date": "2025-01-01", "personnel": "many"}]))
     with pytest.raises(TimingInputError, match=r"item 1 \(2025-01-01\), field 'personnel'"):
         read_ua_losses(p)
+    p.write_text('[{"date": "2025-01-01", "personnel": NaN}]')
+    with pytest.raises(TimingInputError, match="expected an integer"):
+        read_ua_losses(p)
     p.write_text(json.dumps([{"date": "2025-01-02", "personnel": 1},
                              {"date": "2025-01-01", "personnel": 2}]))
     with pytest.raises(TimingInputError, match="increasing order"):

@@ -175,6 +175,10 @@ def parse_acled(
                 f"kinds: {bad} map to unknown claim kinds; expected one of "
                 + ", ".join(CLAIMS.column("kind").allowed)
             )
+    if isinstance(actors, str):  # one actor name (ACLED names may contain commas)
+        actors = {actors}
+    if isinstance(event_types, str):
+        event_types = {event_types}
     data = raw.to_dict(as_series=False)
     rows: dict[str, list[object]] = {
         k: [] for k in (*CLAIMS.names, "input_row", "event_type", "sub_event_type")

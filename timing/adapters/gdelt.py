@@ -160,6 +160,7 @@ def parse_gdelt(
         CAMEO actor or country codes, e.g. ``("USA", "RUS")``. A record is kept when each
         of them is on one of its two sides (``Actor1``/``Actor2``, matching the full code
         or the country), so ``("USA", "RUS")`` keeps US-Russia records in either order.
+        A string is split at commas.
     kind : {"events", "claims"}
         ``events`` maps diplomacy codes (:data:`EVENT_CODES`); ``claims`` maps fight codes
         (:data:`CLAIM_CODES`) with ``actor`` = ``Actor1Name``.
@@ -200,6 +201,8 @@ def parse_gdelt(
             )
     file = str(path)
     raw = read_csv_text(path, separator="\t", has_header=False, new_columns=COLUMNS)
+    if isinstance(actors, str):  # "USA,RUS" from a command line
+        actors = actors.split(",")
     wanted = None if actors is None else {a.strip() for a in actors if a.strip()}
     id_col = spec.id_column
     rows: dict[str, list[object]] = {k: [] for k in (*spec.names, "input_row", "cameo_code")}

@@ -213,7 +213,9 @@ def parse_telegram(
         Public username (``mod_russia``) for ``https://t.me/<channel>/<id>`` links;
         default the export's ``username`` if any, else a textual citation is used.
     gazetteer : iterable of str or mapping of str to str, optional
-        Settlement names to look for; a mapping ``{name: region}`` also fills ``region``.
+        Settlement names to look for (exact forms, whole words: list inflected forms such
+        as "Купянска" too); a mapping ``{name: region}`` also fills ``region``; a string
+        is split at commas.
 
     Returns
     -------
@@ -247,6 +249,8 @@ def parse_telegram(
     if not who:
         raise TimingInputError(f"{file}: the export has no chat 'name'; pass actor=...")
     user = (channel or str(payload.get("username") or "")).strip().lstrip("@")
+    if isinstance(gazetteer, str):  # "Kupiansk,Pokrovsk" from a command line
+        gazetteer = [g for g in gazetteer.split(",") if g.strip()]
     regions = dict(gazetteer) if isinstance(gazetteer, Mapping) else {}
     names = tuple(gazetteer)
     region_of = {k.strip().lower(): v for k, v in regions.items()}

@@ -159,7 +159,8 @@ def parse_ua_losses(
         ``russia_losses_personnel.json``, ``russia_losses_equipment.json`` or a directory
         holding either or both.
     categories : sequence of str
-        Count fields to convert, e.g. ``("personnel", "tank")``.
+        Count fields to convert, e.g. ``("personnel", "tank")``; a string is split at
+        commas.
     start, end : str or datetime.date, optional
         Inclusive date window applied after differencing.
     allow_negative : bool
@@ -194,8 +195,8 @@ def parse_ua_losses(
     >>> parse_ua_losses(p).frame["value"].to_list()
     ['100', '30']
     """
-    if isinstance(categories, str):
-        categories = (categories,)
+    if isinstance(categories, str):  # "personnel,tank" from a command line
+        categories = tuple(c.strip() for c in categories.split(",") if c.strip())
     if not categories:
         raise TimingInputError("categories: expected at least one category, e.g. ('personnel',)")
     lo, hi = (_as_date(v, name) for v, name in ((start, "start"), (end, "end")))
@@ -212,7 +213,8 @@ def parse_ua_losses(
             if cat not in rec:
                 continue
             raw = rec[cat]
-            if isinstance(raw, bool) or not isinstance(raw, int | float) or raw != int(raw):
+            whole = isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer())
+            if isinstance(raw, bool) or not whole:
                 raise TimingInputError(
                     f"{src}: item {i} ({day}), field {cat!r}: got {raw!r}, expected an integer"
                 )
