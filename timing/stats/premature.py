@@ -91,14 +91,17 @@ class PrematureResult:
     def summary(self) -> str:
         """One paragraph for people."""
         lo, hi = self.sensitivity["none_premature"], self.sensitivity["all_premature"]
+        odds = (
+            f"odds ratio {self.effect:.2f}, 95% CI {self.ci_low:.2f} to {self.ci_high:.2f}"
+            if np.isfinite(self.effect) else "odds ratio not estimable: no variation"
+        )
         return (
-            f"{self.method}: {self.share_in:.0%} of claims in the {self.window} bins before "
-            f"events were premature vs {self.share_out:.0%} otherwise (odds ratio "
-            f"{self.effect:.2f}, 95% CI {self.ci_low:.2f} to {self.ci_high:.2f}; circular-shift "
-            f"p = {self.pvalue:.3g} over {self.n_shifts} shifts). {self.n_used} claims used, "
-            f"{self.n_unknown} of unknown status left out; counting them all as premature gives "
-            f"OR {hi['effect']:.2f} (p = {hi['pvalue']:.3g}), none as premature OR "
-            f"{lo['effect']:.2f} (p = {lo['pvalue']:.3g})."
+            f"{self.method}: {_pct(self.share_in)} of claims in the {self.window} bins before "
+            f"events were premature vs {_pct(self.share_out)} otherwise ({odds}; "
+            f"circular-shift p = {self.pvalue:.3g} over {self.n_shifts} shifts). "
+            f"{self.n_used} claims used, {self.n_unknown} of unknown status left out; counting "
+            f"them all as premature gives OR {hi['effect']:.2f} (p = {hi['pvalue']:.3g}), none "
+            f"as premature OR {lo['effect']:.2f} (p = {lo['pvalue']:.3g})."
         )
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
@@ -108,6 +111,10 @@ class PrematureResult:
             out["null_distribution"] = plain(self.null_distribution)
             out["per_claim"] = [plain(r) for r in self.per_claim.to_dicts()]
         return out
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}" if np.isfinite(share) else "n/a"
 
 
 def classify_claims(timeline: Timeline) -> pl.DataFrame:
