@@ -1,10 +1,11 @@
 """Full calibration: false-positive rate and power of every registered test under every null.
 
 Each null model (iid Poisson, negative binomial, Hawkes, AR log-normal, shared trend) gets
-``--n`` simulated 5-year daily datasets without an effect and as many with a 1.5x planted
-pre-event uplift (window -3..-1, 60 events at least 7 days apart, mean 0.6 claims/day).
+``--n`` (default 10,000) simulated 5-year daily datasets without an effect and as many with
+a 1.5x planted pre-event uplift (window -3..-1, 60 events at least 7 days apart, mean
+0.6 claims per day).
 
-Run: ``python3 benchmarks/calibration.py [--n 2000] [--seed 0] [--json PATH]``.
+Run: ``python3 benchmarks/calibration.py [--n 10000] [--seed 0] [--json PATH]``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from timing.stats.calibrate import NULLS, TESTS, calibrate
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=2000, help="datasets per null (and uplift)")
+    parser.add_argument("--n", type=int, default=10000, help="datasets per null (and uplift)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="also write the result here")
     args = parser.parse_args()
