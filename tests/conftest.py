@@ -8,18 +8,50 @@ import polars as pl
 import pytest
 
 CLAIMS_ROWS = [
-    {"claim_id": "c1", "date": "2025-01-02", "actor": "RU MoD", "kind": "capture",
-     "target": "Alpha", "source": "https://example.org/1"},
-    {"claim_id": "c2", "date": "2025-01-09T10:00:00+03:00", "actor": "RU MoD", "kind": "capture",
-     "target": "Beta", "source": "https://example.org/2"},
-    {"claim_id": "c3", "date": "2025-01-20", "actor": "UA General Staff", "kind": "casualties",
-     "target": "", "source": "https://example.org/3"},
+    {
+        "claim_id": "c1",
+        "date": "2025-01-02",
+        "actor": "RU MoD",
+        "kind": "capture",
+        "target": "Alpha",
+        "source": "https://example.org/1",
+    },
+    {
+        "claim_id": "c2",
+        "date": "2025-01-09T10:00:00+03:00",
+        "actor": "RU MoD",
+        "kind": "capture",
+        "target": "Beta",
+        "source": "https://example.org/2",
+    },
+    {
+        "claim_id": "c3",
+        "date": "2025-01-20",
+        "actor": "UA General Staff",
+        "kind": "casualties",
+        "target": "",
+        "source": "https://example.org/3",
+    },
 ]
 EVENTS_ROWS = [
-    {"event_id": "e1", "date": "2025-01-10", "kind": "talks", "parties": "US-RU",
-     "title": "Talks", "source": "https://example.org/e1", "announced_date": "2025-01-07"},
-    {"event_id": "e2", "date": "2025-01-25", "kind": "call", "parties": "US-UA",
-     "title": "Call", "source": "https://example.org/e2", "announced_date": ""},
+    {
+        "event_id": "e1",
+        "date": "2025-01-10",
+        "kind": "talks",
+        "parties": "US-RU",
+        "title": "Talks",
+        "source": "https://example.org/e1",
+        "announced_date": "2025-01-07",
+    },
+    {
+        "event_id": "e2",
+        "date": "2025-01-25",
+        "kind": "call",
+        "parties": "US-UA",
+        "title": "Call",
+        "source": "https://example.org/e2",
+        "announced_date": "",
+    },
 ]
 
 

@@ -42,7 +42,9 @@ def test_window_option_and_offsets(small_files: tuple[Path, Path]) -> None:
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
     _, events = small_files
     bad = write_table([dict(CLAIMS_ROWS[0], date="31/12/2025")], tmp_path / "bad.csv")
-    result = runner.invoke(app, ["analyze", "--claims", str(bad), "--events", str(events), "--no-report"])
+    result = runner.invoke(
+        app, ["analyze", "--claims", str(bad), "--events", str(events), "--no-report"]
+    )
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
@@ -52,21 +54,30 @@ def test_bad_input_exits_2_with_one_line(tmp_path: Path, small_files: tuple[Path
 def test_bad_option_exits_2(small_files: tuple[Path, Path]) -> None:
     claims, events = small_files
     base = ["analyze", "--claims", str(claims), "--events", str(events), "--no-report"]
-    for extra in (["--offsets", "x"], ["--resolution", "week"], ["--start", "soon"], ["--window", "0"]):
+    for extra in (
+        ["--offsets", "x"],
+        ["--resolution", "week"],
+        ["--start", "soon"],
+        ["--window", "0"],
+    ):
         result = runner.invoke(app, [*base, *extra])
         assert result.exit_code == 2, extra
     assert runner.invoke(app, ["analyze", "--claims", str(claims)]).exit_code == 2
 
 
 def test_lenient_reports_rejects(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
-    claims, events = small_files
+    _, events = small_files
     rows = [*CLAIMS_ROWS, dict(CLAIMS_ROWS[0], claim_id="c9", kind="victory")]
     mixed = write_table(rows, tmp_path / "mixed.csv")
     args = ["analyze", "--claims", str(mixed), "--events", str(events), "--json", "--no-report"]
     assert runner.invoke(app, args).exit_code == 2
     payload = json.loads(runner.invoke(app, [*args, "--lenient"]).stdout)
     assert payload["rows"]["claims"] | {"reasons": None} == {
-        "file": str(mixed), "read": 4, "used": 3, "rejected": 1, "reasons": None
+        "file": str(mixed),
+        "read": 4,
+        "used": 3,
+        "rejected": 1,
+        "reasons": None,
     }
     assert payload["rows"]["claims"]["reasons"][0]["column"] == "kind"
 
@@ -74,7 +85,9 @@ def test_lenient_reports_rejects(tmp_path: Path, small_files: tuple[Path, Path])
 def test_validate_command(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
     claims, _ = small_files
     assert runner.invoke(app, ["validate", str(claims), "--kind", "claims"]).exit_code == 0
-    bad = write_table([dict(CLAIMS_ROWS[0], kind="x"), dict(CLAIMS_ROWS[1], date="y")], tmp_path / "b.csv")
+    bad = write_table(
+        [dict(CLAIMS_ROWS[0], kind="x"), dict(CLAIMS_ROWS[1], date="y")], tmp_path / "b.csv"
+    )
     result = runner.invoke(app, ["validate", str(bad), "--kind", "claims"])
     assert result.exit_code == 2
     assert "row 2, column 'kind'" in result.stdout and "row 3, column 'date'" in result.stdout
@@ -92,15 +105,40 @@ def test_datasets_commands() -> None:
 def test_console_script_subprocess(small_files: tuple[Path, Path]) -> None:
     claims, events = small_files
     proc = subprocess.run(
-        [sys.executable, "-m", "timing", "analyze", "--claims", str(claims), "--events", str(events),
-         "--json", "--no-report"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "timing",
+            "analyze",
+            "--claims",
+            str(claims),
+            "--events",
+            str(events),
+            "--json",
+            "--no-report",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["counts"]["events"] == 2
     proc = subprocess.run(
-        [sys.executable, "-m", "timing", "analyze", "--claims", "missing.csv", "--events", str(events)],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "timing",
+            "analyze",
+            "--claims",
+            "missing.csv",
+            "--events",
+            str(events),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert proc.returncode == 2 and proc.stderr.strip() == "error: missing.csv: no such file"
 

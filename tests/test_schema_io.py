@@ -23,7 +23,9 @@ def test_every_format_loads_the_same_rows(tmp_path: Path, suffix: str) -> None:
     assert table.frame["claim_id"].to_list() == ["c1", "c2", "c3"]
     # The ISO timestamp at +03:00 is normalised to UTC, then binned to its day.
     assert table.frame["date"].to_list() == [
-        dt.date(2025, 1, 2), dt.date(2025, 1, 9), dt.date(2025, 1, 20)
+        dt.date(2025, 1, 2),
+        dt.date(2025, 1, 9),
+        dt.date(2025, 1, 20),
     ]
     assert table.frame.schema["date"] == pl.Date
 
@@ -36,7 +38,9 @@ def test_hour_resolution_keeps_utc_hour(tmp_path: Path) -> None:
 def test_parse_date_forms() -> None:
     assert parse_date("2025-12-01") == dt.datetime(2025, 12, 1, tzinfo=dt.UTC)
     assert parse_date("2025-12-01T23:30:00Z") == dt.datetime(2025, 12, 1, 23, 30, tzinfo=dt.UTC)
-    assert parse_date("2025-12-01T01:30:00+03:00") == dt.datetime(2025, 11, 30, 22, 30, tzinfo=dt.UTC)
+    assert parse_date("2025-12-01T01:30:00+03:00") == dt.datetime(
+        2025, 11, 30, 22, 30, tzinfo=dt.UTC
+    )
     for bad in ("01/12/2025", "2025-13-01", "yesterday", "", "2025-02-30"):
         assert parse_date(bad) is None
 
@@ -50,7 +54,7 @@ def test_column_mapping(tmp_path: Path) -> None:
     assert table.accounting.used == 3
     with pytest.raises(TimingInputError, match="no column 'nope'"):
         load_claims(path, mapping={"date": "nope"})
-    with pytest.raises(TimingInputError, match="COL|CANONICAL"):
+    with pytest.raises(TimingInputError, match=r"CANONICAL=SOURCE"):
         parse_mapping(["date"])
 
 
@@ -114,7 +118,11 @@ def test_end_before_start_and_announced_after_event(tmp_path: Path) -> None:
 
 
 def test_lenient_quarantines_and_accounts(tmp_path: Path) -> None:
-    rows = [dict(CLAIMS_ROWS[0]), dict(CLAIMS_ROWS[1], kind="victory"), dict(CLAIMS_ROWS[2], date="x")]
+    rows = [
+        dict(CLAIMS_ROWS[0]),
+        dict(CLAIMS_ROWS[1], kind="victory"),
+        dict(CLAIMS_ROWS[2], date="x"),
+    ]
     table = load_claims(write_table(rows, tmp_path / "c.csv"), lenient=True)
     acc = table.accounting
     assert (acc.read, acc.used, acc.rejected) == (3, 1, 2)
@@ -146,17 +154,21 @@ def test_extra_columns_are_kept_as_text(tmp_path: Path) -> None:
     assert table.frame["confidence"].to_list() == ["high"] * 3
 
 
-text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12).filter(
-    lambda s: s.strip() != ""
-)
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12
+).filter(lambda s: s.strip() != "")
 
 
 @settings(max_examples=60, deadline=None)
 @given(
     rows=st.lists(
-        st.tuples(st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)), text,
-                  st.sampled_from(["capture", "encirclement", "strike"])),
-        min_size=1, max_size=8,
+        st.tuples(
+            st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
+            text,
+            st.sampled_from(["capture", "encirclement", "strike"]),
+        ),
+        min_size=1,
+        max_size=8,
     ),
     suffix=st.sampled_from([".csv", ".json", ".ndjson", ".parquet"]),
 )

@@ -60,7 +60,9 @@ def test_window_weights_against_brute_force() -> None:
             for t in range(e + lo, e + hi + 1):
                 if 0 <= t < n:
                     per_event[t] += 1
-        np.testing.assert_array_equal(window_weights(events, n, (lo, hi), form="per_event"), per_event)
+        np.testing.assert_array_equal(
+            window_weights(events, n, (lo, hi), form="per_event"), per_event
+        )
         np.testing.assert_array_equal(window_weights(events, n, (lo, hi)), per_event > 0)
 
 

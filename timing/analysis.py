@@ -122,6 +122,14 @@ class AnalysisResult:
     timeline : Timeline
     tests : dict
         Result object of each method by name (``"circular_shift"`` always).
+    per_event : polars.DataFrame or None
+        One row per event: claims in its window and the lag of the nearest claim before it.
+    scan : timing.stats.scan.ScanResult or None
+        Every window x actor x claim kind x event kind cell with FDR-adjusted q-values.
+    skipped : dict
+        Methods that could not run on these data, with the reason (e.g. too short a period).
+    report_path : str or None
+        Where the HTML report was written.
     """
 
     config: AnalysisConfig
@@ -131,6 +139,9 @@ class AnalysisResult:
     events_table: ValidatedTable
     timeline: Timeline
     tests: dict[str, Any] = field(default_factory=dict)
+    per_event: pl.DataFrame | None = None
+    scan: Any = None
+    skipped: dict[str, str] = field(default_factory=dict)
     report_path: str | None = None
 
     @property
@@ -152,10 +163,12 @@ class AnalysisResult:
         if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
             interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
         direction = "more" if effect >= 1 else "less"
-        size = f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
+        size = (
+            f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
+        )
         if not np.isfinite(effect):
             size = "not comparable (no claims outside the windows)"
-        n_claims = int(round(float(t.claims.sum()))) if self.config else 0
+        n_claims = round(float(t.claims.sum()))
         return (
             f"Claims were {size} in the {self.config.window_label()} events "
             f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}; {n_claims} claims, "
@@ -195,6 +208,7 @@ class AnalysisResult:
             "headline": self.headline(),
             "caution": self.caution(),
             "tests": {name: _test_dict(res, full=full) for name, res in self.tests.items()},
+            "skipped": dict(self.skipped),
             "report": self.report_path,
         }
         if full:
@@ -206,6 +220,14 @@ class AnalysisResult:
             }
             out["claims"] = _records(t.claims_frame)
             out["events"] = _records(t.events_frame)
+            out["rejects"] = {
+                "claims": _records(self.claims_table.rejects),
+                "events": _records(self.events_table.rejects),
+            }
+        if self.per_event is not None:
+            out["per_event"] = _records(self.per_event)
+        if self.scan is not None:
+            out["scan"] = self.scan.to_dict(full=full)
         return out
 
 
@@ -214,10 +236,7 @@ def _fmt_p(p: float) -> str:
 
 
 def _test_dict(result: Any, *, full: bool) -> dict[str, Any]:
-    out = result.to_dict()
-    if full and getattr(result, "null_distribution", None) is not None:
-        out["null_distribution"] = plain(result.null_distribution)
-    return out
+    return result.to_dict(full=full)
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -229,7 +248,10 @@ def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
         ]
     )
     converted = converted.select(
-        [pl.col(c).cast(pl.String) if converted.schema[c] == pl.Datetime else pl.col(c) for c in cols]
+        [
+            pl.col(c).cast(pl.String) if converted.schema[c] == pl.Datetime else pl.col(c)
+            for c in cols
+        ]
     )
     return [plain(r) for r in converted.to_dicts()]
 
@@ -274,17 +296,7 @@ def analyze_tables(
         claim_kinds=cfg.claim_kinds,
         event_kinds=cfg.event_kinds,
     )
-    offsets = cfg.bin_offsets()
-    tests: dict[str, Any] = {}
-    say("circular-shift test")
-    tests["circular_shift"] = circular_shift_test(
-        timeline,
-        offsets,
-        anticipation=cfg.anticipation,
-        min_shift=cfg.min_shift,
-        max_shift=cfg.max_shift,
-        detrend=cfg.detrend,
-    )
+    tests, extras = _run_methods(timeline, cfg, say)
     return AnalysisResult(
         config=cfg,
         dataset=dataset,
@@ -293,6 +305,112 @@ def analyze_tables(
         events_table=events,
         timeline=timeline,
         tests=tests,
+        per_event=extras["per_event"],
+        scan=extras["scan"],
+        skipped=extras["skipped"],
+    )
+
+
+def _run_methods(
+    timeline: Timeline, cfg: AnalysisConfig, say: Progress
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run every method in the order the report reads them; heavy imports happen here."""
+    from timing.stats.bootstrap import block_bootstrap_rate_ratio
+    from timing.stats.event_study import event_study
+    from timing.stats.lag_density import lag_density
+    from timing.stats.lags import lag_distribution, per_event_table
+    from timing.stats.predictive import predictive_check
+    from timing.stats.scan import scan
+
+    offsets = cfg.bin_offsets()
+    weights = timeline.weights(offsets, anticipation=cfg.anticipation)
+    window_bins = max(-offsets[0], 1)
+    tests: dict[str, Any] = {}
+
+    say("circular-shift test")
+    circular = circular_shift_test(
+        counts=timeline.claims,
+        weights=weights,
+        offsets=offsets,
+        anticipation=cfg.anticipation,
+        min_shift=cfg.min_shift,
+        max_shift=cfg.max_shift,
+        detrend=cfg.detrend,
+    )
+    say("bootstrap interval")
+    interval = block_bootstrap_rate_ratio(
+        timeline.claims, weights, n_boot=cfg.n_boot, seed=cfg.seed
+    )
+    tests["circular_shift"] = replace(circular, ci_low=interval.ci_low, ci_high=interval.ci_high)
+    tests["rate_ratio_interval"] = interval
+
+    skipped: dict[str, str] = {}
+
+    def attempt(name: str, label: str, run: Callable[[], Any]) -> Any:
+        """Run a secondary method; data it cannot work on is recorded, not fatal."""
+        say(label)
+        try:
+            return run()
+        except TimingInputError as exc:
+            skipped[name] = str(exc).splitlines()[0]
+            return None
+
+    k = min(14, (timeline.n_bins - 1) // 2)
+    secondary: list[tuple[str, str, Callable[[], Any]]] = [
+        (
+            "event_study",
+            "event-study profile",
+            lambda: event_study(timeline, k=k, seed=cfg.seed, min_shift=cfg.min_shift),
+        ),
+        (
+            "lags",
+            "lag distribution",
+            lambda: lag_distribution(
+                timeline, window=window_bins, seed=cfg.seed, min_shift=cfg.min_shift
+            ),
+        ),
+        ("lag_density", "lag density", lambda: lag_density(timeline, n_shifts=199, seed=cfg.seed)),
+        ("premature", "premature claims", lambda: _premature(timeline, window_bins, cfg.seed)),
+        (
+            "predictive",
+            "predictive check",
+            lambda: predictive_check(timeline, k=window_bins, n_null=49, seed=cfg.seed),
+        ),
+    ]
+    for name, label, run in secondary:
+        result = attempt(name, label, run)
+        if result is not None:
+            tests[name] = result
+
+    scanned = attempt(
+        "scan",
+        "scan over windows, actors and kinds",
+        lambda: scan(
+            timeline.claims_frame.drop("bin"),
+            timeline.events_frame.drop("bin"),
+            windows=range(1, 15),
+            resolution=cfg.resolution,
+            start=timeline.start if cfg.resolution == "day" else None,
+            end=timeline.end if cfg.resolution == "day" else None,
+        ),
+    )
+    per_event = per_event_table(timeline, offsets)
+    return tests, {"per_event": per_event, "scan": scanned, "skipped": skipped}
+
+
+def _premature(timeline: Timeline, window: int, seed: int) -> Any:
+    from timing.stats.premature import premature_claims
+
+    if not _has_status(timeline):
+        raise TimingInputError("no claim has an independent status (confirmed/contested/refuted)")
+    return premature_claims(timeline, window=window, seed=seed)
+
+
+def _has_status(timeline: Timeline) -> bool:
+    frame = timeline.claims_frame
+    return (
+        "status" in frame.columns
+        and frame["status"].drop_nulls().is_in(["confirmed", "contested", "refuted"]).any()
     )
 
 

@@ -77,7 +77,10 @@ def _version_callback(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
     ] = False,
 ) -> None:
     """Test whether battlefield announcements are timed around diplomacy."""
@@ -89,37 +92,54 @@ Resolution = Literal["day", "hour"]
 @app.command()
 @_user_errors
 def analyze(
-    dataset: Annotated[str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")] = None,
-    claims: Annotated[Path | None, typer.Option(help="Claims file (.csv/.parquet/.json/.ndjson).")] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")
+    ] = None,
+    claims: Annotated[
+        Path | None, typer.Option(help="Claims file (.csv/.parquet/.json/.ndjson).")
+    ] = None,
     events: Annotated[Path | None, typer.Option(help="Events file.")] = None,
     map_: Annotated[
         list[str] | None,
         typer.Option("--map", help="Map a canonical column to yours: COL=SRC (repeatable)."),
     ] = None,
     window: Annotated[int, typer.Option(min=1, help="Days before an event: offsets -N..-1.")] = 3,
-    offsets: Annotated[str | None, typer.Option(help="Window offsets A:B in days, e.g. -5:-2.")] = None,
+    offsets: Annotated[
+        str | None, typer.Option(help="Window offsets A:B in days, e.g. -5:-2.")
+    ] = None,
     anticipation: Annotated[
         bool, typer.Option(help="Use each event's announcement-to-start window.")
     ] = False,
     resolution: Annotated[str, typer.Option(help="Bin width: day or hour.")] = "day",
     start: Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")] = None,
     end: Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")] = None,
-    actor: Annotated[list[str] | None, typer.Option(help="Keep only this claim actor (repeatable).")] = None,
+    actor: Annotated[
+        list[str] | None, typer.Option(help="Keep only this claim actor (repeatable).")
+    ] = None,
     claim_kind: Annotated[list[str] | None, typer.Option(help="Keep only this claim kind.")] = None,
     event_kind: Annotated[list[str] | None, typer.Option(help="Keep only this event kind.")] = None,
-    min_shift: Annotated[int | None, typer.Option(min=1, help="Smallest circular shift (bins).")] = None,
-    detrend: Annotated[int | None, typer.Option(min=3, help="Remove a moving average of N bins.")] = None,
+    min_shift: Annotated[
+        int | None, typer.Option(min=1, help="Smallest circular shift (bins).")
+    ] = None,
+    detrend: Annotated[
+        int | None, typer.Option(min=3, help="Remove a moving average of N bins.")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step.")] = 0,
     lenient: Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")] = None,
-    no_report: Annotated[bool, typer.Option("--no-report", help="Do not write the HTML report.")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
+    ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write the HTML report.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     full_json: Annotated[
         bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
     ] = False,
 ) -> None:
     """Test whether claims cluster in the days before diplomatic events."""
-    from timing.analysis import AnalysisConfig, analyze as run_analysis
+    from timing.analysis import AnalysisConfig
+    from timing.analysis import analyze as run_analysis
     from timing.io import parse_mapping
     from timing.timeline import parse_offsets
 
@@ -148,8 +168,13 @@ def analyze(
         status.start()
     try:
         result = run_analysis(
-            claims, events, config, dataset=dataset, mapping=parse_mapping(map_ or []),
-            lenient=lenient, progress=progress,
+            claims,
+            events,
+            config,
+            dataset=dataset,
+            mapping=parse_mapping(map_ or []),
+            lenient=lenient,
+            progress=progress,
         )
         if not no_report:
             from timing.report import default_report_path, write_report
@@ -296,10 +321,13 @@ def report(
     except FileNotFoundError:
         raise TimingInputError(f"{result_json}: no such file") from None
     except json.JSONDecodeError as exc:
-        raise TimingInputError(f"{result_json}: not JSON ({exc.msg} at line {exc.lineno})") from None
+        raise TimingInputError(
+            f"{result_json}: not JSON ({exc.msg} at line {exc.lineno})"
+        ) from None
     if not isinstance(data, dict) or "timeline" not in data or "tests" not in data:
         raise TimingInputError(
-            f"{result_json}: not a full analysis result; save one with 'timing analyze --json --full'"
+            f"{result_json}: not a full analysis result; "
+            "save one with 'timing analyze --json --full'"
         )
     path = write_report(data, out or default_report_path(data))
     typer.echo(f"report: {path}")

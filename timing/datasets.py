@@ -80,7 +80,9 @@ def dataset_info(name: str) -> DatasetInfo:
     folder = dataset_path(name)
     meta = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     licences = meta.get("licenses") or []
-    licence = ", ".join(str(lic.get("name") or lic.get("title") or "") for lic in licences) or "unknown"
+    licence = (
+        ", ".join(str(lic.get("name") or lic.get("title") or "") for lic in licences) or "unknown"
+    )
     rows = {}
     for resource in meta.get("resources", []):
         path = folder / resource["path"]

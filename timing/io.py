@@ -130,7 +130,9 @@ def parse_mapping(items: Sequence[str]) -> dict[str, str]:
     for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise TimingInputError(f"--map {item!r}: expected CANONICAL=SOURCE, e.g. date=claim_date")
+            raise TimingInputError(
+                f"--map {item!r}: expected CANONICAL=SOURCE, e.g. date=claim_date"
+            )
         mapping[key.strip()] = value.strip()
     return mapping
 

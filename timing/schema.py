@@ -144,7 +144,8 @@ class Problem:
 
     def __str__(self) -> str:
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
-        return f"{self.file}: row {self.row}, column {self.column!r}: got {shown!r}, expected {self.expected}"
+        where = f"{self.file}: row {self.row}, column {self.column!r}"
+        return f"{where}: got {shown!r}, expected {self.expected}"
 
 
 class ValidationError(TimingInputError):
@@ -304,8 +305,14 @@ def validate(
         have = ", ".join(frame.columns) or "none"
         raise ValidationError(
             [
-                Problem(file, 0, name, "", f"a column {name!r} (columns found: {have}; "
-                        f"map a foreign name with --map {name}=YOUR_COLUMN)")
+                Problem(
+                    file,
+                    0,
+                    name,
+                    "",
+                    f"a column {name!r} (columns found: {have}; "
+                    f"map a foreign name with --map {name}=YOUR_COLUMN)",
+                )
                 for name in missing
             ]
         )
@@ -351,10 +358,17 @@ def validate(
             if start is None:
                 continue
             if end is not None and end < start:  # type: ignore[operator]
-                flag(i, "end_date", text["end_date"][i], f"a date on or after date ({start:%Y-%m-%d})")
+                flag(
+                    i,
+                    "end_date",
+                    text["end_date"][i],
+                    f"a date on or after date ({start:%Y-%m-%d})",
+                )
             if announced is not None and announced > start:  # type: ignore[operator]
                 flag(
-                    i, "announced_date", text["announced_date"][i],
+                    i,
+                    "announced_date",
+                    text["announced_date"][i],
                     f"a date on or before the event date ({start:%Y-%m-%d})",
                 )
 

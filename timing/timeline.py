@@ -99,7 +99,10 @@ class Timeline:
     def times(self) -> np.ndarray:
         """Return the start of every bin as ``datetime64`` values."""
         unit = "D" if self.resolution == "day" else "h"
-        origin = np.datetime64(self.start.replace(tzinfo=None) if isinstance(self.start, dt.datetime) else self.start, unit)
+        origin = np.datetime64(
+            self.start.replace(tzinfo=None) if isinstance(self.start, dt.datetime) else self.start,
+            unit,
+        )
         return origin + np.arange(self.n_bins).astype(f"timedelta64[{unit}]")
 
     def event_series(self) -> np.ndarray:
@@ -115,7 +118,9 @@ class Timeline:
     ) -> np.ndarray:
         """Window weights for this timeline's events; see :func:`window_weights`."""
         if anticipation:
-            return anticipation_weights(self.event_bins, self.announced_bins, self.n_bins, form=form)
+            return anticipation_weights(
+                self.event_bins, self.announced_bins, self.n_bins, form=form
+            )
         return window_weights(self.event_bins, self.n_bins, offsets, form=form)
 
 
@@ -260,7 +265,9 @@ def build_timeline(
     """
     excluded: dict[str, dict[str, int]] = {"claims": {}, "events": {}}
 
-    def keep(frame: pl.DataFrame, column: str, values: Sequence[str] | None, table: str) -> pl.DataFrame:
+    def keep(
+        frame: pl.DataFrame, column: str, values: Sequence[str] | None, table: str
+    ) -> pl.DataFrame:
         if values is None:
             return frame
         kept = frame.filter(pl.col(column).is_in(list(values)))
@@ -286,7 +293,9 @@ def build_timeline(
 
     def in_period(frame: pl.DataFrame, table: str) -> pl.DataFrame:
         framed = frame.with_columns(_bin_index(pl.col("date"), first, resolution).alias("bin"))
-        inside = framed.filter((pl.col("bin") >= 0) & (pl.col("bin") < n_bins)).sort("bin", maintain_order=True)
+        inside = framed.filter((pl.col("bin") >= 0) & (pl.col("bin") < n_bins)).sort(
+            "bin", maintain_order=True
+        )
         if framed.height - inside.height:
             excluded[table]["outside study period"] = framed.height - inside.height
         return inside
@@ -304,7 +313,11 @@ def build_timeline(
     series = np.bincount(claim_bins, weights=values, minlength=n_bins).astype(np.float64)
 
     event_bins = events["bin"].to_numpy().astype(np.int64)
-    end_col = events["end_date"].fill_null(events["date"]) if "end_date" in events.columns else events["date"]
+    end_col = (
+        events["end_date"].fill_null(events["date"])
+        if "end_date" in events.columns
+        else events["date"]
+    )
     end_bins = (
         events.with_columns(end_col.alias("_end"))
         .select(_bin_index(pl.col("_end"), first, resolution))

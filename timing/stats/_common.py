@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from typing import Any, Literal
 
@@ -16,13 +17,18 @@ TIE_RTOL = 1e-12
 
 
 def plain(value: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples and nested dataclasses into JSON-ready data."""
+    """Convert numpy values, dates, tuples and nested dataclasses into JSON-ready data.
+
+    Non-finite floats become ``None`` so that the JSON is strict (no NaN/Infinity).
+    """
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, np.ndarray):
         return [plain(v) for v in value.tolist()]
     if isinstance(value, np.generic):
         return plain(value.item())
+    if isinstance(value, dt.date):  # datetime is a date too
+        return value.isoformat()
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):
@@ -32,7 +38,9 @@ def plain(value: Any) -> Any:
     return value
 
 
-def result_dict(result: Any, *, exclude: tuple[str, ...] = ("null_distribution",)) -> dict[str, Any]:
+def result_dict(
+    result: Any, *, exclude: tuple[str, ...] = ("null_distribution",)
+) -> dict[str, Any]:
     """``to_dict`` for a frozen result dataclass: every field but the bulky ones, as plain data."""
     return {
         f.name: plain(getattr(result, f.name))

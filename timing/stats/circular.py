@@ -134,6 +134,12 @@ class CircularShiftResult:
         The admissible shifts.
     null_distribution : numpy.ndarray
         The statistic at each admissible shift.
+    ci_low, ci_high : float or None
+        An interval for ``rate_ratio`` when one was attached (e.g. by
+        :func:`timing.stats.bootstrap.block_bootstrap_rate_ratio` in :mod:`timing.analysis`);
+        the test itself gives none.
+    method : str
+        Name shown in tables.
     """
 
     statistic: float
@@ -150,25 +156,45 @@ class CircularShiftResult:
     window_bins: int
     shifts: np.ndarray = field(repr=False)
     null_distribution: np.ndarray = field(repr=False)
+    ci_low: float | None = None
+    ci_high: float | None = None
+    method: str = "Circular-shift randomization (exact, all shifts)"
+
+    @property
+    def effect(self) -> float:
+        """The rate ratio, under the name every primary result uses."""
+        return self.rate_ratio
 
     def summary(self) -> str:
         """One paragraph for people."""
-        where = "anticipation windows" if self.offsets is None else f"windows {self.offsets[0]}..{self.offsets[1]}"
+        where = (
+            "anticipation windows"
+            if self.offsets is None
+            else f"windows {self.offsets[0]}..{self.offsets[1]}"
+        )
         return (
             f"Circular-shift test ({where}, {self.form}): statistic {self.statistic:g} vs "
             f"{self.expected:.2f} expected over {self.n_shifts} shifts; rate ratio "
             f"{self.rate_ratio:.2f}; p = {self.pvalue:.4g} ({self.alternative})."
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for JSON (the null distribution is left out)."""
-        return result_dict(self, exclude=("null_distribution", "shifts"))
+    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+        """Plain data for JSON; the shifts and null distribution only when ``full``."""
+        out = result_dict(self, exclude=("null_distribution", "shifts"))
+        out["effect"] = self.rate_ratio
+        if full:
+            out["shifts"] = self.shifts.tolist()
+            out["null_distribution"] = self.null_distribution.tolist()
+        return out
 
 
-def _test_iv(counts: np.ndarray, weights: np.ndarray, min_shift: int, max_shift: int | None) -> None:
+def _test_iv(
+    counts: np.ndarray, weights: np.ndarray, min_shift: int, max_shift: int | None
+) -> None:
     if counts.ndim != 1 or weights.shape != counts.shape:
         raise TimingInputError(
-            f"counts and weights must be 1-D of the same length, got {counts.shape} and {weights.shape}"
+            "counts and weights must be 1-D of the same length, "
+            f"got {counts.shape} and {weights.shape}"
         )
     if min_shift < 1:
         raise TimingInputError(f"min_shift must be at least 1, got {min_shift}")
