@@ -1,0 +1,42 @@
+"""HTML report and Plotly figures of an analysis (plotly and Jinja2 load on first use).
+
+Build everything from ``AnalysisResult.to_dict(full=True)``::
+
+    from timing.analysis import analyze
+    from timing.report import write_report, timeline_figure
+    data = analyze().to_dict(full=True)
+    write_report(data, "reports/ru-ua-2025-w3.html")
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "timeline_figure": "timing.report.figures",
+    "lag_histogram_figure": "timing.report.figures",
+    "event_study_figure": "timing.report.figures",
+    "null_distribution_figure": "timing.report.figures",
+    "tests_table": "timing.report.figures",
+    "per_event_rows": "timing.report.figures",
+    "scan_heatmap_figure": "timing.report.extras",
+    "premature_figure": "timing.report.extras",
+    "render_report": "timing.report.page",
+    "write_report": "timing.report.page",
+    "default_report_path": "timing.report.page",
+    "export_static": "timing.report.page",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'timing.report' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return __all__

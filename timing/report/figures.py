@@ -1,0 +1,412 @@
+"""Plotly figures of one analysis, built from ``AnalysisResult.to_dict(full=True)``.
+
+Every function takes that plain dict (``data``), tolerates missing optional keys (a figure
+then says what is missing instead of failing) and returns a ``plotly.graph_objects.Figure``
+that works in a notebook as well as in the HTML report. Every string taken from the data is
+HTML-escaped before it reaches Plotly, which renders a subset of HTML in text, hover text
+and trace names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from timing.report._derive import (
+    bins_per_day,
+    esc,
+    event_profile,
+    lag_histogram,
+    per_event_rows,
+    tests_table,
+    to_datetime,
+    window_bins,
+)
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+__all__ = [
+    "event_study_figure",
+    "lag_histogram_figure",
+    "null_distribution_figure",
+    "per_event_rows",
+    "tests_table",
+    "timeline_figure",
+]
+
+KIND_COLOURS = {
+    "capture": "#c0392b",
+    "encirclement": "#e67e22",
+    "casualties": "#8e44ad",
+    "strike": "#2c3e50",
+    "other": "#7f8c8d",
+}
+STATUS_SYMBOLS = {
+    "confirmed": "circle",
+    "contested": "diamond",
+    "refuted": "x",
+    "unverified": "circle-open",
+}
+EVENT_COLOUR = "#2471a3"
+LAYOUT = {
+    "template": "plotly_white",
+    "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
+    "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
+    "hoverlabel": {"align": "left"},
+}
+
+
+def _figure(title: str) -> go.Figure:
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    fig.update_layout(title={"text": esc(title)}, **LAYOUT)
+    return fig
+
+
+def _missing(fig: go.Figure, message: str) -> go.Figure:
+    fig.add_annotation(
+        text=esc(message),
+        showarrow=False,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        font={"size": 14, "color": "#666"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def _fmt_time(value: dt.datetime, data: dict[str, Any]) -> str:
+    return f"{value:%Y-%m-%d}" if bins_per_day(data) == 1 else f"{value:%Y-%m-%d %H:%M}"
+
+
+def _short(text: Any, limit: int = 90) -> str:
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _merge(
+    intervals: list[tuple[dt.datetime, dt.datetime]],
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    merged: list[tuple[dt.datetime, dt.datetime]] = []
+    for lo, hi in sorted(intervals):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def _event_bands(data: dict[str, Any]) -> tuple[list, list]:
+    """(event day bands, pre-event window bands) as merged datetime intervals."""
+    step = dt.timedelta(days=1) if bins_per_day(data) == 1 else dt.timedelta(hours=1)
+    params = data.get("params") or {}
+    win = window_bins(data)
+    events, windows = [], []
+    for ev in data.get("events") or []:
+        start = to_datetime(ev.get("date"))
+        if start is None:
+            continue
+        end = to_datetime(ev.get("end_date")) or start
+        events.append((start, max(end, start) + step))
+        if win is not None:
+            windows.append((start + win[0] * step, start + (win[1] + 1) * step))
+        elif params.get("anticipation"):
+            announced = to_datetime(ev.get("announced_date"))
+            if announced is not None and announced < start:
+                windows.append((announced, start))
+    return _merge(events), _merge(windows)
+
+
+def timeline_figure(data: dict[str, Any]) -> go.Figure:
+    """Claims as markers (colour: kind, symbol: status) with events as shaded bands.
+
+    Claims on the same day are stacked (y = 1, 2, ...). Event days are shaded blue and
+    their pre-event windows (or anticipation windows) lighter; a triangle above each event
+    carries its hover text. A range slider below the axis zooms the period.
+
+    Examples
+    --------
+    >>> from timing.analysis import analyze
+    >>> fig = timeline_figure(analyze().to_dict(full=True))
+    >>> fig.layout.xaxis.rangeslider.visible
+    True
+    """
+    fig = _figure("Claims and diplomatic events")
+    claims = [c for c in data.get("claims") or [] if isinstance(c, dict)]
+    events = [e for e in data.get("events") or [] if isinstance(e, dict)]
+    if not claims and not events:
+        return _missing(fig, "No claim or event rows in this result (re-run with full data).")
+    stack: dict[str, int] = {}
+    groups: dict[tuple[str, str], dict[str, list]] = {}
+    for c in claims:
+        when = to_datetime(c.get("date"))
+        if when is None:
+            continue
+        key = _fmt_time(when, data)
+        stack[key] = stack.get(key, 0) + 1
+        kind, status = str(c.get("kind") or "other"), str(c.get("status") or "unknown")
+        g = groups.setdefault((kind, status), {"x": [], "y": [], "text": []})
+        g["x"].append(key)
+        g["y"].append(stack[key])
+        g["text"].append(
+            f"<b>{esc(_short(c.get('target') or c.get('claim_id')))}</b><br>{esc(key)}"
+            f"<br>{esc(kind)}, {esc(status)}<br>{esc(_short(c.get('actor')))}"
+            f"<br>source: {esc(_short(c.get('source')))}"
+        )
+    for (kind, status), g in sorted(groups.items()):
+        fig.add_scatter(
+            x=g["x"],
+            y=g["y"],
+            mode="markers",
+            name=esc(f"{kind} · {status}"),
+            legendgroup=esc(kind),
+            hovertext=g["text"],
+            hoverinfo="text",
+            marker={
+                "color": KIND_COLOURS.get(kind, "#7f8c8d"),
+                "symbol": STATUS_SYMBOLS.get(status, "square"),
+                "size": 9,
+                "line": {"width": 1.5, "color": KIND_COLOURS.get(kind, "#7f8c8d")},
+            },
+        )
+    top = max(stack.values(), default=1) + 1
+    day_bands, window_bands = _event_bands(data)
+    band = {
+        "type": "rect",
+        "xref": "x",
+        "yref": "paper",
+        "y0": 0,
+        "y1": 1,
+        "layer": "below",
+        "fillcolor": EVENT_COLOUR,
+        "line": {"width": 0},
+    }
+    shapes = [dict(band, x0=lo, x1=hi, opacity=0.12) for lo, hi in window_bands]
+    shapes += [dict(band, x0=lo, x1=hi, opacity=0.35) for lo, hi in day_bands]
+    fig.update_layout(shapes=shapes)  # one update: add_vrect per band is slow (~50 ms each)
+    ex, etext = [], []
+    for ev in events:
+        when = to_datetime(ev.get("date"))
+        if when is None:
+            continue
+        ex.append(_fmt_time(when, data))
+        etext.append(
+            f"<b>{esc(_short(ev.get('title') or ev.get('event_id')))}</b><br>{esc(ex[-1])}"
+            f"<br>{esc(ev.get('kind'))}, {esc(_short(ev.get('parties')))}"
+            f"<br>{esc(_short(ev.get('location')))}<br>source: {esc(_short(ev.get('source')))}"
+        )
+    if ex:
+        fig.add_scatter(
+            x=ex,
+            y=[top] * len(ex),
+            mode="markers",
+            name="events",
+            hovertext=etext,
+            hoverinfo="text",
+            marker={"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
+        )
+    fig.update_layout(
+        height=460,
+        legend={"orientation": "h", "y": -0.45},
+        xaxis={"type": "date", "rangeslider": {"visible": True, "thickness": 0.08}},
+        yaxis={
+            "title": {"text": "claims that day"},
+            "rangemode": "tozero",
+            "dtick": 1 if top < 12 else None,
+        },
+    )
+    return fig
+
+
+def lag_histogram_figure(data: dict[str, Any], max_lag: int = 30) -> go.Figure:
+    """Claims by days to the next event, against the circular-shift null band.
+
+    Uses ``data["tests"]["lags"]`` when it holds ``lags``/``observed`` arrays (with optional
+    ``null_low``/``null_high``/``null_mean``), otherwise computes the histogram and a
+    circular-shift null from the timeline (see :func:`timing.report._derive.lag_histogram`).
+    """
+    fig = _figure("Days from each claim to the next event")
+    stored = dict((data.get("tests") or {}).get("lags") or {})
+    stored.setdefault("lag", stored.get("lags"))  # timing.stats.lags names the axis "lags"
+    hist = stored if stored.get("lag") and stored.get("observed") else lag_histogram(data, max_lag)
+    if not hist:
+        return _missing(fig, "No claims or events to compute lags from.")
+    lag, observed = list(hist["lag"]), list(hist["observed"])
+    fig.add_bar(x=lag, y=observed, name="observed claims", marker_color="#c0392b", opacity=0.8)
+    low, high, mean = hist.get("null_low"), hist.get("null_high"), hist.get("null_mean")
+    if low and high:
+        fig.add_scatter(
+            x=lag, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+        )
+        fig.add_scatter(
+            x=lag,
+            y=low,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(36,113,163,0.2)",
+            name="95 % circular-shift band",
+        )
+    if mean:
+        fig.add_scatter(
+            x=lag,
+            y=mean,
+            mode="lines",
+            name="circular-shift mean",
+            line={"color": EVENT_COLOUR, "dash": "dash"},
+        )
+    win = window_bins(data)
+    if win is not None and win[1] < 0:
+        k = bins_per_day(data)
+        fig.add_vrect(
+            x0=-win[1] // k - 0.5,
+            x1=-win[0] // k + 0.5,
+            fillcolor=EVENT_COLOUR,
+            opacity=0.1,
+            line_width=0,
+            layer="below",
+            annotation_text="window",
+            annotation_position="top left",
+        )
+    notes = []
+    if hist.get("beyond"):
+        notes.append(f"{hist['beyond']} claims more than {lag[-1]} days before the next event")
+    if hist.get("no_next"):
+        notes.append(f"{hist['no_next']} after the last event")
+    fig.update_layout(
+        height=380,
+        bargap=0.1,
+        legend={"orientation": "h", "y": -0.25},
+        xaxis={
+            "title": {
+                "text": "days to the next event"
+                + (f" (not shown: {'; '.join(notes)})" if notes else "")
+            }
+        },
+        yaxis={"title": {"text": "claims"}},
+    )
+    return fig
+
+
+def event_study_figure(data: dict[str, Any]) -> go.Figure:
+    """Mean claims per day by day relative to the events, with its band and baseline.
+
+    Uses ``data["tests"]["event_study"]`` (``relative``, ``mean``, ``lower``, ``upper``,
+    ``baseline``) when present; otherwise the plain mean profile without a band.
+    """
+    stored = (data.get("tests") or {}).get("event_study") or {}
+    prof = stored if stored.get("relative") and stored.get("mean") else event_profile(data)
+    title = "Claims around events (event-study profile)"
+    if prof is not stored:
+        title += ": mean only, no interval (event-study test not run)"
+    fig = _figure(title)
+    if not prof:
+        return _missing(fig, "No daily claim series in this result (re-run with full data).")
+    rel, mean = list(prof["relative"]), list(prof["mean"])
+    lower, upper = prof.get("lower"), prof.get("upper")
+    if lower and upper:
+        fig.add_scatter(
+            x=rel, y=upper, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+        )
+        fig.add_scatter(
+            x=rel,
+            y=lower,
+            mode="lines",
+            line={"width": 0},
+            fill="tonexty",
+            fillcolor="rgba(192,57,43,0.2)",
+            name="95 % band",
+        )
+    fig.add_scatter(
+        x=rel, y=mean, mode="lines+markers", name="mean claims per day", line={"color": "#c0392b"}
+    )
+    baseline = prof.get("baseline")
+    if isinstance(baseline, list) and baseline:
+        fig.add_scatter(
+            x=rel, y=baseline, mode="lines", name="baseline", line={"color": "#555", "dash": "dot"}
+        )
+    elif isinstance(baseline, int | float) and np.isfinite(baseline):
+        fig.add_hline(
+            y=float(baseline),
+            line_dash="dot",
+            line_color="#555",
+            annotation_text="baseline",
+            annotation_position="top right",
+        )
+    fig.add_vline(x=0, line_color=EVENT_COLOUR, line_width=2)
+    win = window_bins(data)
+    if win is not None:
+        k = bins_per_day(data)
+        fig.add_vrect(
+            x0=win[0] // k - 0.5,
+            x1=win[1] // k + 0.5,
+            fillcolor=EVENT_COLOUR,
+            opacity=0.1,
+            line_width=0,
+            layer="below",
+        )
+    fig.update_layout(
+        height=360,
+        legend={"orientation": "h", "y": -0.25},
+        xaxis={"title": {"text": "days relative to event start (0 = event day)"}},
+        yaxis={"title": {"text": "claims per day"}, "rangemode": "tozero"},
+    )
+    return fig
+
+
+def null_distribution_figure(data: dict[str, Any], test: str = "circular_shift") -> go.Figure:
+    """Histogram of ``tests[test]["null_distribution"]`` with the observed statistic.
+
+    Examples
+    --------
+    >>> data = {"tests": {"t": {"statistic": 3.0, "pvalue": 0.5, "null_distribution": [1, 2, 3]}}}
+    >>> len(null_distribution_figure(data, "t").data)
+    1
+    """
+    result = (data.get("tests") or {}).get(test) or {}
+    name = str(result.get("method") or test.replace("_", " "))
+    fig = _figure(f"Null distribution: {name}")
+    null = [v for v in result.get("null_distribution") or [] if isinstance(v, int | float)]
+    if not null:
+        return _missing(fig, f"No null distribution stored for {test!r} (re-run with full data).")
+    values = np.asarray(null, dtype=np.float64)
+    integral = bool(np.all(values == np.rint(values)))
+    xbins = (
+        {"size": 1, "start": float(values.min()) - 0.5}
+        if integral and np.ptp(values) <= 200
+        else None
+    )
+    fig.add_histogram(
+        x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
+    )
+    stat = result.get("statistic")
+    if isinstance(stat, int | float) and np.isfinite(stat):
+        p = result.get("pvalue")
+        label = f"observed {stat:g}" + (f", p = {p:.3g}" if isinstance(p, int | float) else "")
+        fig.add_vline(
+            x=float(stat),
+            line_color="#c0392b",
+            line_width=3,
+            annotation_text=esc(label),
+            annotation_position="top right",
+        )
+    fig.update_layout(
+        height=340,
+        showlegend=False,
+        xaxis={
+            "title": {
+                "text": "claims in the windows, for each shift of the calendar"
+                if test == "circular_shift"
+                else "statistic for each shift of the calendar"
+            }
+        },
+        yaxis={"title": {"text": "shifts"}},
+    )
+    return fig

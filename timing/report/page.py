@@ -1,0 +1,286 @@
+"""The self-contained HTML report of one analysis (Jinja2 with autoescape).
+
+:func:`render_report` turns ``AnalysisResult.to_dict(full=True)`` into one HTML string:
+headline, figures (Plotly, drawn in the browser from JSON embedded in the page), tables,
+data accounting, method notes and a reproducibility footer. With ``plotlyjs="inline"``
+(the default) the file opens offline and makes no network request.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from timing.errors import TimingInputError
+from timing.report._derive import per_event_rows, tests_table
+
+__all__ = [
+    "default_report_path",
+    "export_static",
+    "render_report",
+    "safe_url",
+    "window_tag",
+    "write_report",
+]
+
+PlotlyJs = Literal["inline", "cdn", "directory"]
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+#: Reasons for rejected rows listed in the report per table (the rest are counted).
+MAX_REASONS = 100
+
+
+def window_tag(data: dict[str, Any]) -> str:
+    """Short window label for file names: ``w3``, ``anticipation`` or ``o-5to2``."""
+    params = data.get("params") or {}
+    if params.get("anticipation"):
+        return "anticipation"
+    lo, hi = params.get("offsets") or (-3, -1)
+    return f"w{-int(lo)}" if int(hi) == -1 and int(lo) < 0 else f"o{int(lo)}to{int(hi)}"
+
+
+def default_report_path(data: dict[str, Any], root: str | Path = "reports") -> Path:
+    """``<root>/<dataset or 'custom'>-<window>.html``, e.g. ``reports/ru-ua-2025-w3.html``.
+
+    Examples
+    --------
+    >>> default_report_path({"dataset": "ru-ua-2025", "params": {"offsets": [-3, -1]}}).as_posix()
+    'reports/ru-ua-2025-w3.html'
+    """
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(data.get("dataset") or "custom")).strip(".-")
+    return Path(root) / f"{name or 'custom'}-{window_tag(data)}.html"
+
+
+def _figure_json(fig: Any) -> str:
+    """Figure JSON that is safe inside ``<script type="application/json">``."""
+    import plotly.io as pio
+
+    text = pio.to_json(fig, validate=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _plotly_tag(mode: PlotlyJs) -> str:
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    if mode == "inline":
+        return f'<script charset="utf-8">{get_plotlyjs()}</script>'
+    if mode == "cdn":
+        digest = hashlib.sha384(get_plotlyjs().encode("utf-8")).digest()
+        sri = "sha384-" + base64.b64encode(digest).decode("ascii")
+        url = f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
+        return (
+            f'<script charset="utf-8" src="{url}" integrity="{sri}" '
+            'crossorigin="anonymous"></script>'
+        )
+    if mode == "directory":
+        return '<script charset="utf-8" src="plotly.min.js"></script>'
+    raise TimingInputError(f"plotlyjs must be 'inline', 'cdn' or 'directory', got {mode!r}")
+
+
+def safe_url(value: Any) -> str | None:
+    """The URL if its scheme is http or https (to be shown as a link), else ``None``."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    try:
+        scheme = urlsplit(text).scheme.lower()
+    except ValueError:
+        return None
+    return text if scheme in ("http", "https") and not re.search(r"[\s\x00-\x1f]", text) else None
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return "–" if value is None else str(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        return "–"
+    return f"{value:,.{digits}f}" if not float(value).is_integer() else f"{int(value):,}"
+
+
+def _fmt_p(value: Any) -> str:
+    if not isinstance(value, int | float) or value != value:
+        return "–"
+    return f"{value:.3f}" if value >= 0.001 else f"{value:.1e}"
+
+
+def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
+    from timing.report import figures as f
+
+    items = [
+        ("timeline", "Timeline", f.timeline_figure(data)),
+        ("lags", "Lag distribution", f.lag_histogram_figure(data)),
+        ("event-study", "Event-study profile", f.event_study_figure(data)),
+    ]
+    for name, test in (data.get("tests") or {}).items():
+        if isinstance(test, dict) and test.get("null_distribution"):
+            items.append((f"null-{name}", f"Null: {name}", f.null_distribution_figure(data, name)))
+    if not any(key.startswith("null-") for key, _, _ in items):
+        items.append(("null-circular_shift", "Null", f.null_distribution_figure(data)))
+    from timing.report import extras
+
+    if extras.scan_data(data) is not None:
+        items.append(("scan", "Scan heatmap", extras.scan_heatmap_figure(data)))
+    if isinstance((data.get("tests") or {}).get("premature"), dict):
+        items.append(("premature", "Premature claims", extras.premature_figure(data)))
+    return [
+        {"key": key, "label": label, "id": f"fig-{i}", "json": _figure_json(fig)}
+        for i, (key, label, fig) in enumerate(items)
+    ]
+
+
+def _environment() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(num=_fmt, pval=_fmt_p, safe_url=safe_url)
+    return env
+
+
+def render_report(
+    data: dict[str, Any],
+    *,
+    plotlyjs: PlotlyJs = "inline",
+    generated: dt.datetime | None = None,
+) -> str:
+    """Render the HTML report of one analysis.
+
+    Parameters
+    ----------
+    data : dict
+        ``AnalysisResult.to_dict(full=True)`` (or the same dict read back from ``--json``).
+        Missing optional parts are reported on the page, never an error.
+    plotlyjs : {"inline", "cdn", "directory"}
+        Embed plotly.js (about 4.6 MB; opens offline), load it from the Plotly CDN, or
+        from ``plotly.min.js`` beside the HTML file (:func:`write_report` writes it).
+    generated : datetime, optional
+        Time stamp printed in the footer; default now (UTC).
+
+    Returns
+    -------
+    str
+        The complete HTML document.
+
+    Examples
+    --------
+    >>> from timing.analysis import analyze
+    >>> html = render_report(analyze().to_dict(full=True), plotlyjs="cdn")
+    >>> html.startswith("<!DOCTYPE html>")
+    True
+    """
+    from timing.report import extras
+
+    if not isinstance(data, dict):
+        raise TimingInputError(
+            f"data must be the dict of AnalysisResult.to_dict(), got {type(data).__name__}"
+        )
+    from plotly.offline import get_plotlyjs_version
+
+    stamp = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    template = _environment().get_template("report.html.j2")
+    tests = data.get("tests") or {}
+    table = tests_table(data)
+    figures = _figures(data)
+    context = {
+        "d": data,
+        "title": f"timing report: {data.get('dataset') or 'custom data'}",
+        "plotly_tag": _plotly_tag(plotlyjs),
+        "figures": figures,
+        "fig": {f["key"]: f for f in figures},
+        "null_figs": [f for f in figures if f["key"].startswith("null-")],
+        "tests_rows": table,
+        "per_event": per_event_rows(data),
+        "rows": data.get("rows") or {},
+        "excluded": data.get("excluded") or {},
+        "max_reasons": MAX_REASONS,
+        "params": data.get("params") or {},
+        "sha256": (data.get("inputs") or {}).get("sha256") or {},
+        "generated": stamp,
+        "plotly_version": get_plotlyjs_version(),
+        "circ": tests.get("circular_shift") or {},
+        "has_naive": any(r["naive"] for r in table),
+        "scan": "scan" in {f["key"] for f in figures},
+        "premature": "premature" in {f["key"] for f in figures},
+        "scan_info": extras.scan_data(data),
+    }
+    from markupsafe import Markup
+
+    context["plotly_tag"] = Markup(context["plotly_tag"])  # built here from trusted parts only
+    for fig in context["figures"]:
+        fig["json"] = Markup(fig["json"])  # '<', '>', '&' are \u-escaped: cannot close the tag
+    return template.render(**context)
+
+
+def write_report(data: dict[str, Any], path: str | Path, *, plotlyjs: PlotlyJs = "inline") -> Path:
+    """Render the report and write it atomically to ``path`` (parent folders created).
+
+    The HTML is written to a temporary file in the same folder and moved over ``path``
+    with ``os.replace``, so a reader never sees a half-written report. With
+    ``plotlyjs="directory"`` a ``plotly.min.js`` is written beside it if absent.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
+    target = Path(path)
+    text = render_report(data, plotlyjs=plotlyjs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _atomic_write(target, text)
+    if plotlyjs == "directory" and not (target.parent / "plotly.min.js").exists():
+        from plotly.offline import get_plotlyjs
+
+        _atomic_write(target.parent / "plotly.min.js", get_plotlyjs())
+    return target
+
+
+def _atomic_write(target: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_static(fig: Any, path: str | Path) -> Path:
+    """Write a figure as PNG, SVG or PDF (by extension) with kaleido, if it is installed.
+
+    Raises
+    ------
+    TimingInputError
+        If kaleido is not installed (``pip install kaleido``; it is not a dependency of
+        ``timing``) or the extension is not .png, .svg, .pdf, .jpg or .webp.
+    """
+    target = Path(path)
+    fmt = target.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg", "pdf", "jpg", "jpeg", "webp"):
+        raise TimingInputError(
+            f"path {str(target)!r}: expected a .png, .svg, .pdf, .jpg or .webp file"
+        )
+    try:
+        import kaleido  # noqa: F401
+    except ImportError as exc:
+        raise TimingInputError(
+            "static export needs the optional package kaleido (pip install kaleido); "
+            "or open the HTML report and use the camera icon of a figure"
+        ) from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fig.write_image(str(target), format=fmt)
+    return target
