@@ -118,15 +118,22 @@ def test_lag_histogram_agrees_with_stats_lags(bundled: dict[str, Any]) -> None:
 
 def test_lag_figure_prefers_stored_lags_test(bundled: dict[str, Any]) -> None:
     data = copy.deepcopy(bundled)
-    data["tests"]["lags"] = {"lags": [0, 1, 2], "observed": [5, 1, 0], "null_low": [0, 0, 0],
-                             "null_high": [3, 3, 3], "null_mean": [1, 1, 1]}
+    data["tests"]["lags"] = {
+        "lags": [0, 1, 2],
+        "observed": [5, 1, 0],
+        "null_low": [0, 0, 0],
+        "null_high": [3, 3, 3],
+        "null_mean": [1, 1, 1],
+    }
     fig = lag_histogram_figure(data)
     assert list(fig.data[0].y) == [5, 1, 0] and len(fig.data) == 4
 
 
 def test_per_event_seed_case(bundled: dict[str, Any]) -> None:
     rows = {r["event_id"]: r for r in per_event_rows(bundled)}
-    witkoff = next(r for r in rows.values() if r["date"] == "2025-12-02" and "Witkoff" in r["title"])
+    witkoff = next(
+        r for r in rows.values() if r["date"] == "2025-12-02" and "Witkoff" in r["title"]
+    )
     assert "Pokrovsk" in witkoff["window_targets"]
     assert witkoff["window_claims"] >= 1 and witkoff["last_before_lag"] == -1.0
 
@@ -150,23 +157,37 @@ def test_per_event_brute_force_on_small_case() -> None:
     }
     assert per_event_rows(data)[0]["window_claims"] == 3  # announced 4 days before: bins 1..4
 
+
 def test_tests_table_orders_naive_last_and_splits_pvalues(bundled: dict[str, Any]) -> None:
     circ = bundled["tests"]["circular_shift"]
     rows = table_rows(bundled)
     assert rows[0]["effect"] == pytest.approx(circ["rate_ratio"])
     assert rows[0]["pvalue"] == pytest.approx(circ["pvalue"])
-    data = {"tests": {
-        "poisson_naive": {"irr": 1.5, "pvalue": 0.001},
-        "negbin_glm": {"irr": 1.4, "ci_low": 0.9, "ci_high": 2.1, "pvalue": 0.2},
-        "coincidence": {"precursor_rate": 0.5, "pvalue_analytic": 0.01, "pvalue_surrogate": 0.3},
-        "no_p": {"statistic": 3},
-    }}
+    data = {
+        "tests": {
+            "poisson_naive": {"irr": 1.5, "pvalue": 0.001},
+            "negbin_glm": {"irr": 1.4, "ci_low": 0.9, "ci_high": 2.1, "pvalue": 0.2},
+            "coincidence": {
+                "precursor_rate": 0.5,
+                "pvalue_analytic": 0.01,
+                "pvalue_surrogate": 0.3,
+            },
+            "no_p": {"statistic": 3},
+        }
+    }
     rows = table_rows(data)
-    assert [r["name"] for r in rows] == ["negbin_glm", "coincidence", "coincidence", "poisson_naive"]
+    assert [r["name"] for r in rows] == [
+        "negbin_glm",
+        "coincidence",
+        "coincidence",
+        "poisson_naive",
+    ]
     assert rows[-1]["naive"] and not rows[0]["naive"]
     assert (rows[0]["ci_low"], rows[0]["ci_high"]) == (0.9, 2.1)
     assert {r["method"] for r in rows[1:3]} == {
-        "Event coincidence analysis (analytic)", "Event coincidence analysis (surrogate)"}
+        "Event coincidence analysis (analytic)",
+        "Event coincidence analysis (surrogate)",
+    }
 
 
 def test_event_study_uses_stored_band_or_brute_force_profile(bundled: dict[str, Any]) -> None:
@@ -224,8 +245,10 @@ def test_scan_and_premature_figures(bundled: dict[str, Any]) -> None:
     assert list(fig.data[0].x)[:3] == ["1", "2", "3"]
     pooled = fig.data[0].y.index("all / all / all")
     q = res.cells.filter(
-        (res.cells["actor"] == "all") & (res.cells["claim_kind"] == "all")
-        & (res.cells["event_kind"] == "all") & (res.cells["window"] == 1)
+        (res.cells["actor"] == "all")
+        & (res.cells["claim_kind"] == "all")
+        & (res.cells["event_kind"] == "all")
+        & (res.cells["window"] == 1)
     )["q_bh"][0]
     assert fig.data[0].z[pooled][0] == pytest.approx(-np.log10(q))
     prem = premature_claims(timeline, seed=0)

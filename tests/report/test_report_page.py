@@ -23,8 +23,17 @@ from timing.report.page import (
 )
 
 STAMP = dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC)
-SECTIONS = ("headline", "timeline", "lags", "event-study", "tests", "per-event", "accounting",
-            "methods", "reproducibility")
+SECTIONS = (
+    "headline",
+    "timeline",
+    "lags",
+    "event-study",
+    "tests",
+    "per-event",
+    "accounting",
+    "methods",
+    "reproducibility",
+)
 
 
 def _json_scripts(page: str) -> list[Any]:
@@ -48,12 +57,15 @@ def test_sections_in_order_with_headline_and_seed_case(bundled: dict[str, Any]) 
     assert positions == sorted(positions)
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
     assert bundled["headline"] in page
-    row = re.search(r"<tr[^>]*>\s*<td[^>]*>2025-12-02</td>\s*<td>Witkoff and Kushner.*?</tr>",
-                    page, re.S)
+    row = re.search(
+        r"<tr[^>]*>\s*<td[^>]*>2025-12-02</td>\s*<td>Witkoff and Kushner.*?</tr>", page, re.S
+    )
     assert row is not None and "Pokrovsk" in row.group(0)
     for digest in bundled["inputs"]["sha256"].values():
         assert digest in page
-    assert "Generated 2026-01-02 03:04 UTC" in page and f"timing {bundled['timing_version']}" in page
+    assert (
+        "Generated 2026-01-02 03:04 UTC" in page and f"timing {bundled['timing_version']}" in page
+    )
     figures = _json_scripts(page)
     assert len(figures) == page.count('class="plot"') >= 4
     assert all("data" in f and "layout" in f for f in figures)
@@ -70,8 +82,11 @@ def test_inline_report_needs_no_network(bundled: dict[str, Any]) -> None:
 
 def test_cdn_and_directory_modes(bundled: dict[str, Any], tmp_path: Path) -> None:
     page = render_report(bundled, plotlyjs="cdn")
-    assert re.search(r'<script charset="utf-8" src="https://cdn\.plot\.ly/plotly-[\d.]+\.min\.js" '
-                     r'integrity="sha384-', page)
+    assert re.search(
+        r'<script charset="utf-8" src="https://cdn\.plot\.ly/plotly-[\d.]+\.min\.js" '
+        r'integrity="sha384-',
+        page,
+    )
     path = write_report(bundled, tmp_path / "out" / "r.html", plotlyjs="directory")
     assert (path.parent / "plotly.min.js").stat().st_size > 1_000_000
     assert '<script charset="utf-8" src="plotly.min.js"></script>' in path.read_text()
@@ -103,8 +118,17 @@ def test_payloads_are_escaped_everywhere(xss_data: dict[str, Any]) -> None:
 def test_safe_url() -> None:
     assert safe_url("https://example.org/a") == "https://example.org/a"
     assert safe_url("HTTP://example.org") == "HTTP://example.org"
-    for bad in (JS_URL, " javascript:alert(1)", "data:text/html,x", "vbscript:x", "ftp://x",
-                "https://exa mple.org", "https://x\ny", None, 3):
+    for bad in (
+        JS_URL,
+        " javascript:alert(1)",
+        "data:text/html,x",
+        "vbscript:x",
+        "ftp://x",
+        "https://exa mple.org",
+        "https://x\ny",
+        None,
+        3,
+    ):
         assert safe_url(bad) is None
 
 
