@@ -26,7 +26,7 @@ from timing.stats._common import plain
 from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
 
-__all__ = ["AnalysisConfig", "AnalysisResult", "analyze", "analyze_tables"]
+__all__ = ["AnalysisConfig", "AnalysisResult", "analyze", "analyze_tables", "load_inputs"]
 
 Progress = Callable[[str], None]
 
@@ -319,6 +319,7 @@ def _run_methods(
     from timing.stats.event_study import event_study
     from timing.stats.lag_density import lag_density
     from timing.stats.lags import lag_distribution, per_event_table
+    from timing.stats.placebo import block_permutation_test, weekday_placebo_test
     from timing.stats.predictive import predictive_check
     from timing.stats.scan import scan
 
@@ -356,7 +357,18 @@ def _run_methods(
             return None
 
     k = min(14, (timeline.n_bins - 1) // 2)
+    n_mc = min(cfg.n_boot, 999)
     secondary: list[tuple[str, str, Callable[[], Any]]] = [
+        (
+            "weekday_placebo",
+            "weekday-matched placebo",
+            lambda: weekday_placebo_test(timeline, offsets, n_placebo=n_mc, seed=cfg.seed),
+        ),
+        (
+            "block_permutation",
+            "block permutation",
+            lambda: block_permutation_test(timeline, offsets, n_perm=n_mc, seed=cfg.seed),
+        ),
         (
             "event_study",
             "event-study profile",
@@ -414,6 +426,48 @@ def _has_status(timeline: Timeline) -> bool:
     )
 
 
+def load_inputs(
+    claims: str | Path | None = None,
+    events: str | Path | None = None,
+    *,
+    dataset: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    lenient: bool = False,
+    resolution: Literal["day", "hour"] = "day",
+    progress: Progress | None = None,
+) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
+    """Load and validate claims and events files, or a bundled dataset.
+
+    Returns
+    -------
+    tuple
+        ``(claims_table, events_table, dataset_name_or_None, inputs)`` where ``inputs``
+        holds the paths and SHA-256 digests for the reproducibility footer.
+    """
+    if (claims is None) != (events is None):
+        raise TimingInputError("give both --claims and --events, or neither (bundled dataset)")
+    if claims is None:
+        from timing.datasets import DEFAULT_DATASET
+
+        dataset = dataset or DEFAULT_DATASET
+        folder = dataset_path(dataset)
+        claims, events = folder / "claims.csv", folder / "events.csv"
+    elif dataset is not None:
+        raise TimingInputError("give --dataset or --claims/--events, not both")
+    assert events is not None
+    say = progress or (lambda _label: None)
+    say("reading claims")
+    claims_table = load_claims(claims, mapping=mapping, lenient=lenient, resolution=resolution)
+    say("reading events")
+    events_table = load_events(events, mapping=mapping, lenient=lenient, resolution=resolution)
+    inputs = {
+        "claims": str(claims),
+        "events": str(events),
+        "sha256": {"claims": file_sha256(claims), "events": file_sha256(events)},
+    }
+    return claims_table, events_table, dataset, inputs
+
+
 def analyze(
     claims: str | Path | None = None,
     events: str | Path | None = None,
@@ -451,27 +505,15 @@ def analyze(
     True
     """
     cfg = config or AnalysisConfig()
-    if (claims is None) != (events is None):
-        raise TimingInputError("give both --claims and --events, or neither (bundled dataset)")
-    if claims is None:
-        from timing.datasets import DEFAULT_DATASET
-
-        dataset = dataset or DEFAULT_DATASET
-        folder = dataset_path(dataset)
-        claims, events = folder / "claims.csv", folder / "events.csv"
-    elif dataset is not None:
-        raise TimingInputError("give --dataset or --claims/--events, not both")
-    assert events is not None
-    say = progress or (lambda _label: None)
-    say("reading claims")
-    claims_table = load_claims(claims, mapping=mapping, lenient=lenient, resolution=cfg.resolution)
-    say("reading events")
-    events_table = load_events(events, mapping=mapping, lenient=lenient, resolution=cfg.resolution)
-    inputs = {
-        "claims": str(claims),
-        "events": str(events),
-        "sha256": {"claims": file_sha256(claims), "events": file_sha256(events)},
-    }
+    claims_table, events_table, dataset, inputs = load_inputs(
+        claims,
+        events,
+        dataset=dataset,
+        mapping=mapping,
+        lenient=lenient,
+        resolution=cfg.resolution,
+        progress=progress,
+    )
     return analyze_tables(
         claims_table, events_table, cfg, dataset=dataset, inputs=inputs, progress=progress
     )

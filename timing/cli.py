@@ -210,15 +210,27 @@ def _render_analysis(result: Any) -> None:
         low, high = getattr(res, "ci_low", None), getattr(res, "ci_high", None)
         table.add_row(
             _escape(getattr(res, "method", name)),
-            "" if effect is None else f"{effect:.2f}",
-            "" if low is None or high is None else f"{low:.2f}-{high:.2f}",
-            f"{res.pvalue:.4g}",
+            _number(effect),
+            "" if not (_number(low) and _number(high)) else f"{_number(low)}-{_number(high)}",
+            _number(res.pvalue, "{:.3g}"),
         )
     console.print(table)
     for name, acc in result.accounting.items():
         console.print(f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected")
     if result.report_path:
         console.print(f"report: {result.report_path}")
+
+
+def _number(value: Any, fmt: str = "{:.2f}") -> str:
+    """Format a finite number; missing, NaN and infinite values print as blank or 'inf'."""
+    if value is None:
+        return ""
+    value = float(value)
+    if value != value:  # NaN: not estimable
+        return "n/a"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return fmt.format(value)
 
 
 def _escape(text: str) -> str:
@@ -331,6 +343,168 @@ def report(
         )
     path = write_report(data, out or default_report_path(data))
     typer.echo(f"report: {path}")
+
+
+def _parse_windows(text: str) -> range:
+    from timing.timeline import parse_offsets
+
+    lo, hi = parse_offsets(text)
+    if lo < 1:
+        raise TimingInputError(f"--windows {text!r}: window lengths start at 1 day, e.g. 1:30")
+    return range(lo, hi + 1)
+
+
+@app.command()
+@_user_errors
+def scan(
+    dataset: Annotated[
+        str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")
+    ] = None,
+    claims: Annotated[Path | None, typer.Option(help="Claims file.")] = None,
+    events: Annotated[Path | None, typer.Option(help="Events file.")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="COL=SRC column mapping.")] = None,
+    windows: Annotated[str, typer.Option(help="Window lengths in days, FIRST:LAST.")] = "1:30",
+    by_actor: Annotated[bool, typer.Option(help="One cell per claim actor.")] = True,
+    by_claim_kind: Annotated[bool, typer.Option(help="One cell per claim kind.")] = True,
+    by_event_kind: Annotated[bool, typer.Option(help="One cell per event kind.")] = True,
+    anticipation: Annotated[bool, typer.Option(help="Add the anticipation-window variant.")] = True,
+    min_shift: Annotated[int | None, typer.Option(min=1, help="Smallest circular shift.")] = None,
+    alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Level for discoveries.")] = 0.05,
+    top: Annotated[int, typer.Option(min=1, help="Rows of the table to print.")] = 15,
+    lenient: Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
+) -> None:
+    """Test every window x actor x claim kind x event kind, with FDR and FWER control."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from timing.analysis import load_inputs
+    from timing.io import parse_mapping
+    from timing.stats.scan import scan as run_scan
+
+    claims_table, events_table, _, _ = load_inputs(
+        claims, events, dataset=dataset, mapping=parse_mapping(map_ or []), lenient=lenient
+    )
+    kwargs = dict(
+        windows=_parse_windows(windows),
+        by_actor=by_actor,
+        by_claim_kind=by_claim_kind,
+        by_event_kind=by_event_kind,
+        anticipation=anticipation,
+        min_shift=min_shift,
+        alpha=alpha,
+    )
+    if as_json:
+        result = run_scan(claims_table.frame, events_table.frame, **kwargs)  # type: ignore[arg-type]
+        _print_json(result.to_dict(full=True))
+        return
+    columns = (TextColumn("scanning cells"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True, console=_console()) as bar:
+        task = bar.add_task("scan", total=None)
+        result = run_scan(
+            claims_table.frame,
+            events_table.frame,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            **kwargs,  # type: ignore[arg-type]
+        )
+    _console().print(_escape(result.summary()))
+    shown = ["window", "actor", "claim_kind", "event_kind", "variant", "rate_ratio", "pvalue"]
+    _print_frame(result.top(top).select([*shown, "q_bh", "p_fwer", "n_claims"]), "Strongest cells")
+
+
+def _print_frame(frame: Any, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(column)
+    for row in frame.iter_rows():
+        table.add_row(*[_escape(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row])
+    _console().print(table)
+
+
+@app.command()
+@_user_errors
+def simulate(
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Write claims.csv and events.csv here.")
+    ] = None,
+    days: Annotated[int, typer.Option(min=30, help="Length of the series in days.")] = 1826,
+    n_events: Annotated[int, typer.Option("--events", min=1, help="Number of events.")] = 60,
+    model: Annotated[
+        str, typer.Option(help="Claims model: poisson, negbin, hawkes or ar.")
+    ] = "negbin",
+    rate: Annotated[float, typer.Option(min=0.0, help="Mean claims per day.")] = 0.6,
+    uplift: Annotated[
+        float, typer.Option(min=0.0, help="Planted rate multiplier before events.")
+    ] = 1.0,
+    window: Annotated[int, typer.Option(min=1, help="Days before events the uplift covers.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    calibrate: Annotated[bool, typer.Option(help="Measure false-positive rate and power.")] = False,
+    datasets: Annotated[
+        int, typer.Option(min=10, help="With --calibrate: datasets per null.")
+    ] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Simulate claims and events with a planted effect, or calibrate the tests."""
+    if calibrate:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from timing.stats.calibrate import calibrate as run_calibration
+
+        kwargs = dict(
+            n_datasets=datasets,
+            n_bins=days,
+            n_events=n_events,
+            claim_rate=rate,
+            uplift=uplift if uplift != 1.0 else 1.5,
+            offsets=(-window, -1),
+            seed=seed,
+        )
+        if as_json:
+            _print_json(run_calibration(**kwargs).to_dict())  # type: ignore[arg-type]
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, transient=True, console=_console()) as bar:
+            task = bar.add_task("calibrating", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=_escape(label))
+
+            result = run_calibration(progress=progress, **kwargs)  # type: ignore[arg-type]
+        typer.echo(result.summary())
+        return
+    from timing.stats.simulate import simulate_dataset
+
+    claims_df, events_df = simulate_dataset(
+        days,
+        n_events,
+        model=model,
+        rate=rate,
+        uplift=uplift,  # type: ignore[arg-type]
+        offsets=(-window, -1),
+        seed=seed,
+    )
+    if out_dir is None:
+        raise TimingInputError("--out-dir is required to write the simulated tables")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    claims_df.write_csv(out_dir / "claims.csv")
+    events_df.write_csv(out_dir / "events.csv")
+    summary = {
+        "claims": str(out_dir / "claims.csv"),
+        "events": str(out_dir / "events.csv"),
+        "n_claims": claims_df.height,
+        "n_events": events_df.height,
+        "model": model,
+        "uplift": uplift,
+        "seed": seed,
+    }
+    if as_json:
+        _print_json(summary)
+    else:
+        typer.echo(
+            f"wrote {claims_df.height} claims and {events_df.height} events to {out_dir} "
+            f"(model {model}, uplift {uplift}x over {window} days before events, seed {seed})"
+        )
 
 
 def main() -> None:
