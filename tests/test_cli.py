@@ -151,3 +151,51 @@ def test_import_is_light() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+ADAPTER_DATA = Path(__file__).parent / "data" / "adapters"
+
+
+def test_adapter_formats_and_value_weight(tmp_path: Path) -> None:
+    losses = ADAPTER_DATA / "ua_losses_personnel.json"
+    daily = json.loads(losses.read_text())
+    events = write_table(
+        [
+            {
+                "event_id": "e1",
+                "date": daily[5]["date"],
+                "kind": "talks",
+                "parties": "US-RU",
+                "title": "Talks",
+                "source": "s",
+            },
+        ],
+        tmp_path / "events.csv",
+    )
+    args = [
+        "analyze",
+        "--claims",
+        str(losses),
+        "--claims-format",
+        "ua-losses",
+        "--events",
+        str(events),
+        "--weight",
+        "value",
+        "--json",
+        "--no-report",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    # The adapter turns cumulative totals into daily announcements: their sum over the
+    # period is the last cumulative figure (the first day counts its whole total).
+    assert payload["counts"]["claims"] == daily[-1]["personnel"]
+    assert payload["params"]["weight"] == "value"
+    assert payload["rows"]["claims"]["read"] == len(daily)
+    bad = runner.invoke(app, [*args[:4], "nope", *args[5:]])
+    assert bad.exit_code == 2 and "unknown adapter" in bad.stderr
+    wrong_table = runner.invoke(app, [*args, "--events-format", "ua-losses"])
+    assert wrong_table.exit_code == 2 and "reads claims" in wrong_table.stderr
+    unused = runner.invoke(app, [*args, "--option", "colour=red"])
+    assert unused.exit_code == 2 and "--option colour" in unused.stderr

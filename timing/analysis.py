@@ -56,6 +56,8 @@ class AnalysisConfig:
         Filters.
     n_boot : int
         Bootstrap and placebo replicates.
+    weight : {"count", "value"}
+        Count claims, or sum their ``value`` column (e.g. announced casualties per day).
     """
 
     offsets: tuple[int, int] = (-3, -1)
@@ -71,6 +73,7 @@ class AnalysisConfig:
     claim_kinds: tuple[str, ...] | None = None
     event_kinds: tuple[str, ...] | None = None
     n_boot: int = 2000
+    weight: Literal["count", "value"] = "count"
 
     def bin_offsets(self) -> tuple[int, int]:
         """Offsets in bins (days times 24 at hour resolution)."""
@@ -103,6 +106,7 @@ class AnalysisConfig:
             "claim_kinds": None if self.claim_kinds is None else list(self.claim_kinds),
             "event_kinds": None if self.event_kinds is None else list(self.event_kinds),
             "n_boot": self.n_boot,
+            "weight": self.weight,
         }
 
 
@@ -168,10 +172,15 @@ class AnalysisResult:
         )
         if not np.isfinite(effect):
             size = "not comparable (no claims outside the windows)"
-        n_claims = round(float(t.claims.sum()))
+        if self.config.weight == "value":
+            subject = "The claimed figures per day (value column) were"
+            amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
+        else:
+            subject = "Claims were"
+            amount = f"{round(float(t.claims.sum()))} claims"
         return (
-            f"Claims were {size} in the {self.config.window_label()} events "
-            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}; {n_claims} claims, "
+            f"{subject} {size} in the {self.config.window_label()} events "
+            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}; {amount}, "
             f"{t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
 
@@ -295,6 +304,7 @@ def analyze_tables(
         actors=cfg.actors,
         claim_kinds=cfg.claim_kinds,
         event_kinds=cfg.event_kinds,
+        weight=cfg.weight,
     )
     tests, extras = _run_methods(timeline, cfg, say)
     return AnalysisResult(
@@ -434,9 +444,16 @@ def load_inputs(
     mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
+    claims_format: str | None = None,
+    events_format: str | None = None,
+    adapter_options: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
+
+    ``claims_format``/``events_format`` name an adapter of :mod:`timing.adapters` (e.g.
+    ``"ua-losses"``, ``"acled"``, ``"telegram"``) for a file in a public format; the
+    ``adapter_options`` go to it. Without one, the file is read in the canonical format.
 
     Returns
     -------
@@ -456,16 +473,43 @@ def load_inputs(
         raise TimingInputError("give --dataset or --claims/--events, not both")
     assert events is not None
     say = progress or (lambda _label: None)
-    say("reading claims")
-    claims_table = load_claims(claims, mapping=mapping, lenient=lenient, resolution=resolution)
-    say("reading events")
-    events_table = load_events(events, mapping=mapping, lenient=lenient, resolution=resolution)
+
+    def read(path: str | Path, fmt: str | None, table: str) -> ValidatedTable:
+        say(f"reading {table}")
+        if fmt is None:
+            loader = load_claims if table == "claims" else load_events
+            return loader(path, mapping=mapping, lenient=lenient, resolution=resolution)
+        from timing.adapters import get_adapter, load_with_adapter
+
+        adapter = get_adapter(fmt)
+        if adapter.table != table:
+            raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
+        wanted = set(adapter.options())
+        options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
+        return load_with_adapter(fmt, path, lenient=lenient, resolution=resolution, **options)
+
+    claims_table = read(claims, claims_format, "claims")
+    events_table = read(events, events_format, "events")
+    unused = set(adapter_options or {}) - {
+        name
+        for fmt in (claims_format, events_format)
+        if fmt is not None
+        for name in _adapter_option_names(fmt)
+    }
+    if unused:
+        raise TimingInputError(f"--option {sorted(unused)[0]}: no chosen adapter takes it")
     inputs = {
         "claims": str(claims),
         "events": str(events),
         "sha256": {"claims": file_sha256(claims), "events": file_sha256(events)},
     }
     return claims_table, events_table, dataset, inputs
+
+
+def _adapter_option_names(fmt: str) -> tuple[str, ...]:
+    from timing.adapters import get_adapter
+
+    return get_adapter(fmt).options()
 
 
 def analyze(
@@ -476,6 +520,9 @@ def analyze(
     dataset: str | None = None,
     mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
+    claims_format: str | None = None,
+    events_format: str | None = None,
+    adapter_options: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
@@ -491,6 +538,10 @@ def analyze(
         Column mapping ``{canonical: column_in_file}`` applied to both files.
     lenient : bool
         Quarantine bad rows instead of failing.
+    claims_format, events_format : str, optional
+        Adapter names for files in public formats (see ``timing.adapters.ADAPTERS``).
+    adapter_options : mapping of str to str, optional
+        Options for those adapters, e.g. ``{"categories": "personnel,tank"}``.
     progress : callable, optional
         Called with a short label as each step starts.
 
@@ -512,6 +563,9 @@ def analyze(
         mapping=mapping,
         lenient=lenient,
         resolution=cfg.resolution,
+        claims_format=claims_format,
+        events_format=events_format,
+        adapter_options=adapter_options,
         progress=progress,
     )
     return analyze_tables(

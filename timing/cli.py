@@ -103,6 +103,18 @@ def analyze(
         list[str] | None,
         typer.Option("--map", help="Map a canonical column to yours: COL=SRC (repeatable)."),
     ] = None,
+    claims_format: Annotated[
+        str | None, typer.Option(help="Adapter for the claims file, e.g. ua-losses, acled.")
+    ] = None,
+    events_format: Annotated[
+        str | None, typer.Option(help="Adapter for the events file, e.g. gdelt-events.")
+    ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="Adapter option KEY=VALUE (repeatable).")
+    ] = None,
+    weight: Annotated[
+        str, typer.Option(help="count: one per claim; value: sum the claims' value column.")
+    ] = "count",
     window: Annotated[int, typer.Option(min=1, help="Days before an event: offsets -N..-1.")] = 3,
     offsets: Annotated[
         str | None, typer.Option(help="Window offsets A:B in days, e.g. -5:-2.")
@@ -145,7 +157,10 @@ def analyze(
 
     if resolution not in ("day", "hour"):
         raise TimingInputError(f"--resolution {resolution!r}: expected day or hour")
+    if weight not in ("count", "value"):
+        raise TimingInputError(f"--weight {weight!r}: expected count or value")
     config = AnalysisConfig(
+        weight=weight,  # type: ignore[arg-type]
         offsets=parse_offsets(offsets) if offsets else (-window, -1),
         anticipation=anticipation,
         resolution=resolution,  # type: ignore[arg-type]
@@ -174,6 +189,9 @@ def analyze(
             dataset=dataset,
             mapping=parse_mapping(map_ or []),
             lenient=lenient,
+            claims_format=claims_format,
+            events_format=events_format,
+            adapter_options=parse_mapping(option or [], flag="--option"),
             progress=progress,
         )
         if not no_report:

@@ -118,7 +118,7 @@ def _read_ndjson(path: Path) -> pl.DataFrame:
     return _records_frame(records, path, line_numbers=True)
 
 
-def parse_mapping(items: Sequence[str]) -> dict[str, str]:
+def parse_mapping(items: Sequence[str], *, flag: str = "--map") -> dict[str, str]:
     """Parse ``["date=claim_date", ...]`` into ``{"date": "claim_date"}``.
 
     Raises
@@ -131,7 +131,7 @@ def parse_mapping(items: Sequence[str]) -> dict[str, str]:
         key, sep, value = item.partition("=")
         if not sep or not key.strip() or not value.strip():
             raise TimingInputError(
-                f"--map {item!r}: expected CANONICAL=SOURCE, e.g. date=claim_date"
+                f"{flag} {item!r}: expected NAME=VALUE, e.g. --map date=claim_date"
             )
         mapping[key.strip()] = value.strip()
     return mapping
