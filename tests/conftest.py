@@ -6,6 +6,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from threadpoolctl import threadpool_limits
+
+# Small statsmodels fits run ~10x slower when a multi-threaded BLAS competes for the two
+# cores of a CI machine; one thread per process keeps the suite's time predictable.
+threadpool_limits(1)
 
 CLAIMS_ROWS = [
     {

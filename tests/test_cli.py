@@ -27,6 +27,13 @@ def test_analyze_json_contract_on_bundled_data() -> None:
     circ = payload["tests"]["circular_shift"]
     assert 0 < circ["pvalue"] <= 1 and circ["n_shifts"] > 100
     assert "null_distribution" not in circ
+    # The keys design.md section 7 promises, with values in range.
+    glm, naive, eca = (payload["tests"][k] for k in ("negbin_glm", "poisson_naive", "coincidence"))
+    assert glm["ci_low"] <= glm["irr"] <= glm["ci_high"] and 0 < glm["pvalue"] <= 1
+    assert naive["irr"] > 0 and 0 <= naive["pvalue"] <= 1
+    assert 0 <= eca["precursor_rate"] <= 1 and 0 <= eca["trigger_rate"] <= 1
+    assert 0 < eca["pvalue_surrogate"] <= 1 and 0 <= eca["pvalue_analytic"] <= 1
+    assert payload["caution"] and "news coverage" in payload["caution"]
     assert len(payload["inputs"]["sha256"]["claims"]) == 64
 
 

@@ -49,7 +49,11 @@ class AnalysisConfig:
     min_shift, max_shift : int or None
         Circular-shift distances allowed, in bins (default: window length, none).
     detrend : int or None
-        Moving-average span (bins) removed from the claims before the circular test.
+        Span in days of the centred moving average removed from the claims before the
+        primary circular-shift test (default 91, a quarter), so that a slow trend shared
+        by claims and events does not count as clustering; ``None`` or 0 turns it off. The
+        test on the raw series is reported beside it. Not applied when the period is
+        shorter than twice the span.
     start, end : datetime.date or None
         Study period; default the span of the data.
     actors, claim_kinds, event_kinds : tuple of str or None
@@ -66,7 +70,7 @@ class AnalysisConfig:
     seed: int = 0
     min_shift: int | None = None
     max_shift: int | None = None
-    detrend: int | None = None
+    detrend: int | None = 91
     start: dt.date | None = None
     end: dt.date | None = None
     actors: tuple[str, ...] | None = None
@@ -172,6 +176,7 @@ class AnalysisResult:
         )
         if not np.isfinite(effect):
             size = "not comparable (no claims outside the windows)"
+        detrended = f", {self.config.detrend}-day trend removed" if circ.detrend else ""
         if self.config.weight == "value":
             subject = "The claimed figures per day (value column) were"
             amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
@@ -180,20 +185,27 @@ class AnalysisResult:
             amount = f"{round(float(t.claims.sum()))} claims"
         return (
             f"{subject} {size} in the {self.config.window_label()} events "
-            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}; {amount}, "
+            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}{detrended}; {amount}, "
             f"{t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
 
     def caution(self) -> str | None:
-        """A plain warning when the data are too few for the test to have power."""
+        """Plain warnings: too few data for power, and the bundled dataset's own caveat."""
+        notes = []
         n_events = self.timeline.n_events
-        n_claims = float(self.timeline.claims.sum())
+        n_claims = self.timeline.claims_frame.height
         if n_events < 20 or n_claims < 50:
-            return (
-                f"Caution: with {n_events} events and {n_claims:.0f} claims the test has little "
+            notes.append(
+                f"Caution: with {n_events} events and {n_claims} claims the test has little "
                 "power; a non-significant result is weak evidence of no effect."
             )
-        return None
+        if self.dataset is not None:
+            from timing.datasets import dataset_info
+
+            caveat = dataset_info(self.dataset).caveat
+            if caveat:
+                notes.append(caveat)
+        return " ".join(notes) or None
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
         """The JSON contract of design.md section 7.
@@ -216,7 +228,7 @@ class AnalysisResult:
             "counts": {"claims": float(t.claims.sum()), "events": t.n_events, "bins": t.n_bins},
             "headline": self.headline(),
             "caution": self.caution(),
-            "tests": {name: _test_dict(res, full=full) for name, res in self.tests.items()},
+            "tests": _tests_dict(self.tests, full=full),
             "skipped": dict(self.skipped),
             "report": self.report_path,
         }
@@ -244,8 +256,21 @@ def _fmt_p(p: float) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
 
 
-def _test_dict(result: Any, *, full: bool) -> dict[str, Any]:
-    return result.to_dict(full=full)
+def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
+    """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7)."""
+    out: dict[str, Any] = {}
+    for name, result in tests.items():
+        out[name] = result.to_dict(full=full)
+        if name == "negbin_glm":
+            out[name].update(result.negbin_dict())
+            out["poisson_naive"] = {
+                "method": "Poisson GLM, naive standard errors (diagnostic only)",
+                **result.poisson_naive_dict(),
+                "effect": result.poisson_naive_dict()["irr"],
+            }
+        elif name == "coincidence":
+            out[name].update(result.coincidence_dict())
+    return out
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
@@ -326,7 +351,9 @@ def _run_methods(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run every method in the order the report reads them; heavy imports happen here."""
     from timing.stats.bootstrap import block_bootstrap_rate_ratio
+    from timing.stats.coincidence import event_coincidence
     from timing.stats.event_study import event_study
+    from timing.stats.glm import count_regression
     from timing.stats.lag_density import lag_density
     from timing.stats.lags import lag_distribution, per_event_table
     from timing.stats.placebo import block_permutation_test, weekday_placebo_test
@@ -338,24 +365,41 @@ def _run_methods(
     window_bins = max(-offsets[0], 1)
     tests: dict[str, Any] = {}
 
+    skipped: dict[str, str] = {}
+    span = cfg.detrend * timeline.bins_per_day if cfg.detrend else None
+    if span is not None and timeline.n_bins < 2 * span:
+        skipped["detrend"] = (
+            f"period of {timeline.n_bins} bins is shorter than twice the {span}-bin "
+            "detrending span; the primary test is not detrended"
+        )
+        span = None
+
+    def circular(detrend: int | None, method: str) -> Any:
+        result = circular_shift_test(
+            counts=timeline.claims,
+            weights=weights,
+            offsets=offsets,
+            anticipation=cfg.anticipation,
+            min_shift=cfg.min_shift,
+            max_shift=cfg.max_shift,
+            detrend=detrend,
+        )
+        return replace(result, method=method)
+
     say("circular-shift test")
-    circular = circular_shift_test(
-        counts=timeline.claims,
-        weights=weights,
-        offsets=offsets,
-        anticipation=cfg.anticipation,
-        min_shift=cfg.min_shift,
-        max_shift=cfg.max_shift,
-        detrend=cfg.detrend,
-    )
+    primary = circular(span, "Circular-shift randomization (exact, all shifts)")
     say("bootstrap interval")
     interval = block_bootstrap_rate_ratio(
         timeline.claims, weights, n_boot=cfg.n_boot, seed=cfg.seed
     )
-    tests["circular_shift"] = replace(circular, ci_low=interval.ci_low, ci_high=interval.ci_high)
+    tests["circular_shift"] = replace(primary, ci_low=interval.ci_low, ci_high=interval.ci_high)
     tests["rate_ratio_interval"] = interval
-
-    skipped: dict[str, str] = {}
+    if span is not None:
+        tests["circular_shift_raw"] = replace(
+            circular(None, "Circular-shift randomization, no detrending"),
+            ci_low=interval.ci_low,
+            ci_high=interval.ci_high,
+        )
 
     def attempt(name: str, label: str, run: Callable[[], Any]) -> Any:
         """Run a secondary method; data it cannot work on is recorded, not fatal."""
@@ -378,6 +422,16 @@ def _run_methods(
             "block_permutation",
             "block permutation",
             lambda: block_permutation_test(timeline, offsets, n_perm=n_mc, seed=cfg.seed),
+        ),
+        (
+            "negbin_glm",
+            "count regression",
+            lambda: count_regression(timeline, offsets, anticipation=cfg.anticipation),
+        ),
+        (
+            "coincidence",
+            "event coincidence analysis",
+            lambda: event_coincidence(timeline, offsets, min_shift=cfg.min_shift),
         ),
         (
             "event_study",

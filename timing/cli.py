@@ -134,8 +134,9 @@ def analyze(
         int | None, typer.Option(min=1, help="Smallest circular shift (bins).")
     ] = None,
     detrend: Annotated[
-        int | None, typer.Option(min=3, help="Remove a moving average of N bins.")
-    ] = None,
+        int,
+        typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
+    ] = 91,
     seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step.")] = 0,
     lenient: Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")] = False,
     out: Annotated[
@@ -166,7 +167,7 @@ def analyze(
         resolution=resolution,  # type: ignore[arg-type]
         seed=seed,
         min_shift=min_shift,
-        detrend=detrend,
+        detrend=detrend or None,
         start=_date_option(start, "--start"),
         end=_date_option(end, "--end"),
         actors=tuple(actor) if actor else None,
@@ -221,16 +222,15 @@ def _render_analysis(result: Any) -> None:
     table = Table(title="Tests", title_justify="left")
     for column in ("test", "effect", "95 % CI", "p-value"):
         table.add_column(column)
-    for name, res in result.tests.items():
-        if not hasattr(res, "pvalue"):
+    for name, res in result.to_dict()["tests"].items():
+        if "pvalue" not in res:
             continue
-        effect = getattr(res, "effect", getattr(res, "rate_ratio", None))
-        low, high = getattr(res, "ci_low", None), getattr(res, "ci_high", None)
+        low, high = _number(res.get("ci_low")), _number(res.get("ci_high"))
         table.add_row(
-            _escape(getattr(res, "method", name)),
-            _number(effect),
-            "" if not (_number(low) and _number(high)) else f"{_number(low)}-{_number(high)}",
-            _number(res.pvalue, "{:.3g}"),
+            _escape(res.get("method", name)),
+            _number(res.get("effect")),
+            f"{low}-{high}" if low and high else "",
+            _number(res["pvalue"], "{:.3g}"),
         )
     console.print(table)
     for name, acc in result.accounting.items():

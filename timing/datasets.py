@@ -37,6 +37,7 @@ class DatasetInfo:
     rows: dict[str, int]
     sources: tuple[str, ...]
     description: str
+    caveat: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
@@ -49,6 +50,7 @@ class DatasetInfo:
             "rows": dict(self.rows),
             "sources": list(self.sources),
             "description": self.description,
+            "caveat": self.caveat,
         }
 
 
@@ -100,6 +102,7 @@ def dataset_info(name: str) -> DatasetInfo:
         rows=rows,
         sources=sources,
         description=str(meta.get("description", "")),
+        caveat=(meta.get("timing") or {}).get("caveat"),
     )
 
 
