@@ -214,7 +214,7 @@ def timeline_figure(data: dict[str, Any]) -> go.Figure:
         )
     fig.update_layout(
         height=460,
-        legend={"orientation": "h", "y": -0.45},
+        legend={"title": {"text": "claim kind · status"}},
         xaxis={"type": "date", "rangeslider": {"visible": True, "thickness": 0.08}},
         yaxis={
             "title": {"text": "claims that day"},
@@ -277,9 +277,9 @@ def lag_histogram_figure(data: dict[str, Any], max_lag: int = 30) -> go.Figure:
         )
     notes = []
     if hist.get("beyond"):
-        notes.append(f"{hist['beyond']} claims more than {lag[-1]} days before the next event")
+        notes.append(f"{hist['beyond']:g} claims more than {lag[-1]} days before the next event")
     if hist.get("no_next"):
-        notes.append(f"{hist['no_next']} after the last event")
+        notes.append(f"{hist['no_next']:g} after the last event")
     fig.update_layout(
         height=380,
         bargap=0.1,
@@ -361,6 +361,13 @@ def event_study_figure(data: dict[str, Any]) -> go.Figure:
     return fig
 
 
+def _null_axis(test: str, result: dict[str, Any]) -> str:
+    if test != "circular_shift":
+        return "statistic for each shift of the calendar"
+    what = "detrended claims" if result.get("detrend") else "claims"
+    return f"{what} in the windows, for each shift of the calendar"
+
+
 def null_distribution_figure(data: dict[str, Any], test: str = "circular_shift") -> go.Figure:
     """Histogram of ``tests[test]["null_distribution"]`` with the observed statistic.
 
@@ -400,13 +407,7 @@ def null_distribution_figure(data: dict[str, Any], test: str = "circular_shift")
     fig.update_layout(
         height=340,
         showlegend=False,
-        xaxis={
-            "title": {
-                "text": "claims in the windows, for each shift of the calendar"
-                if test == "circular_shift"
-                else "statistic for each shift of the calendar"
-            }
-        },
+        xaxis={"title": {"text": _null_axis(test, result)}},
         yaxis={"title": {"text": "shifts"}},
     )
     return fig

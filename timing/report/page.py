@@ -120,8 +120,8 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
     for name, test in (data.get("tests") or {}).items():
         if isinstance(test, dict) and test.get("null_distribution"):
             items.append((f"null-{name}", f"Null: {name}", f.null_distribution_figure(data, name)))
-    if not any(key.startswith("null-") for key, _, _ in items):
-        items.append(("null-circular_shift", "Null", f.null_distribution_figure(data)))
+    if not any(key == "null-circular_shift" for key, _, _ in items):
+        items.insert(3, ("null-circular_shift", "Null", f.null_distribution_figure(data)))
     from timing.report import extras
 
     if extras.scan_data(data) is not None:
@@ -192,13 +192,16 @@ def render_report(
     tests = data.get("tests") or {}
     table = tests_table(data)
     figures = _figures(data)
+    primary = "null-circular_shift"
+    others = [f for f in figures if f["key"].startswith("null-") and f["key"] != primary]
     context = {
         "d": data,
         "title": f"timing report: {data.get('dataset') or 'custom data'}",
         "plotly_tag": _plotly_tag(plotlyjs),
         "figures": figures,
         "fig": {f["key"]: f for f in figures},
-        "null_figs": [f for f in figures if f["key"].startswith("null-")],
+        "null_figs": [f for f in figures if f["key"] == primary],
+        "other_null_figs": others,
         "tests_rows": table,
         "per_event": per_event_rows(data),
         "rows": data.get("rows") or {},
