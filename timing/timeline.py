@@ -71,6 +71,58 @@ class Timeline:
     events_frame: pl.DataFrame
     excluded: dict[str, dict[str, int]]
 
+    @classmethod
+    def from_arrays(
+        cls,
+        claims: np.ndarray,
+        event_bins: np.ndarray,
+        *,
+        start: dt.date = dt.date(2000, 1, 1),
+        resolution: Resolution = "day",
+        event_end_bins: np.ndarray | None = None,
+        announced_bins: np.ndarray | None = None,
+    ) -> Timeline:
+        """A timeline from arrays already on a grid (simulations, research scripts).
+
+        Parameters
+        ----------
+        claims : numpy.ndarray
+            Claims per bin, length ``T``.
+        event_bins : numpy.ndarray
+            Start bin of each event (sorted here).
+        start : datetime.date
+            Date of bin 0 (an aware UTC datetime at hour resolution).
+        resolution : {"day", "hour"}
+        event_end_bins, announced_bins : numpy.ndarray, optional
+            Last bin of each event (default: its start) and the bin each was announced
+            (default: unknown, ``-1``), in the order of ``event_bins``.
+
+        Examples
+        --------
+        >>> t = Timeline.from_arrays(np.array([0, 2, 0, 1]), np.array([3]))
+        >>> t.n_bins, t.weights((-2, -1)).tolist()
+        (4, [0, 1, 1, 0])
+        """
+        events = np.asarray(event_bins, dtype=np.int64)
+        order = np.argsort(events, kind="stable")
+        ends = events if event_end_bins is None else np.asarray(event_end_bins, dtype=np.int64)
+        announced = (
+            np.full(events.shape, -1, dtype=np.int64)
+            if announced_bins is None
+            else np.asarray(announced_bins, dtype=np.int64)
+        )
+        return cls(
+            start=start,
+            resolution=resolution,
+            claims=np.asarray(claims, dtype=np.float64),
+            event_bins=events[order],
+            event_end_bins=ends[order],
+            announced_bins=announced[order],
+            claims_frame=pl.DataFrame({"bin": pl.Series([], dtype=pl.Int64)}),
+            events_frame=pl.DataFrame({"bin": events[order]}),
+            excluded={"claims": {}, "events": {}},
+        )
+
     @property
     def n_bins(self) -> int:
         """Number of bins ``T`` in the study period."""

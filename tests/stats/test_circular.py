@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
-import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -40,17 +37,7 @@ def _series(seed: int, n_bins: int = 400, n_events: int = 15) -> tuple[np.ndarra
 
 
 def _timeline(counts: np.ndarray, events: np.ndarray, announced: np.ndarray) -> Timeline:
-    return Timeline(
-        start=dt.date(2021, 1, 1),
-        resolution="day",
-        claims=counts,
-        event_bins=events,
-        event_end_bins=events.copy(),
-        announced_bins=announced,
-        claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame(),
-        excluded={"claims": {}, "events": {}},
-    )
+    return Timeline.from_arrays(counts, events, announced_bins=announced)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import polars as pl
 import pytest
 
 from timing.errors import TimingInputError
@@ -14,18 +13,7 @@ from timing.timeline import Timeline
 
 
 def _timeline(counts: np.ndarray, event_bins: np.ndarray) -> Timeline:
-    ev = np.sort(np.asarray(event_bins, dtype=np.int64))
-    return Timeline(
-        start=dt.date(2024, 1, 1),
-        resolution="day",
-        claims=np.asarray(counts, dtype=np.float64),
-        event_bins=ev,
-        event_end_bins=ev.copy(),
-        announced_bins=np.full(ev.shape, -1, dtype=np.int64),
-        claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame({"bin": ev}),
-        excluded={"claims": {}, "events": {}},
-    )
+    return Timeline.from_arrays(counts, event_bins, start=dt.date(2024, 1, 1))
 
 
 def test_lag_profile_equals_brute_force_loop():

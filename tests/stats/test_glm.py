@@ -25,17 +25,8 @@ START = dt.date(2023, 1, 4)  # a Wednesday
 
 
 def make_timeline(counts, event_bins, end_bins=None, start=START, resolution="day") -> Timeline:
-    ev = np.sort(np.asarray(event_bins, dtype=np.int64))
-    return Timeline(
-        start=start,
-        resolution=resolution,
-        claims=np.asarray(counts, dtype=np.float64),
-        event_bins=ev,
-        event_end_bins=ev.copy() if end_bins is None else np.asarray(end_bins, dtype=np.int64),
-        announced_bins=np.full(ev.shape, -1, dtype=np.int64),
-        claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame(),
-        excluded={"claims": {}, "events": {}},
+    return Timeline.from_arrays(
+        counts, event_bins, start=start, resolution=resolution, event_end_bins=end_bins
     )
 
 

@@ -18,18 +18,7 @@ DATA = Path(__file__).resolve().parents[2] / "datasets" / "ru-ua-2025"
 
 
 def _timeline(counts: np.ndarray, event_bins: np.ndarray) -> Timeline:
-    ev = np.sort(np.asarray(event_bins, dtype=np.int64))
-    return Timeline(
-        start=dt.date(2024, 1, 1),
-        resolution="day",
-        claims=np.asarray(counts, dtype=np.float64),
-        event_bins=ev,
-        event_end_bins=ev.copy(),
-        announced_bins=np.full(ev.shape, -1, dtype=np.int64),
-        claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame({"bin": ev}),
-        excluded={"claims": {}, "events": {}},
-    )
+    return Timeline.from_arrays(counts, event_bins, start=dt.date(2024, 1, 1))
 
 
 def _brute_hist(counts, events, max_lag):

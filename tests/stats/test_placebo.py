@@ -6,7 +6,6 @@ import datetime as dt
 import itertools
 
 import numpy as np
-import polars as pl
 import pytest
 from scipy.signal import lfilter
 
@@ -18,18 +17,7 @@ START = dt.date(2024, 1, 1)  # a Monday
 
 
 def _timeline(counts: np.ndarray, event_bins: np.ndarray) -> Timeline:
-    ev = np.sort(np.asarray(event_bins, dtype=np.int64))
-    return Timeline(
-        start=START,
-        resolution="day",
-        claims=np.asarray(counts, dtype=np.float64),
-        event_bins=ev,
-        event_end_bins=ev.copy(),
-        announced_bins=np.full(ev.shape, -1, dtype=np.int64),
-        claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame({"bin": ev}),
-        excluded={"claims": {}, "events": {}},
-    )
+    return Timeline.from_arrays(counts, event_bins, start=START)
 
 
 def _window_claims(counts, events, lo=-3, hi=-1):

@@ -97,24 +97,12 @@ def window_bins(data: dict[str, Any]) -> tuple[int, int] | None:
     return int(lo) * k, (int(hi) + 1) * k - 1
 
 
-def _lags(claims: np.ndarray, events: np.ndarray) -> np.ndarray:
-    """Bins from each claim to the next event starting at or after it (-1: none)."""
-    if events.size == 0:
-        return np.full(claims.shape, -1, dtype=np.int64)
-    idx = np.searchsorted(events, claims, side="left")
-    ok = idx < events.size
-    out = np.full(claims.shape, -1, dtype=np.int64)
-    out[ok] = events[idx[ok]] - claims[ok]
-    return out
-
-
-def _hist(lags_days: np.ndarray, max_lag: int) -> np.ndarray:
-    kept = lags_days[(lags_days >= 0) & (lags_days <= max_lag)]
-    return np.bincount(kept, minlength=max_lag + 1)[: max_lag + 1]
-
-
 def lag_histogram(data: dict[str, Any], max_lag: int = 30) -> dict[str, Any] | None:
     """Claims by days to the next event, with a circular-shift null band.
+
+    Used when the analysis dict holds no ``tests.lags`` (e.g. a partial or older result);
+    the counting is :func:`timing.stats.lags.lag_histograms`, over the admissible shifts
+    of :func:`timing.stats.circular.admissible_shifts`.
 
     Parameters
     ----------
@@ -138,44 +126,46 @@ def lag_histogram(data: dict[str, Any], max_lag: int = 30) -> dict[str, Any] | N
     recomputes every claim's lag to the next shifted event and takes pointwise
     percentiles of the histograms. The claims keep their own bursts and gaps.
     """
+    from timing.stats.circular import admissible_shifts
+    from timing.stats.lags import lag_histograms
+
     claims, events, total = claim_bins(data), event_bins(data), n_bins(data)
     if claims.size == 0 or events.size == 0:
         return None
     k = bins_per_day(data)
-    lags = _lags(claims, events)
-    days = np.where(lags >= 0, lags // k, -1)
+    total = int(total) if total else int(max(claims.max(), events.max())) + 1
+    counts = np.bincount(claims, minlength=total).astype(np.float64)
+
+    def by_day(hists: np.ndarray) -> np.ndarray:
+        """Bin categories 0..(max_lag+1)k-1, beyond, none -> day categories."""
+        days = hists[:, : (max_lag + 1) * k].reshape(hists.shape[0], max_lag + 1, k).sum(axis=2)
+        return np.column_stack([days, hists[:, -2], hists[:, -1]])
+
+    observed = by_day(lag_histograms(counts, events, np.array([0]), (max_lag + 1) * k - 1)[0])[0]
     out: dict[str, Any] = {
         "lag": list(range(max_lag + 1)),
-        "observed": _hist(days, max_lag).tolist(),
-        "beyond": int(np.count_nonzero(days > max_lag)),
-        "no_next": int(np.count_nonzero(days < 0)),
+        "observed": observed[: max_lag + 1].astype(int).tolist(),
+        "beyond": int(observed[-2]),
+        "no_next": int(observed[-1]),
         "null_mean": None,
         "null_low": None,
         "null_high": None,
         "n_shifts": 0,
     }
-    if not total or total < 3:
+    if total < 3:
         return out
     circ = (data.get("tests") or {}).get("circular_shift") or {}
     win = window_bins(data)
     default_min = (win[1] - win[0] + 1) if win else 7 * k
     min_shift = max(int(circ.get("min_shift") or default_min), 1)
     max_shift = circ.get("max_shift")
-    s = np.arange(1, total, dtype=np.int64)
-    dist = np.minimum(s, total - s)
-    ok = dist >= min_shift
-    if max_shift is not None:
-        ok &= dist <= int(max_shift)
-    shifts = s[ok]
+    shifts = admissible_shifts(total, min_shift, None if max_shift is None else int(max_shift))
     if shifts.size == 0:
         return out
     if shifts.size > MAX_NULL_SHIFTS:
         shifts = shifts[np.linspace(0, shifts.size - 1, MAX_NULL_SHIFTS).astype(np.int64)]
-    hists = np.empty((shifts.size, max_lag + 1), dtype=np.float64)
-    for i, shift in enumerate(shifts):
-        moved = np.sort((events + shift) % total)
-        lag_s = _lags(claims, moved)
-        hists[i] = _hist(np.where(lag_s >= 0, lag_s // k, -1), max_lag)
+    hists = by_day(lag_histograms(counts, events, shifts, (max_lag + 1) * k - 1)[0])
+    hists = hists[:, : max_lag + 1]
     out["null_mean"] = hists.mean(axis=0).tolist()
     out["null_low"] = np.percentile(hists, 2.5, axis=0).tolist()
     out["null_high"] = np.percentile(hists, 97.5, axis=0).tolist()
