@@ -206,3 +206,65 @@ def test_adapter_formats_and_value_weight(tmp_path: Path) -> None:
     assert wrong_table.exit_code == 2 and "reads claims" in wrong_table.stderr
     unused = runner.invoke(app, [*args, "--option", "colour=red"])
     assert unused.exit_code == 2 and "--option colour" in unused.stderr
+
+
+def test_scan_command_json_and_table() -> None:
+    result = runner.invoke(app, ["scan", "--windows", "1:5", "--json"])
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    cells = payload["cells"]
+    assert payload["n_cells"] == payload["n_tested"] + payload["n_skipped"]
+    # Fixed windows 1..5 days, and the anticipation variant (no fixed window).
+    assert {c["window"] for c in cells} == {1, 2, 3, 4, 5, None}
+    assert all(c["pvalue"] <= c["q_bh"] + 1e-12 <= 1 + 1e-12 for c in cells)
+    table = runner.invoke(app, ["scan", "--windows", "1:3", "--top", "3"])
+    assert table.exit_code == 0 and "Strongest cells" in table.stdout
+    assert runner.invoke(app, ["scan", "--windows", "0:3"]).exit_code == 2
+
+
+def test_simulate_writes_tables_that_analyze_reads(tmp_path: Path) -> None:
+    out = tmp_path / "sim"
+    result = runner.invoke(
+        app,
+        [
+            "simulate",
+            "--out-dir",
+            str(out),
+            "--days",
+            "400",
+            "--events",
+            "20",
+            "--uplift",
+            "3",
+            "--seed",
+            "2",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    made = json.loads(result.stdout)
+    assert made["n_events"] == 20
+    analysed = runner.invoke(
+        app,
+        [
+            "analyze",
+            "--claims",
+            made["claims"],
+            "--events",
+            made["events"],
+            "--json",
+            "--no-report",
+        ],
+    )
+    payload = json.loads(analysed.stdout)
+    assert payload["counts"]["claims"] == made["n_claims"]
+    assert payload["tests"]["circular_shift"]["pvalue"] < 0.05  # a planted 3x uplift
+    assert runner.invoke(app, ["simulate"]).exit_code == 2  # nowhere to write
+
+
+def test_simulate_calibrate_reports_rates() -> None:
+    result = runner.invoke(app, ["simulate", "--calibrate", "--datasets", "20", "--json"])
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["rows"]
+    assert {r["test"] for r in rows} >= {"circular_shift_detrend", "poisson_naive"}
+    assert all(0 <= r["fpr"] <= 1 and 0 <= r["power"] <= 1 for r in rows)

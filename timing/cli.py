@@ -470,6 +470,7 @@ def simulate(
         from timing.stats.calibrate import calibrate as run_calibration
 
         kwargs = dict(
+            tests=("circular_shift_detrend", "circular_shift", "poisson_naive", "day_shuffle"),
             n_datasets=datasets,
             n_bins=days,
             n_events=n_events,
