@@ -17,7 +17,9 @@ from timing.adapters.ua_losses import parse_ua_losses, read_ua_losses
 from timing.errors import TimingInputError
 from timing.schema import CLAIMS
 
-REAL = Path("/work/shared/data/raw/ua-gs-losses")
+# The public raw copy lives in the project's shared folder beside the repository (read in
+# place, never committed); tests using it skip when it is absent.
+REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "raw" / "ua-gs-losses"
 
 
 def test_personnel_sample_values_dates_and_gap(data):
