@@ -66,9 +66,13 @@ def test_bad_option_exits_2(small_files: tuple[Path, Path]) -> None:
         ["--resolution", "week"],
         ["--start", "soon"],
         ["--window", "0"],
+        ["--plotlyjs", "nope"],
+        ["--weight", "heavy"],
+        ["--claim-kind", "victory"],
     ):
         result = runner.invoke(app, [*base, *extra])
         assert result.exit_code == 2, extra
+        assert "Traceback" not in result.output
     assert runner.invoke(app, ["analyze", "--claims", str(claims)]).exit_code == 2
 
 

@@ -68,6 +68,12 @@ def _date_option(value: str | None, name: str) -> dt.date | None:
         raise TimingInputError(f"{name} {value!r}: expected a date YYYY-MM-DD") from None
 
 
+def _plotly_mode(value: str) -> Any:
+    if value not in ("inline", "cdn", "directory"):
+        raise TimingInputError(f"--plotlyjs {value!r}: expected inline, cdn or directory")
+    return value
+
+
 def _version_callback(value: bool) -> None:
     if value:
         typer.echo(f"timing {__version__}")
@@ -145,6 +151,9 @@ def analyze(
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write the HTML report.")
     ] = False,
+    plotlyjs: Annotated[
+        str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
+    ] = "inline",
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     full_json: Annotated[
         bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
@@ -160,6 +169,7 @@ def analyze(
         raise TimingInputError(f"--resolution {resolution!r}: expected day or hour")
     if weight not in ("count", "value"):
         raise TimingInputError(f"--weight {weight!r}: expected count or value")
+    _plotly_mode(plotlyjs)
     config = AnalysisConfig(
         weight=weight,  # type: ignore[arg-type]
         offsets=parse_offsets(offsets) if offsets else (-window, -1),
@@ -201,7 +211,7 @@ def analyze(
             progress("writing report")
             path = out or default_report_path(result.to_dict())
             result = result.with_report(path)
-            write_report(result.to_dict(full=True), path)
+            write_report(result.to_dict(full=True), path, plotlyjs=_plotly_mode(plotlyjs))
     finally:
         if status is not None:
             status.stop()
@@ -342,6 +352,9 @@ def datasets_show(
 def report(
     result_json: Annotated[Path, typer.Argument(help="Output of 'timing analyze --json --full'.")],
     out: Annotated[Path | None, typer.Option(help="Report path.")] = None,
+    plotlyjs: Annotated[
+        str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
+    ] = "inline",
 ) -> None:
     """Re-render an HTML report from saved 'timing analyze --json --full' output."""
     from timing.report import default_report_path, write_report
@@ -359,7 +372,7 @@ def report(
             f"{result_json}: not a full analysis result; "
             "save one with 'timing analyze --json --full'"
         )
-    path = write_report(data, out or default_report_path(data))
+    path = write_report(data, out or default_report_path(data), plotlyjs=_plotly_mode(plotlyjs))
     typer.echo(f"report: {path}")
 
 
