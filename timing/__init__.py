@@ -23,6 +23,12 @@ _EXPORTS = {
     "window_weights": "timing.timeline",
     "circular_shift_test": "timing.stats.circular",
     "CircularShiftResult": "timing.stats.circular",
+    "AnalysisConfig": "timing.result",
+    "AnalysisResult": "timing.result",
+    "analyze": "timing.analysis",
+    "load_inputs": "timing.analysis",
+    "list_datasets": "timing.datasets",
+    "write_report": "timing.report",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -1,5 +1,8 @@
 """Run the configured set of methods on one claims/events pair -> :class:`AnalysisResult`.
 
+:class:`~timing.result.AnalysisConfig` and :class:`~timing.result.AnalysisResult` live in
+:mod:`timing.result` and are re-exported here.
+
 This is the library function behind ``timing analyze``: load and validate both tables
 (or take frames already loaded), bin them onto a timeline, run each method, and keep
 everything a report or a paper needs in one frozen result whose ``to_dict()`` is the JSON
@@ -8,292 +11,22 @@ contract of ``design.md`` section 7.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-import polars as pl
-
-from timing import __version__
 from timing.datasets import dataset_path
 from timing.errors import TimingInputError
 from timing.io import file_sha256, load_claims, load_events
-from timing.schema import RowAccounting, ValidatedTable
-from timing.stats._common import plain
+from timing.result import AnalysisConfig, AnalysisResult
+from timing.schema import ValidatedTable
 from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
 
 __all__ = ["AnalysisConfig", "AnalysisResult", "analyze", "analyze_tables", "load_inputs"]
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, slots=True)
-class AnalysisConfig:
-    """Parameters of one analysis; every field has the CLI's default.
-
-    Attributes
-    ----------
-    offsets : tuple of int
-        Inclusive window offsets in days relative to each event (``(-3, -1)``: the three
-        days before). ``--window N`` sets ``(-N, -1)``.
-    anticipation : bool
-        Use each event's anticipation window ``[announced, start)`` instead of ``offsets``.
-    resolution : {"day", "hour"}
-        Bin width. Offsets are always given in days and converted to bins.
-    seed : int
-        Seed of every Monte Carlo step (bootstrap, placebo); same seed, same result.
-    min_shift, max_shift : int or None
-        Circular-shift distances allowed, in bins (default: window length, none).
-    detrend : int or None
-        Span in days of the centred moving average removed from the claims before the
-        primary circular-shift test (default 91, a quarter), so that a slow trend shared
-        by claims and events does not count as clustering; ``None`` or 0 turns it off. The
-        test on the raw series is reported beside it. Not applied when the period is
-        shorter than twice the span.
-    start, end : datetime.date or None
-        Study period; default the span of the data.
-    actors, claim_kinds, event_kinds : tuple of str or None
-        Filters.
-    n_boot : int
-        Bootstrap and placebo replicates.
-    weight : {"count", "value"}
-        Count claims, or sum their ``value`` column (e.g. announced casualties per day).
-    """
-
-    offsets: tuple[int, int] = (-3, -1)
-    anticipation: bool = False
-    resolution: Literal["day", "hour"] = "day"
-    seed: int = 0
-    min_shift: int | None = None
-    max_shift: int | None = None
-    detrend: int | None = 91
-    start: dt.date | None = None
-    end: dt.date | None = None
-    actors: tuple[str, ...] | None = None
-    claim_kinds: tuple[str, ...] | None = None
-    event_kinds: tuple[str, ...] | None = None
-    n_boot: int = 2000
-    weight: Literal["count", "value"] = "count"
-
-    def bin_offsets(self) -> tuple[int, int]:
-        """Offsets in bins (days times 24 at hour resolution)."""
-        scale = 1 if self.resolution == "day" else 24
-        lo, hi = self.offsets
-        return lo * scale, (hi + 1) * scale - 1
-
-    def window_label(self) -> str:
-        """E.g. ``"3 days before"`` or ``"anticipation window"``."""
-        if self.anticipation:
-            return "anticipation window (announcement to start)"
-        lo, hi = self.offsets
-        if hi == -1:
-            return f"{-lo} day{'s' if lo != -1 else ''} before"
-        return f"days {lo}..{hi} around"
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``params`` block of the JSON output."""
-        return {
-            "offsets": list(self.offsets),
-            "anticipation": self.anticipation,
-            "resolution": self.resolution,
-            "seed": self.seed,
-            "min_shift": self.min_shift,
-            "max_shift": self.max_shift,
-            "detrend": self.detrend,
-            "start": None if self.start is None else self.start.isoformat(),
-            "end": None if self.end is None else self.end.isoformat(),
-            "actors": None if self.actors is None else list(self.actors),
-            "claim_kinds": None if self.claim_kinds is None else list(self.claim_kinds),
-            "event_kinds": None if self.event_kinds is None else list(self.event_kinds),
-            "n_boot": self.n_boot,
-            "weight": self.weight,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class AnalysisResult:
-    """Everything one analysis produced.
-
-    Attributes
-    ----------
-    config : AnalysisConfig
-    dataset : str or None
-        Name of the bundled dataset, when one was used.
-    inputs : dict
-        Paths and SHA-256 of the input files (``None`` for frames passed in code).
-    claims_table, events_table : ValidatedTable
-        The validated inputs with their rejects and row accounting.
-    timeline : Timeline
-    tests : dict
-        Result object of each method by name (``"circular_shift"`` always).
-    per_event : polars.DataFrame or None
-        One row per event: claims in its window and the lag of the nearest claim before it.
-    scan : timing.stats.scan.ScanResult or None
-        Every window x actor x claim kind x event kind cell with FDR-adjusted q-values.
-    skipped : dict
-        Methods that could not run on these data, with the reason (e.g. too short a period).
-    report_path : str or None
-        Where the HTML report was written.
-    """
-
-    config: AnalysisConfig
-    dataset: str | None
-    inputs: dict[str, Any]
-    claims_table: ValidatedTable
-    events_table: ValidatedTable
-    timeline: Timeline
-    tests: dict[str, Any] = field(default_factory=dict)
-    per_event: pl.DataFrame | None = None
-    scan: Any = None
-    skipped: dict[str, str] = field(default_factory=dict)
-    report_path: str | None = None
-
-    @property
-    def accounting(self) -> dict[str, RowAccounting]:
-        """Rows read, used and rejected per table."""
-        return {"claims": self.claims_table.accounting, "events": self.events_table.accounting}
-
-    def with_report(self, path: str | Path) -> AnalysisResult:
-        """A copy that records where its HTML report was written."""
-        return replace(self, report_path=str(path))
-
-    def headline(self) -> str:
-        """One plain sentence with the effect, its interval, the robust p and the counts."""
-        circ = self.tests["circular_shift"]
-        t = self.timeline
-        effect = circ.rate_ratio
-        interval = ""
-        boot = self.tests.get("rate_ratio_interval")
-        if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
-            interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
-        direction = "more" if effect >= 1 else "less"
-        size = (
-            f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
-        )
-        if not np.isfinite(effect):
-            size = "not comparable (no claims outside the windows)"
-        detrended = f", {self.config.detrend}-day trend removed" if circ.detrend else ""
-        if self.config.weight == "value":
-            subject = "The claimed figures per day (value column) were"
-            amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
-        else:
-            subject = "Claims were"
-            amount = f"{round(float(t.claims.sum()))} claims"
-        return (
-            f"{subject} {size} in the {self.config.window_label()} events "
-            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}{detrended}; {amount}, "
-            f"{t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
-        )
-
-    def caution(self) -> str | None:
-        """Plain warnings: too few data for power, and the bundled dataset's own caveat."""
-        notes = []
-        n_events = self.timeline.n_events
-        n_claims = self.timeline.claims_frame.height
-        if n_events < 20 or n_claims < 50:
-            notes.append(
-                f"Caution: with {n_events} events and {n_claims} claims the test has little "
-                "power; a non-significant result is weak evidence of no effect."
-            )
-        if self.dataset is not None:
-            from timing.datasets import dataset_info
-
-            caveat = dataset_info(self.dataset).caveat
-            if caveat:
-                notes.append(caveat)
-        return " ".join(notes) or None
-
-    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """The JSON contract of design.md section 7.
-
-        Parameters
-        ----------
-        full : bool
-            Also include what a report needs to be redrawn (``timing report``): the binned
-            series, the claim and event rows, null distributions and rejects.
-        """
-        t = self.timeline
-        out: dict[str, Any] = {
-            "timing_version": __version__,
-            "dataset": self.dataset,
-            "inputs": self.inputs,
-            "rows": {name: acc.to_dict() for name, acc in self.accounting.items()},
-            "excluded": t.excluded,
-            "params": self.config.to_dict(),
-            "period": {"start": f"{t.start:%Y-%m-%d}", "end": f"{t.end:%Y-%m-%d}"},
-            "counts": {"claims": float(t.claims.sum()), "events": t.n_events, "bins": t.n_bins},
-            "headline": self.headline(),
-            "caution": self.caution(),
-            "tests": _tests_dict(self.tests, full=full),
-            "skipped": dict(self.skipped),
-            "report": self.report_path,
-        }
-        if full:
-            out["timeline"] = {
-                "start": f"{t.start:%Y-%m-%d}" if t.resolution == "day" else t.start.isoformat(),
-                "resolution": t.resolution,
-                "claims": t.claims.tolist(),
-                "event_bins": t.event_bins.tolist(),
-            }
-            out["claims"] = _records(t.claims_frame)
-            out["events"] = _records(t.events_frame)
-            out["rejects"] = {
-                "claims": _records(self.claims_table.rejects),
-                "events": _records(self.events_table.rejects),
-            }
-        if self.per_event is not None:
-            out["per_event"] = _records(self.per_event)
-        if self.scan is not None:
-            out["scan"] = self.scan.to_dict(full=full)
-        return out
-
-
-def _fmt_p(p: float) -> str:
-    return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
-
-
-#: Arrays no figure is drawn from: left out of the full JSON to keep it small.
-_NOT_REDRAWN = ("null_histograms", "y_true", "y_score", "shifts", "replicates")
-
-
-def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7)."""
-    out: dict[str, Any] = {}
-    for name, result in tests.items():
-        out[name] = result.to_dict(full=full)
-        for bulky in _NOT_REDRAWN:
-            out[name].pop(bulky, None)
-        if name == "negbin_glm":
-            out[name].update(result.negbin_dict())
-            out["poisson_naive"] = {
-                "method": "Poisson GLM, naive standard errors (diagnostic only)",
-                **result.poisson_naive_dict(),
-                "effect": result.poisson_naive_dict()["irr"],
-            }
-        elif name == "coincidence":
-            out[name].update(result.coincidence_dict())
-    return out
-
-
-def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    cols = [c for c in frame.columns if c not in ("row",)]
-    converted = frame.select(
-        [
-            pl.col(c).dt.to_string("%Y-%m-%d") if frame.schema[c] == pl.Date else pl.col(c)
-            for c in cols
-        ]
-    )
-    converted = converted.select(
-        [
-            pl.col(c).cast(pl.String) if converted.schema[c] == pl.Datetime else pl.col(c)
-            for c in cols
-        ]
-    )
-    return [plain(r) for r in converted.to_dicts()]
 
 
 def analyze_tables(
