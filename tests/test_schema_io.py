@@ -100,6 +100,17 @@ def test_empty_table(tmp_path: Path) -> None:
         load_claims(path)
 
 
+def test_value_must_be_a_finite_number(tmp_path: Path) -> None:
+    rows = [
+        dict(CLAIMS_ROWS[0], value="12"),
+        dict(CLAIMS_ROWS[1], value="nan"),
+        dict(CLAIMS_ROWS[2], value="many"),
+    ]
+    err = _bad(tmp_path, rows)
+    assert [(p.row, p.column) for p in err.problems] == [(3, "value"), (4, "value")]
+    assert "a finite number" in str(err)
+
+
 def test_unknown_status_and_event_kind(tmp_path: Path) -> None:
     err = _bad(tmp_path, [dict(CLAIMS_ROWS[0], status="probably")])
     assert "one of confirmed, contested, refuted, unverified" in str(err)

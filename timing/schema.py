@@ -10,6 +10,7 @@ reasons. Either way ``read == used + rejected``: no row is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -72,7 +73,7 @@ class ColumnSpec:
         if self.type == "enum":
             return "one of " + ", ".join(self.allowed)
         if self.type == "float":
-            return "a number"
+            return "a finite number"
         return "a non-empty text"
 
 
@@ -253,9 +254,10 @@ def _check_cell(spec: ColumnSpec, value: str | None) -> tuple[bool, object]:
         return low in spec.allowed, low
     if spec.type == "float":
         try:
-            return True, float(value)
+            number = float(value)
         except ValueError:
             return False, None
+        return math.isfinite(number), number
     return True, value.strip()
 
 
