@@ -192,6 +192,11 @@ def _run_methods(
         ("lag_density", "lag density", lambda: lag_density(timeline, n_shifts=199, seed=cfg.seed)),
         ("premature", "premature claims", lambda: _premature(timeline, window_bins, cfg.seed)),
         (
+            "disputed",
+            "disputed claims",
+            lambda: _premature(timeline, window_bins, cfg.seed, outcome="disputed"),
+        ),
+        (
             "predictive",
             "predictive check",
             lambda: predictive_check(timeline, k=window_bins, n_null=49, seed=cfg.seed),
@@ -218,12 +223,12 @@ def _run_methods(
     return tests, {"per_event": per_event, "scan": scanned, "skipped": skipped}
 
 
-def _premature(timeline: Timeline, window: int, seed: int) -> Any:
+def _premature(timeline: Timeline, window: int, seed: int, outcome: str = "premature") -> Any:
     from timing.stats.premature import premature_claims
 
     if not _has_status(timeline):
         raise TimingInputError("no claim has an independent status (confirmed/contested/refuted)")
-    return premature_claims(timeline, window=window, seed=seed)
+    return premature_claims(timeline, window=window, seed=seed, outcome=outcome)  # type: ignore[arg-type]
 
 
 def _has_status(timeline: Timeline) -> bool:

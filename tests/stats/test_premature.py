@@ -180,3 +180,29 @@ def test_bad_input():
         premature_claims(tl)
     with pytest.raises(TimingInputError, match="window"):
         premature_claims(build_timeline(claims, events), window=0)
+
+
+def test_disputed_outcome_contrasts_contested_with_confirmed() -> None:
+    days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(0, 200, 2)]
+    # Every claim is confirmed later (so all are "premature"), except that the ones right
+    # before an event are contested: only the disputed outcome can tell them apart.
+    events = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(11, 200, 20)]
+    near = {e - dt.timedelta(days=k) for e in events for k in (1, 2, 3)}
+    status = ["contested" if d in near else "confirmed" for d in days]
+    claims = pl.DataFrame({
+        "claim_id": [str(i) for i in range(len(days))], "date": days, "actor": "A",
+        "kind": "capture", "status": status,
+        "verified_date": [d + dt.timedelta(days=5) for d in days],
+    })
+    events_df = pl.DataFrame({"event_id": [f"e{i}" for i in range(len(events))],
+                              "kind": "talks", "date": events})
+    timeline = build_timeline(claims, events_df)
+    per_claim = classify_claims(timeline)
+    assert per_claim["premature"].all()
+    assert per_claim["disputed"].to_list() == [s == "contested" for s in status]
+    res = premature_claims(timeline, window=3, outcome="disputed", seed=0)
+    assert res.outcome == "disputed" and res.share_in == 1.0 and res.share_out == 0.0
+    assert res.pvalue < 0.05
+    assert "were disputed" in res.summary()
+    with pytest.raises(TimingInputError):
+        premature_claims(timeline, window=3, outcome="false")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
@@ -65,6 +65,9 @@ class PrematureResult:
         ``statistic`` under each shift.
     per_claim : polars.DataFrame
         One row per claim: prematurity, verification lag, days to the next event, window.
+    outcome : str
+        ``"premature"`` or ``"disputed"`` (see :func:`classify_claims`); "premature" in
+        the attribute names above then reads as the chosen outcome.
     """
 
     method: str
@@ -87,21 +90,24 @@ class PrematureResult:
     sensitivity: dict[str, dict[str, Any]]
     null_distribution: np.ndarray = field(repr=False)
     per_claim: pl.DataFrame = field(repr=False)
+    outcome: str = "premature"
 
     def summary(self) -> str:
         """One paragraph for people."""
         lo, hi = self.sensitivity["none_premature"], self.sensitivity["all_premature"]
         odds = (
             f"odds ratio {self.effect:.2f}, 95% CI {self.ci_low:.2f} to {self.ci_high:.2f}"
-            if np.isfinite(self.effect) else "odds ratio not estimable: no variation"
+            if np.isfinite(self.effect)
+            else "odds ratio not estimable: no variation"
         )
+        word = self.outcome
         return (
             f"{self.method}: {_pct(self.share_in)} of claims in the {self.window} bins before "
-            f"events were premature vs {_pct(self.share_out)} otherwise ({odds}; "
+            f"events were {word} vs {_pct(self.share_out)} otherwise ({odds}; "
             f"circular-shift p = {self.pvalue:.3g} over {self.n_shifts} shifts). "
             f"{self.n_used} claims used, {self.n_unknown} of unknown status left out; counting "
-            f"them all as premature gives OR {hi['effect']:.2f} (p = {hi['pvalue']:.3g}), none "
-            f"as premature OR {lo['effect']:.2f} (p = {lo['pvalue']:.3g})."
+            f"them all as {word} gives OR {hi['effect']:.2f} (p = {hi['pvalue']:.3g}), none "
+            f"as {word} OR {lo['effect']:.2f} (p = {lo['pvalue']:.3g})."
         )
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
@@ -129,7 +135,8 @@ def classify_claims(timeline: Timeline) -> pl.DataFrame:
     Returns
     -------
     polars.DataFrame
-        The claim columns plus ``premature`` (bool, null when unknown), ``refuted`` (bool),
+        The claim columns plus ``premature`` (bool, null when unknown), ``disputed``
+        (bool: contested or refuted rather than confirmed; null when unknown), ``refuted`` (bool),
         ``verification_lag_days`` (``verified_date - date`` in days, null when none) and
         ``days_to_next_event`` (to the next event starting on or after the claim's bin,
         null after the last event).
@@ -140,6 +147,9 @@ def classify_claims(timeline: Timeline) -> pl.DataFrame:
     claims whose ``verified_date`` is after the claim date; False for claims confirmed on
     the day they were made. Null (unknown) for ``unverified`` or missing status and for
     confirmed claims without a ``verified_date`` (when they were confirmed is unknown).
+    Since independent confirmation nearly always comes after a claim, ``premature`` rarely
+    varies among claims of known status; ``disputed`` asks the sharper question whether a
+    claim was contested or refuted rather than confirmed, whenever that was settled.
     """
     cf = timeline.claims_frame
     if "status" not in cf.columns:
@@ -149,8 +159,10 @@ def classify_claims(timeline: Timeline) -> pl.DataFrame:
     status = pl.col("status").str.to_lowercase()
     lag = (pl.col("verified_date") - pl.col("date")).dt.total_seconds() / 86400.0
     premature = (
-        pl.when(status.is_in(["contested", "refuted"])).then(True)
-        .when((status == "confirmed") & pl.col("verified_date").is_not_null()).then(lag > 0)
+        pl.when(status.is_in(["contested", "refuted"]))
+        .then(True)
+        .when((status == "confirmed") & pl.col("verified_date").is_not_null())
+        .then(lag > 0)
         .otherwise(None)
     )
     bins = cf["bin"].to_numpy().astype(np.int64)
@@ -159,8 +171,16 @@ def classify_claims(timeline: Timeline) -> pl.DataFrame:
     has = idx < ev.size
     to_next = np.full(bins.shape, np.nan)
     to_next[has] = (ev[idx[has]] - bins[has]) / timeline.bins_per_day
+    disputed = (
+        pl.when(status.is_in(["contested", "refuted"]))
+        .then(True)
+        .when(status == "confirmed")
+        .then(False)
+        .otherwise(None)
+    )
     return cf.with_columns(
         premature.alias("premature"),
+        disputed.alias("disputed"),
         (status == "refuted").fill_null(False).alias("refuted"),
         lag.alias("verification_lag_days"),
         pl.Series("days_to_next_event", to_next).fill_nan(None),
@@ -183,12 +203,19 @@ def _logit(y: np.ndarray, x: np.ndarray, names: list[str]) -> tuple[float, float
     beta, se = float(fit.params[1]), float(fit.bse[1])
     if not (np.isfinite(beta) and np.isfinite(se)) or se > 50:
         return nan
-    return (float(np.exp(beta)), float(np.exp(beta - 1.959963984540054 * se)),
-            float(np.exp(beta + 1.959963984540054 * se)), float(fit.pvalues[1]))
+    return (
+        float(np.exp(beta)),
+        float(np.exp(beta - 1.959963984540054 * se)),
+        float(np.exp(beta + 1.959963984540054 * se)),
+        float(fit.pvalues[1]),
+    )
 
 
 def _design(
-    in_win: np.ndarray, bins: np.ndarray, n_bins: int, groups: dict[str, np.ndarray],
+    in_win: np.ndarray,
+    bins: np.ndarray,
+    n_bins: int,
+    groups: dict[str, np.ndarray],
     trend: bool,
 ) -> tuple[np.ndarray, list[str]]:
     cols, names = [np.ones(in_win.shape[0]), in_win.astype(np.float64)], ["const", "in_window"]
@@ -213,8 +240,13 @@ def _share_diff(y: np.ndarray, in_win: np.ndarray) -> np.ndarray:
 
 
 def _analyse(
-    y: np.ndarray, bins: np.ndarray, groups: dict[str, np.ndarray], weights: np.ndarray,
-    shifts: np.ndarray, trend: bool, alternative: Alternative,
+    y: np.ndarray,
+    bins: np.ndarray,
+    groups: dict[str, np.ndarray],
+    weights: np.ndarray,
+    shifts: np.ndarray,
+    trend: bool,
+    alternative: Alternative,
 ) -> dict[str, Any]:
     n_bins = weights.shape[0]
     in_win = weights[bins] > 0
@@ -226,12 +258,20 @@ def _analyse(
     x, names = _design(in_win, bins, n_bins, groups, trend)
     effect, lo, hi, logit_p = _logit(y, x, names)
     return {
-        "statistic": observed, "pvalue": float(pvalue), "effect": effect, "ci_low": lo,
-        "ci_high": hi, "logit_pvalue": logit_p, "n_used": int(y.size),
-        "n_premature": int(y.sum()), "n_in_window": int(in_win.sum()),
+        "statistic": observed,
+        "pvalue": float(pvalue),
+        "effect": effect,
+        "ci_low": lo,
+        "ci_high": hi,
+        "logit_pvalue": logit_p,
+        "n_used": int(y.size),
+        "n_premature": int(y.sum()),
+        "n_in_window": int(in_win.sum()),
         "share_in": float(y[in_win].mean()) if in_win.any() else np.nan,
         "share_out": float(y[~in_win].mean()) if (~in_win).any() else np.nan,
-        "n_shifts": int(null.size), "covariates": tuple(names[1:]), "null": null,
+        "n_shifts": int(null.size),
+        "covariates": tuple(names[1:]),
+        "null": null,
     }
 
 
@@ -245,6 +285,7 @@ def premature_claims(
     controls: bool = True,
     alternative: Alternative = "greater",
     seed: int | np.random.Generator | None = None,
+    outcome: Literal["premature", "disputed"] = "premature",
 ) -> PrematureResult:
     """Test whether claims made within ``window`` bins before an event are more often premature.
 
@@ -266,6 +307,9 @@ def premature_claims(
         ``"greater"``: prematurity more likely in the windows.
     seed : int or numpy.random.Generator, optional
         For the shift sample.
+    outcome : {"premature", "disputed"}
+        Which column of :func:`classify_claims` is the outcome: made before independent
+        confirmation, or contested/refuted rather than confirmed.
 
     Returns
     -------
@@ -303,8 +347,10 @@ def premature_claims(
     if n_shifts is not None and n_shifts < 1:
         raise TimingInputError(f"n_shifts must be positive, got {n_shifts}")
     window = int(window)
+    if outcome not in ("premature", "disputed"):
+        raise TimingInputError(f"outcome must be 'premature' or 'disputed', got {outcome!r}")
     per_claim = classify_claims(timeline)
-    known = per_claim["premature"].is_not_null().to_numpy()
+    known = per_claim[outcome].is_not_null().to_numpy()
     if not known.any():
         raise TimingInputError(
             "no claim has a known status: the 'status' column needs confirmed, contested or "
@@ -319,9 +365,12 @@ def premature_claims(
         shifts = np.sort(rng.choice(shifts, size=n_shifts, replace=False))
     weights = window_weights(timeline.event_bins, n_bins, (-window, -1))
     bins = per_claim["bin"].to_numpy().astype(np.int64)
-    y_all = per_claim["premature"].cast(pl.Float64).to_numpy()
-    groups = {c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
-              for c in ("actor", "kind") if controls and c in per_claim.columns}
+    y_all = per_claim[outcome].cast(pl.Float64).to_numpy()
+    groups = {
+        c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
+        for c in ("actor", "kind")
+        if controls and c in per_claim.columns
+    }
 
     def run(y: np.ndarray, keep: np.ndarray) -> dict[str, Any]:
         sub = {k: v[keep] for k, v in groups.items()}
@@ -336,13 +385,29 @@ def premature_claims(
         sens[name] = res
     per_claim = per_claim.with_columns(pl.Series("in_window", weights[bins] > 0))
     return PrematureResult(
-        method="Premature claims before events (logit odds ratio, circular-shift p)",
-        statistic=main["statistic"], pvalue=main["pvalue"], effect=main["effect"],
-        ci_low=main["ci_low"], ci_high=main["ci_high"], logit_pvalue=main["logit_pvalue"],
-        window=window, n_total=int(known.size), n_used=main["n_used"],
-        n_unknown=int((~known).sum()), n_premature=main["n_premature"],
-        n_in_window=main["n_in_window"], share_in=main["share_in"],
-        share_out=main["share_out"], n_shifts=main["n_shifts"],
-        covariates=main["covariates"], sensitivity=sens, null_distribution=main["null"],
+        method=(
+            "Premature claims before events (logit odds ratio, circular-shift p)"
+            if outcome == "premature"
+            else "Disputed claims (contested/refuted vs confirmed) before events"
+        ),
+        statistic=main["statistic"],
+        pvalue=main["pvalue"],
+        effect=main["effect"],
+        ci_low=main["ci_low"],
+        ci_high=main["ci_high"],
+        logit_pvalue=main["logit_pvalue"],
+        window=window,
+        n_total=int(known.size),
+        n_used=main["n_used"],
+        n_unknown=int((~known).sum()),
+        n_premature=main["n_premature"],
+        n_in_window=main["n_in_window"],
+        share_in=main["share_in"],
+        share_out=main["share_out"],
+        n_shifts=main["n_shifts"],
+        covariates=main["covariates"],
+        sensitivity=sens,
+        null_distribution=main["null"],
         per_claim=per_claim,
+        outcome=outcome,
     )
