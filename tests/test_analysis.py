@@ -107,3 +107,20 @@ def test_cli_writes_report_and_report_command_redraws_it(tmp_path: Path) -> None
     not_full = tmp_path / "short.json"
     not_full.write_text(json.dumps({"tests": {}}), encoding="utf-8")
     assert runner.invoke(app, ["report", str(not_full)]).exit_code == 2
+
+
+def test_bundled_dataset_defaults_to_its_coverage_period() -> None:
+    import datetime as dt
+
+    from timing.datasets import dataset_info
+
+    start, end = dataset_info("ru-ua-2025").coverage
+    result = analyze(config=AnalysisConfig(n_boot=200))
+    assert (f"{result.timeline.start}", f"{result.timeline.end}") == (start, end)
+    assert result.config.start == dt.date.fromisoformat(start)
+    # A claim outside the compiled span is left out and counted, never dropped silently.
+    outside = result.timeline.excluded["claims"]["outside study period"]
+    assert outside >= 1
+    assert result.timeline.claims_frame.height + outside == result.claims_table.accounting.used
+    wider = analyze(config=AnalysisConfig(n_boot=200, end=dt.date(2026, 7, 31)))
+    assert wider.timeline.excluded["claims"] == {}

@@ -24,7 +24,14 @@ from timing.schema import ValidatedTable
 from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
 
-__all__ = ["AnalysisConfig", "AnalysisResult", "analyze", "analyze_tables", "load_inputs"]
+__all__ = [
+    "AnalysisConfig",
+    "AnalysisResult",
+    "analyze",
+    "analyze_tables",
+    "default_period",
+    "load_inputs",
+]
 
 Progress = Callable[[str], None]
 
@@ -309,6 +316,23 @@ def load_inputs(
     return claims_table, events_table, dataset, inputs
 
 
+def default_period(dataset: str | None, cfg: AnalysisConfig) -> AnalysisConfig:
+    """Default a bundled dataset's study period to the span it was compiled over.
+
+    Returns ``cfg`` with ``start``/``end`` set from the dataset's ``coverage`` (see
+    :class:`timing.datasets.DatasetInfo`), or unchanged when it states none.
+    """
+    import datetime as dt
+
+    from timing.datasets import DEFAULT_DATASET, dataset_info
+
+    coverage = dataset_info(dataset or DEFAULT_DATASET).coverage
+    if coverage is None:
+        return cfg
+    start, end = (dt.date.fromisoformat(d) for d in coverage)
+    return replace(cfg, start=start, end=end)
+
+
 def _adapter_option_names(fmt: str) -> tuple[str, ...]:
     from timing.adapters import get_adapter
 
@@ -359,6 +383,8 @@ def analyze(
     True
     """
     cfg = config or AnalysisConfig()
+    if claims is None and cfg.start is None and cfg.end is None:
+        cfg = default_period(dataset, cfg)
     claims_table, events_table, dataset, inputs = load_inputs(
         claims,
         events,

@@ -400,6 +400,8 @@ def scan(
     by_event_kind: Annotated[bool, typer.Option(help="One cell per event kind.")] = True,
     anticipation: Annotated[bool, typer.Option(help="Add the anticipation-window variant.")] = True,
     min_shift: Annotated[int | None, typer.Option(min=1, help="Smallest circular shift.")] = None,
+    start: Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")] = None,
+    end: Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")] = None,
     alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Level for discoveries.")] = 0.05,
     top: Annotated[int, typer.Option(min=1, help="Rows of the table to print.")] = 15,
     lenient: Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")] = False,
@@ -408,14 +410,19 @@ def scan(
     """Test every window x actor x claim kind x event kind, with FDR and FWER control."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from timing.analysis import load_inputs
+    from timing.analysis import AnalysisConfig, default_period, load_inputs
     from timing.io import parse_mapping
     from timing.stats.scan import scan as run_scan
 
-    claims_table, events_table, _, _ = load_inputs(
+    claims_table, events_table, dataset, _ = load_inputs(
         claims, events, dataset=dataset, mapping=parse_mapping(map_ or []), lenient=lenient
     )
+    period = AnalysisConfig(start=_date_option(start, "--start"), end=_date_option(end, "--end"))
+    if claims is None and start is None and end is None:
+        period = default_period(dataset, period)
     kwargs = dict(
+        start=period.start,
+        end=period.end,
         windows=_parse_windows(windows),
         by_actor=by_actor,
         by_claim_kind=by_claim_kind,

@@ -26,7 +26,12 @@ def _roots() -> list[Path]:
 
 @dataclass(frozen=True, slots=True)
 class DatasetInfo:
-    """What ``timing datasets list`` shows about one bundled dataset."""
+    """What ``timing datasets list`` shows about one bundled dataset.
+
+    ``coverage`` is the span over which claims and events were compiled together; an
+    analysis of the dataset uses it as the default study period, so that stretches where
+    one table was not collected do not read as quiet.
+    """
 
     name: str
     title: str
@@ -38,6 +43,7 @@ class DatasetInfo:
     sources: tuple[str, ...]
     description: str
     caveat: str | None = None
+    coverage: tuple[str, str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``--json``."""
@@ -51,6 +57,7 @@ class DatasetInfo:
             "sources": list(self.sources),
             "description": self.description,
             "caveat": self.caveat,
+            "coverage": None if self.coverage is None else list(self.coverage),
         }
 
 
@@ -103,7 +110,16 @@ def dataset_info(name: str) -> DatasetInfo:
         sources=sources,
         description=str(meta.get("description", "")),
         caveat=(meta.get("timing") or {}).get("caveat"),
+        coverage=_coverage(meta),
     )
+
+
+def _coverage(meta: dict[str, Any]) -> tuple[str, str] | None:
+    """The span over which a dataset's claims and events were compiled together, if stated."""
+    span = (meta.get("timing") or {}).get("coverage") or {}
+    if span.get("start") and span.get("end"):
+        return str(span["start"]), str(span["end"])
+    return None
 
 
 def list_datasets() -> list[DatasetInfo]:
