@@ -244,7 +244,11 @@ def _render_analysis(result: Any) -> None:
         )
     console.print(table)
     for name, acc in result.accounting.items():
-        console.print(f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected")
+        left_out = result.timeline.excluded.get(name, {})
+        extra = "".join(f"; {n} {reason}" for reason, n in left_out.items())
+        console.print(
+            f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected{_escape(extra)}"
+        )
     if result.report_path:
         console.print(f"report: {result.report_path}")
 

@@ -77,13 +77,13 @@ class AnalysisConfig:
         return lo * scale, (hi + 1) * scale - 1
 
     def window_label(self) -> str:
-        """E.g. ``"3 days before"`` or ``"anticipation window"``."""
+        """Where the claims were counted, e.g. ``"the 3 days before events"``."""
         if self.anticipation:
-            return "anticipation window (announcement to start)"
+            return "the days between each event's announcement and its start"
         lo, hi = self.offsets
         if hi == -1:
-            return f"{-lo} day{'s' if lo != -1 else ''} before"
-        return f"days {lo}..{hi} around"
+            return f"the {-lo} day{'s' if lo != -1 else ''} before events"
+        return f"days {lo} to {hi} relative to events"
 
     def to_dict(self) -> dict[str, Any]:
         """The ``params`` block of the JSON output."""
@@ -175,7 +175,7 @@ class AnalysisResult:
             subject = "Claims were"
             amount = f"{round(float(t.claims.sum()))} claims"
         return (
-            f"{subject} {size} in the {self.config.window_label()} events "
+            f"{subject} {size} in {self.config.window_label()} "
             f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}{detrended}; {amount}, "
             f"{t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
