@@ -154,6 +154,9 @@ def analyze(
     plotlyjs: Annotated[
         str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
     ] = "inline",
+    snapshot: Annotated[
+        Path | None, typer.Option(help="Also save the report as .png or .pdf (needs Chromium).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     full_json: Annotated[
         bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
@@ -170,6 +173,10 @@ def analyze(
     if weight not in ("count", "value"):
         raise TimingInputError(f"--weight {weight!r}: expected count or value")
     _plotly_mode(plotlyjs)
+    if snapshot is not None and snapshot.suffix.lower() not in (".png", ".pdf"):
+        raise TimingInputError(f"--snapshot {snapshot}: expected a .png or .pdf path")
+    if snapshot is not None and no_report:
+        raise TimingInputError("--snapshot copies the HTML report; drop --no-report")
     config = AnalysisConfig(
         weight=weight,  # type: ignore[arg-type]
         offsets=parse_offsets(offsets) if offsets else (-window, -1),
@@ -212,16 +219,21 @@ def analyze(
             path = out or default_report_path(result.to_dict())
             result = result.with_report(path)
             write_report(result.to_dict(full=True), path, plotlyjs=_plotly_mode(plotlyjs))
+            if snapshot is not None:
+                from timing.report import snapshot_report
+
+                progress("saving a static copy")
+                snapshot_report(path, snapshot)
     finally:
         if status is not None:
             status.stop()
     if as_json:
         _print_json(result.to_dict(full=full_json))
         return
-    _render_analysis(result)
+    _render_analysis(result, snapshot)
 
 
-def _render_analysis(result: Any) -> None:
+def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
     from rich.table import Table
 
     console = _console()
@@ -251,6 +263,8 @@ def _render_analysis(result: Any) -> None:
         )
     if result.report_path:
         console.print(f"report: {result.report_path}")
+    if snapshot is not None and result.report_path:
+        console.print(f"static copy: {snapshot}")
 
 
 def _number(value: Any, fmt: str = "{:.2f}") -> str:
@@ -359,6 +373,9 @@ def report(
     plotlyjs: Annotated[
         str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
     ] = "inline",
+    snapshot: Annotated[
+        Path | None, typer.Option(help="Also save the report as .png or .pdf (needs Chromium).")
+    ] = None,
 ) -> None:
     """Re-render an HTML report from saved 'timing analyze --json --full' output."""
     from timing.report import default_report_path, write_report
@@ -378,6 +395,10 @@ def report(
         )
     path = write_report(data, out or default_report_path(data), plotlyjs=_plotly_mode(plotlyjs))
     typer.echo(f"report: {path}")
+    if snapshot is not None:
+        from timing.report import snapshot_report
+
+        typer.echo(f"static copy: {snapshot_report(path, snapshot)}")
 
 
 def _parse_windows(text: str) -> range:

@@ -26,6 +26,8 @@ _EXPORTS = {
     "write_report": "timing.report.page",
     "default_report_path": "timing.report.page",
     "export_static": "timing.report.page",
+    "snapshot_report": "timing.report.snapshot",
+    "find_browser": "timing.report.snapshot",
 }
 
 __all__ = sorted(_EXPORTS)
