@@ -105,6 +105,7 @@ def _run_methods(
     from timing.stats.placebo import block_permutation_test, weekday_placebo_test
     from timing.stats.predictive import predictive_check
     from timing.stats.scan import scan
+    from timing.stats.simulated_null import simulated_null_test
 
     offsets = cfg.bin_offsets()
     weights = timeline.weights(offsets, anticipation=cfg.anticipation)
@@ -173,6 +174,13 @@ def _run_methods(
             "block_permutation",
             "block permutation",
             lambda: block_permutation_test(timeline, offsets, n_perm=n_mc, seed=cfg.seed),
+        ),
+        (
+            "simulated_null",
+            "simulated self-exciting null",
+            lambda: simulated_null_test(
+                timeline, offsets, anticipation=cfg.anticipation, n_sim=n_mc, seed=cfg.seed
+            ),
         ),
         (
             "negbin_glm",
