@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -92,23 +92,32 @@ def _root(
     """Test whether battlefield announcements are timed around diplomacy."""
 
 
-Resolution = Literal["day", "hour"]
+# Options shared by several commands, defined once.
+DatasetOpt = Annotated[str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")]
+ClaimsOpt = Annotated[Path | None, typer.Option(help="Claims file (.csv/.parquet/.json/.ndjson).")]
+EventsOpt = Annotated[Path | None, typer.Option(help="Events file.")]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="Map a canonical column to yours: COL=SRC (repeatable)."),
+]
+StartOpt = Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")]
+EndOpt = Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")]
+LenientOpt = Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")]
+PlotlyOpt = Annotated[
+    str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
+]
+SnapshotOpt = Annotated[
+    Path | None, typer.Option(help="Also save the report as .png or .pdf (needs Chromium).")
+]
 
 
 @app.command()
 @_user_errors
 def analyze(
-    dataset: Annotated[
-        str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")
-    ] = None,
-    claims: Annotated[
-        Path | None, typer.Option(help="Claims file (.csv/.parquet/.json/.ndjson).")
-    ] = None,
-    events: Annotated[Path | None, typer.Option(help="Events file.")] = None,
-    map_: Annotated[
-        list[str] | None,
-        typer.Option("--map", help="Map a canonical column to yours: COL=SRC (repeatable)."),
-    ] = None,
+    dataset: DatasetOpt = None,
+    claims: ClaimsOpt = None,
+    events: EventsOpt = None,
+    map_: MapOpt = None,
     claims_format: Annotated[
         str | None, typer.Option(help="Adapter for the claims file, e.g. ua-losses, acled.")
     ] = None,
@@ -129,8 +138,8 @@ def analyze(
         bool, typer.Option(help="Use each event's announcement-to-start window.")
     ] = False,
     resolution: Annotated[str, typer.Option(help="Bin width: day or hour.")] = "day",
-    start: Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     actor: Annotated[
         list[str] | None, typer.Option(help="Keep only this claim actor (repeatable).")
     ] = None,
@@ -144,19 +153,15 @@ def analyze(
         typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
     ] = 91,
     seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step.")] = 0,
-    lenient: Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")] = False,
+    lenient: LenientOpt = False,
     out: Annotated[
         Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
     ] = None,
     no_report: Annotated[
         bool, typer.Option("--no-report", help="Do not write the HTML report.")
     ] = False,
-    plotlyjs: Annotated[
-        str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
-    ] = "inline",
-    snapshot: Annotated[
-        Path | None, typer.Option(help="Also save the report as .png or .pdf (needs Chromium).")
-    ] = None,
+    plotlyjs: PlotlyOpt = "inline",
+    snapshot: SnapshotOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     full_json: Annotated[
         bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
@@ -290,7 +295,7 @@ def _escape(text: str) -> str:
 def validate(
     path: Annotated[Path, typer.Argument(help="File to check.")],
     kind: Annotated[str, typer.Option(help="Table kind: claims or events.")] = "claims",
-    map_: Annotated[list[str] | None, typer.Option("--map", help="COL=SRC column mapping.")] = None,
+    map_: MapOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
     """Check a claims or events file and list every problem (exit 0 clean, 2 problems)."""
@@ -370,12 +375,8 @@ def datasets_show(
 def report(
     result_json: Annotated[Path, typer.Argument(help="Output of 'timing analyze --json --full'.")],
     out: Annotated[Path | None, typer.Option(help="Report path.")] = None,
-    plotlyjs: Annotated[
-        str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
-    ] = "inline",
-    snapshot: Annotated[
-        Path | None, typer.Option(help="Also save the report as .png or .pdf (needs Chromium).")
-    ] = None,
+    plotlyjs: PlotlyOpt = "inline",
+    snapshot: SnapshotOpt = None,
 ) -> None:
     """Re-render an HTML report from saved 'timing analyze --json --full' output."""
     from timing.report import default_report_path, write_report
@@ -413,23 +414,21 @@ def _parse_windows(text: str) -> range:
 @app.command()
 @_user_errors
 def scan(
-    dataset: Annotated[
-        str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")
-    ] = None,
-    claims: Annotated[Path | None, typer.Option(help="Claims file.")] = None,
-    events: Annotated[Path | None, typer.Option(help="Events file.")] = None,
-    map_: Annotated[list[str] | None, typer.Option("--map", help="COL=SRC column mapping.")] = None,
+    dataset: DatasetOpt = None,
+    claims: ClaimsOpt = None,
+    events: EventsOpt = None,
+    map_: MapOpt = None,
     windows: Annotated[str, typer.Option(help="Window lengths in days, FIRST:LAST.")] = "1:30",
     by_actor: Annotated[bool, typer.Option(help="One cell per claim actor.")] = True,
     by_claim_kind: Annotated[bool, typer.Option(help="One cell per claim kind.")] = True,
     by_event_kind: Annotated[bool, typer.Option(help="One cell per event kind.")] = True,
     anticipation: Annotated[bool, typer.Option(help="Add the anticipation-window variant.")] = True,
     min_shift: Annotated[int | None, typer.Option(min=1, help="Smallest circular shift.")] = None,
-    start: Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")] = None,
-    end: Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
     alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Level for discoveries.")] = 0.05,
     top: Annotated[int, typer.Option(min=1, help="Rows of the table to print.")] = 15,
-    lenient: Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")] = False,
+    lenient: LenientOpt = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
 ) -> None:
     """Test every window x actor x claim kind x event kind, with FDR and FWER control."""

@@ -67,6 +67,16 @@ def _figure(title: str) -> go.Figure:
     return fig
 
 
+def _band(fig: go.Figure, x: list, low: list, high: list, colour: str, name: str) -> None:
+    """Shade the area between ``low`` and ``high`` (an invisible upper edge, then a fill)."""
+    fig.add_scatter(
+        x=x, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+    )
+    fig.add_scatter(
+        x=x, y=low, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=colour, name=name
+    )
+
+
 def _missing(fig: go.Figure, message: str) -> go.Figure:
     fig.add_annotation(
         text=esc(message),
@@ -242,18 +252,7 @@ def lag_histogram_figure(data: dict[str, Any], max_lag: int = 30) -> go.Figure:
     fig.add_bar(x=lag, y=observed, name="observed claims", marker_color="#c0392b", opacity=0.8)
     low, high, mean = hist.get("null_low"), hist.get("null_high"), hist.get("null_mean")
     if low and high:
-        fig.add_scatter(
-            x=lag, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
-        )
-        fig.add_scatter(
-            x=lag,
-            y=low,
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(36,113,163,0.2)",
-            name="95 % circular-shift band",
-        )
+        _band(fig, lag, low, high, "rgba(36,113,163,0.2)", "95 % circular-shift band")
     if mean:
         fig.add_scatter(
             x=lag,
@@ -312,18 +311,7 @@ def event_study_figure(data: dict[str, Any]) -> go.Figure:
     rel, mean = list(prof["relative"]), list(prof["mean"])
     lower, upper = prof.get("lower"), prof.get("upper")
     if lower and upper:
-        fig.add_scatter(
-            x=rel, y=upper, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
-        )
-        fig.add_scatter(
-            x=rel,
-            y=lower,
-            mode="lines",
-            line={"width": 0},
-            fill="tonexty",
-            fillcolor="rgba(192,57,43,0.2)",
-            name="95 % band",
-        )
+        _band(fig, rel, lower, upper, "rgba(192,57,43,0.2)", "95 % band")
     fig.add_scatter(
         x=rel, y=mean, mode="lines+markers", name="mean claims per day", line={"color": "#c0392b"}
     )
