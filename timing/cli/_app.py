@@ -1,0 +1,140 @@
+"""The Typer application, the options several commands share, and output helpers.
+
+Errors the user can fix (:class:`timing.errors.TimingInputError`) print one line on stderr
+and exit with code 2; anything else is an internal error (exit code 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from timing import __version__
+from timing.errors import TimingInputError
+
+app = typer.Typer(
+    name="timing",
+    help="Test whether battlefield announcements are timed around diplomacy.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+datasets_app = typer.Typer(help="Bundled datasets.", no_args_is_help=True)
+app.add_typer(datasets_app, name="datasets")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def user_errors(func: F) -> F:
+    """Turn :class:`TimingInputError` into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TimingInputError as exc:
+            first = getattr(exc, "first_line", None)
+            message = first() if callable(first) else str(exc).splitlines()[0]
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(payload: Any) -> None:
+    """Print strict JSON (no NaN) for ``--json``."""
+    typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+
+
+def rich_console() -> Any:
+    """A Rich console (imported on use, so ``timing --help`` stays fast)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def date_option(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise TimingInputError(f"{name} {value!r}: expected a date YYYY-MM-DD") from None
+
+
+def plotly_mode(value: str) -> Any:
+    if value not in ("inline", "cdn", "directory"):
+        raise TimingInputError(f"--plotlyjs {value!r}: expected inline, cdn or directory")
+    return value
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"timing {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Test whether battlefield announcements are timed around diplomacy."""
+
+
+# Options shared by several commands, defined once.
+DatasetOpt = Annotated[str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")]
+ClaimsOpt = Annotated[Path | None, typer.Option(help="Claims file (.csv/.parquet/.json/.ndjson).")]
+EventsOpt = Annotated[Path | None, typer.Option(help="Events file.")]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--map", help="Map a canonical column to yours: COL=SRC (repeatable)."),
+]
+StartOpt = Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")]
+EndOpt = Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")]
+LenientOpt = Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")]
+PlotlyOpt = Annotated[
+    str, typer.Option(help="plotly.js in the report: inline (offline), cdn or directory.")
+]
+SnapshotOpt = Annotated[
+    Path | None, typer.Option(help="Also save the report as .png or .pdf (needs Chromium).")
+]
+
+
+def number(value: Any, fmt: str = "{:.2f}") -> str:
+    """Format a finite number; missing, NaN and infinite values print as blank or 'inf'."""
+    if value is None:
+        return ""
+    value = float(value)
+    if value != value:  # NaN: not estimable
+        return "n/a"
+    if value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return fmt.format(value)
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(str(text))
+
+
+def print_frame(frame: Any, title: str) -> None:
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for column in frame.columns:
+        table.add_column(column)
+    for row in frame.iter_rows():
+        table.add_row(*[escape(f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row])
+    rich_console().print(table)

@@ -1,0 +1,190 @@
+"""``timing analyze``: run every method on claims and events and write the report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from timing.cli._app import (
+    ClaimsOpt,
+    DatasetOpt,
+    EndOpt,
+    EventsOpt,
+    LenientOpt,
+    MapOpt,
+    PlotlyOpt,
+    SnapshotOpt,
+    StartOpt,
+    app,
+    date_option,
+    escape,
+    number,
+    plotly_mode,
+    print_json,
+    rich_console,
+    user_errors,
+)
+from timing.errors import TimingInputError
+
+
+@app.command()
+@user_errors
+def analyze(
+    dataset: DatasetOpt = None,
+    claims: ClaimsOpt = None,
+    events: EventsOpt = None,
+    map_: MapOpt = None,
+    claims_format: Annotated[
+        str | None, typer.Option(help="Adapter for the claims file, e.g. ua-losses, acled.")
+    ] = None,
+    events_format: Annotated[
+        str | None, typer.Option(help="Adapter for the events file, e.g. gdelt-events.")
+    ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="Adapter option KEY=VALUE (repeatable).")
+    ] = None,
+    weight: Annotated[
+        str, typer.Option(help="count: one per claim; value: sum the claims' value column.")
+    ] = "count",
+    window: Annotated[int, typer.Option(min=1, help="Days before an event: offsets -N..-1.")] = 3,
+    offsets: Annotated[
+        str | None, typer.Option(help="Window offsets A:B in days, e.g. -5:-2.")
+    ] = None,
+    anticipation: Annotated[
+        bool, typer.Option(help="Use each event's announcement-to-start window.")
+    ] = False,
+    resolution: Annotated[str, typer.Option(help="Bin width: day or hour.")] = "day",
+    start: StartOpt = None,
+    end: EndOpt = None,
+    actor: Annotated[
+        list[str] | None, typer.Option(help="Keep only this claim actor (repeatable).")
+    ] = None,
+    claim_kind: Annotated[list[str] | None, typer.Option(help="Keep only this claim kind.")] = None,
+    event_kind: Annotated[list[str] | None, typer.Option(help="Keep only this event kind.")] = None,
+    min_shift: Annotated[
+        int | None, typer.Option(min=1, help="Smallest circular shift (bins).")
+    ] = None,
+    detrend: Annotated[
+        int,
+        typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
+    ] = 91,
+    seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step.")] = 0,
+    lenient: LenientOpt = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
+    ] = None,
+    no_report: Annotated[
+        bool, typer.Option("--no-report", help="Do not write the HTML report.")
+    ] = False,
+    plotlyjs: PlotlyOpt = "inline",
+    snapshot: SnapshotOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    full_json: Annotated[
+        bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
+    ] = False,
+) -> None:
+    """Test whether claims cluster in the days before diplomatic events."""
+    from timing.analysis import AnalysisConfig
+    from timing.analysis import analyze as run_analysis
+    from timing.io import parse_mapping
+    from timing.timeline import parse_offsets
+
+    if resolution not in ("day", "hour"):
+        raise TimingInputError(f"--resolution {resolution!r}: expected day or hour")
+    if weight not in ("count", "value"):
+        raise TimingInputError(f"--weight {weight!r}: expected count or value")
+    plotly_mode(plotlyjs)
+    if snapshot is not None and snapshot.suffix.lower() not in (".png", ".pdf"):
+        raise TimingInputError(f"--snapshot {snapshot}: expected a .png or .pdf path")
+    if snapshot is not None and no_report:
+        raise TimingInputError("--snapshot copies the HTML report; drop --no-report")
+    config = AnalysisConfig(
+        weight=weight,  # type: ignore[arg-type]
+        offsets=parse_offsets(offsets) if offsets else (-window, -1),
+        anticipation=anticipation,
+        resolution=resolution,  # type: ignore[arg-type]
+        seed=seed,
+        min_shift=min_shift,
+        detrend=detrend or None,
+        start=date_option(start, "--start"),
+        end=date_option(end, "--end"),
+        actors=tuple(actor) if actor else None,
+        claim_kinds=tuple(claim_kind) if claim_kind else None,
+        event_kinds=tuple(event_kind) if event_kind else None,
+    )
+    status = None if as_json else rich_console().status("starting")
+
+    def progress(label: str) -> None:
+        if status is not None:
+            status.update(f"{label}...")
+
+    if status is not None:
+        status.start()
+    try:
+        result = run_analysis(
+            claims,
+            events,
+            config,
+            dataset=dataset,
+            mapping=parse_mapping(map_ or []),
+            lenient=lenient,
+            claims_format=claims_format,
+            events_format=events_format,
+            adapter_options=parse_mapping(option or [], flag="--option"),
+            progress=progress,
+        )
+        if not no_report:
+            from timing.report import default_report_path, write_report
+
+            progress("writing report")
+            path = out or default_report_path(result.to_dict())
+            result = result.with_report(path)
+            write_report(result.to_dict(full=True), path, plotlyjs=plotly_mode(plotlyjs))
+            if snapshot is not None:
+                from timing.report import snapshot_report
+
+                progress("saving a static copy")
+                snapshot_report(path, snapshot)
+    finally:
+        if status is not None:
+            status.stop()
+    if as_json:
+        print_json(result.to_dict(full=full_json))
+        return
+    _render_analysis(result, snapshot)
+
+
+def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
+    from rich.table import Table
+
+    console = rich_console()
+    console.print(f"[bold]{escape(result.headline())}[/bold]")
+    caution = result.caution()
+    if caution:
+        console.print(f"[yellow]{escape(caution)}[/yellow]")
+    table = Table(title="Tests", title_justify="left")
+    for column in ("test", "effect", "95 % CI", "p-value"):
+        table.add_column(column)
+    for name, res in result.to_dict()["tests"].items():
+        if "pvalue" not in res:
+            continue
+        low, high = number(res.get("ci_low")), number(res.get("ci_high"))
+        table.add_row(
+            escape(res.get("method", name)),
+            number(res.get("effect")),
+            f"{low}-{high}" if low and high else "",
+            number(res["pvalue"], "{:.3g}"),
+        )
+    console.print(table)
+    for name, acc in result.accounting.items():
+        left_out = result.timeline.excluded.get(name, {})
+        extra = "".join(f"; {n} {reason}" for reason, n in left_out.items())
+        console.print(
+            f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected{escape(extra)}"
+        )
+    if result.report_path:
+        console.print(f"report: {result.report_path}")
+    if snapshot is not None and result.report_path:
+        console.print(f"static copy: {snapshot}")

@@ -1,0 +1,135 @@
+"""``timing validate``, ``timing datasets`` and ``timing report``: inputs and outputs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from timing.cli._app import (
+    MapOpt,
+    PlotlyOpt,
+    SnapshotOpt,
+    app,
+    datasets_app,
+    escape,
+    plotly_mode,
+    print_json,
+    rich_console,
+    user_errors,
+)
+from timing.errors import TimingInputError
+
+
+@app.command()
+@user_errors
+def validate(
+    path: Annotated[Path, typer.Argument(help="File to check.")],
+    kind: Annotated[str, typer.Option(help="Table kind: claims or events.")] = "claims",
+    map_: MapOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
+) -> None:
+    """Check a claims or events file and list every problem (exit 0 clean, 2 problems)."""
+    from timing.io import load_table, parse_mapping
+    from timing.schema import CLAIMS, EVENTS
+
+    specs = {"claims": CLAIMS, "events": EVENTS}
+    if kind not in specs:
+        raise TimingInputError(f"--kind {kind!r}: expected claims or events")
+    table = load_table(path, specs[kind], mapping=parse_mapping(map_ or []), lenient=True)
+    acc = table.accounting
+    if as_json:
+        print_json(acc.to_dict())
+    else:
+        for problem in acc.reasons:
+            typer.echo(str(problem))
+        typer.echo(f"{path}: {acc.read} rows read, {acc.used} valid, {acc.rejected} with problems")
+    if acc.rejected:
+        raise typer.Exit(2)
+
+
+@datasets_app.command("list")
+@user_errors
+def datasets_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List the bundled datasets with their period, row counts and licence."""
+    from rich.table import Table
+
+    from timing.datasets import list_datasets
+
+    infos = list_datasets()
+    if as_json:
+        print_json([i.to_dict() for i in infos])
+        return
+    table = Table()
+    for column in ("name", "period", "claims", "events", "licence"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(
+            info.name,
+            f"{info.period_start} to {info.period_end}",
+            str(info.rows.get("claims", "")),
+            str(info.rows.get("events", "")),
+            info.licence,
+        )
+    rich_console().print(table)
+
+
+@datasets_app.command("show")
+@user_errors
+def datasets_show(
+    name: Annotated[str, typer.Argument(help="Dataset name, e.g. ru-ua-2025.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Describe one bundled dataset."""
+    from timing.datasets import dataset_info
+
+    info = dataset_info(name)
+    if as_json:
+        print_json(info.to_dict())
+        return
+    console = rich_console()
+    console.print(f"[bold]{escape(info.title)}[/bold] ({info.name})")
+    console.print(escape(info.description))
+    console.print(f"period: {info.period_start} to {info.period_end}")
+    for table, n in info.rows.items():
+        console.print(f"{table}: {n} rows")
+    console.print(f"licence: {escape(info.licence)}")
+    console.print(f"path: {info.path}")
+    for source in info.sources:
+        console.print(f"source: {escape(source)}")
+
+
+@app.command()
+@user_errors
+def report(
+    result_json: Annotated[Path, typer.Argument(help="Output of 'timing analyze --json --full'.")],
+    out: Annotated[Path | None, typer.Option(help="Report path.")] = None,
+    plotlyjs: PlotlyOpt = "inline",
+    snapshot: SnapshotOpt = None,
+) -> None:
+    """Re-render an HTML report from saved 'timing analyze --json --full' output."""
+    from timing.report import default_report_path, write_report
+
+    try:
+        data = json.loads(result_json.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TimingInputError(f"{result_json}: no such file") from None
+    except json.JSONDecodeError as exc:
+        raise TimingInputError(
+            f"{result_json}: not JSON ({exc.msg} at line {exc.lineno})"
+        ) from None
+    if not isinstance(data, dict) or "timeline" not in data or "tests" not in data:
+        raise TimingInputError(
+            f"{result_json}: not a full analysis result; "
+            "save one with 'timing analyze --json --full'"
+        )
+    path = write_report(data, out or default_report_path(data), plotlyjs=plotly_mode(plotlyjs))
+    typer.echo(f"report: {path}")
+    if snapshot is not None:
+        from timing.report import snapshot_report
+
+        typer.echo(f"static copy: {snapshot_report(path, snapshot)}")

@@ -1,0 +1,183 @@
+"""``timing scan`` and ``timing simulate``: many hypotheses at once, and simulated data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from timing.cli._app import (
+    ClaimsOpt,
+    DatasetOpt,
+    EndOpt,
+    EventsOpt,
+    LenientOpt,
+    MapOpt,
+    StartOpt,
+    app,
+    date_option,
+    escape,
+    print_frame,
+    print_json,
+    rich_console,
+    user_errors,
+)
+from timing.errors import TimingInputError
+
+
+def _parse_windows(text: str) -> range:
+    from timing.timeline import parse_offsets
+
+    lo, hi = parse_offsets(text)
+    if lo < 1:
+        raise TimingInputError(f"--windows {text!r}: window lengths start at 1 day, e.g. 1:30")
+    return range(lo, hi + 1)
+
+
+@app.command()
+@user_errors
+def scan(
+    dataset: DatasetOpt = None,
+    claims: ClaimsOpt = None,
+    events: EventsOpt = None,
+    map_: MapOpt = None,
+    windows: Annotated[str, typer.Option(help="Window lengths in days, FIRST:LAST.")] = "1:30",
+    by_actor: Annotated[bool, typer.Option(help="One cell per claim actor.")] = True,
+    by_claim_kind: Annotated[bool, typer.Option(help="One cell per claim kind.")] = True,
+    by_event_kind: Annotated[bool, typer.Option(help="One cell per event kind.")] = True,
+    anticipation: Annotated[bool, typer.Option(help="Add the anticipation-window variant.")] = True,
+    min_shift: Annotated[int | None, typer.Option(min=1, help="Smallest circular shift.")] = None,
+    start: StartOpt = None,
+    end: EndOpt = None,
+    alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Level for discoveries.")] = 0.05,
+    top: Annotated[int, typer.Option(min=1, help="Rows of the table to print.")] = 15,
+    lenient: LenientOpt = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
+) -> None:
+    """Test every window x actor x claim kind x event kind, with FDR and FWER control."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from timing.analysis import AnalysisConfig, default_period, load_inputs
+    from timing.io import parse_mapping
+    from timing.stats.scan import scan as run_scan
+
+    claims_table, events_table, dataset, _ = load_inputs(
+        claims, events, dataset=dataset, mapping=parse_mapping(map_ or []), lenient=lenient
+    )
+    period = AnalysisConfig(start=date_option(start, "--start"), end=date_option(end, "--end"))
+    if claims is None and start is None and end is None:
+        period = default_period(dataset, period)
+    kwargs = dict(
+        start=period.start,
+        end=period.end,
+        windows=_parse_windows(windows),
+        by_actor=by_actor,
+        by_claim_kind=by_claim_kind,
+        by_event_kind=by_event_kind,
+        anticipation=anticipation,
+        min_shift=min_shift,
+        alpha=alpha,
+    )
+    if as_json:
+        result = run_scan(claims_table.frame, events_table.frame, **kwargs)  # type: ignore[arg-type]
+        print_json(result.to_dict(full=True))
+        return
+    columns = (TextColumn("scanning cells"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True, console=rich_console()) as bar:
+        task = bar.add_task("scan", total=None)
+        result = run_scan(
+            claims_table.frame,
+            events_table.frame,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            **kwargs,  # type: ignore[arg-type]
+        )
+    rich_console().print(escape(result.summary()))
+    shown = ["window", "actor", "claim_kind", "event_kind", "variant", "rate_ratio", "pvalue"]
+    print_frame(result.top(top).select([*shown, "q_bh", "p_fwer", "n_claims"]), "Strongest cells")
+
+
+@app.command()
+@user_errors
+def simulate(
+    out_dir: Annotated[
+        Path | None, typer.Option(help="Write claims.csv and events.csv here.")
+    ] = None,
+    days: Annotated[int, typer.Option(min=30, help="Length of the series in days.")] = 1826,
+    n_events: Annotated[int, typer.Option("--events", min=1, help="Number of events.")] = 60,
+    model: Annotated[
+        str, typer.Option(help="Claims model: poisson, negbin, hawkes or ar.")
+    ] = "negbin",
+    rate: Annotated[float, typer.Option(min=0.0, help="Mean claims per day.")] = 0.6,
+    uplift: Annotated[
+        float, typer.Option(min=0.0, help="Planted rate multiplier before events.")
+    ] = 1.0,
+    window: Annotated[int, typer.Option(min=1, help="Days before events the uplift covers.")] = 3,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    calibrate: Annotated[bool, typer.Option(help="Measure false-positive rate and power.")] = False,
+    datasets: Annotated[
+        int, typer.Option(min=10, help="With --calibrate: datasets per null.")
+    ] = 500,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Simulate claims and events with a planted effect, or calibrate the tests."""
+    if calibrate:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        from timing.stats.calibrate import calibrate as run_calibration
+
+        kwargs = dict(
+            tests=("circular_shift_detrend", "circular_shift", "poisson_naive", "day_shuffle"),
+            n_datasets=datasets,
+            n_bins=days,
+            n_events=n_events,
+            claim_rate=rate,
+            uplift=uplift if uplift != 1.0 else 1.5,
+            offsets=(-window, -1),
+            seed=seed,
+        )
+        if as_json:
+            print_json(run_calibration(**kwargs).to_dict())  # type: ignore[arg-type]
+            return
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+        with Progress(*columns, transient=True, console=rich_console()) as bar:
+            task = bar.add_task("calibrating", total=None)
+
+            def progress(done: int, total: int, label: str) -> None:
+                bar.update(task, completed=done, total=total, description=escape(label))
+
+            result = run_calibration(progress=progress, **kwargs)  # type: ignore[arg-type]
+        typer.echo(result.summary())
+        return
+    from timing.stats.simulate import simulate_dataset
+
+    claims_df, events_df = simulate_dataset(
+        days,
+        n_events,
+        model=model,
+        rate=rate,
+        uplift=uplift,  # type: ignore[arg-type]
+        offsets=(-window, -1),
+        seed=seed,
+    )
+    if out_dir is None:
+        raise TimingInputError("--out-dir is required to write the simulated tables")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    claims_df.write_csv(out_dir / "claims.csv")
+    events_df.write_csv(out_dir / "events.csv")
+    summary = {
+        "claims": str(out_dir / "claims.csv"),
+        "events": str(out_dir / "events.csv"),
+        "n_claims": claims_df.height,
+        "n_events": events_df.height,
+        "model": model,
+        "uplift": uplift,
+        "seed": seed,
+    }
+    if as_json:
+        print_json(summary)
+    else:
+        typer.echo(
+            f"wrote {claims_df.height} claims and {events_df.height} events to {out_dir} "
+            f"(model {model}, uplift {uplift}x over {window} days before events, seed {seed})"
+        )
