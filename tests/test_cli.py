@@ -272,3 +272,27 @@ def test_simulate_calibrate_reports_rates() -> None:
     rows = json.loads(result.stdout)["rows"]
     assert {r["test"] for r in rows} >= {"circular_shift_detrend", "poisson_naive"}
     assert all(0 <= r["fpr"] <= 1 and 0 <= r["power"] <= 1 for r in rows)
+
+
+def test_validate_through_an_adapter() -> None:
+    sample = ADAPTER_DATA / "acled_sample.csv"
+    ok = runner.invoke(app, ["validate", str(sample), "--kind", "claims", "--format", "acled"])
+    assert ok.exit_code == 0 and "0 with problems" in ok.stdout
+    bad = runner.invoke(
+        app, ["validate", str(ADAPTER_DATA / "acled_bad_date.csv"), "--format", "acled"]
+    )
+    assert bad.exit_code == 2 and "line 3, field 'event_date'" in bad.stderr
+    wrong = runner.invoke(app, ["validate", str(sample), "--kind", "events", "--format", "acled"])
+    assert wrong.exit_code == 2 and "reads claims" in wrong.stderr
+
+
+def test_every_row_rejected_says_so(tmp_path: Path, small_files: tuple[Path, Path]) -> None:
+    _, events = small_files
+    bad = write_table(
+        [dict(CLAIMS_ROWS[0], kind="x"), dict(CLAIMS_ROWS[1], kind="y")], tmp_path / "allbad.csv"
+    )
+    result = runner.invoke(
+        app, ["analyze", "--claims", str(bad), "--events", str(events), "--lenient", "--no-report"]
+    )
+    assert result.exit_code == 2
+    assert "all 2 rows were rejected" in result.stderr and "timing validate" in result.stderr

@@ -66,6 +66,13 @@ def analyze_tables(
     """
     cfg = config or AnalysisConfig()
     say = progress or (lambda _label: None)
+    for table in (claims, events):
+        acc = table.accounting
+        if acc.used == 0:
+            raise TimingInputError(
+                f"{acc.file}: all {acc.read} rows were rejected; "
+                f"run 'timing validate {acc.file} --kind {table.spec.kind}' to see why"
+            )
     timeline = build_timeline(
         claims.frame,
         events.frame,

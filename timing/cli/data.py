@@ -29,6 +29,12 @@ def validate(
     path: Annotated[Path, typer.Argument(help="File to check.")],
     kind: Annotated[str, typer.Option(help="Table kind: claims or events.")] = "claims",
     map_: MapOpt = None,
+    format_: Annotated[
+        str | None, typer.Option("--format", help="Read through an adapter, e.g. acled.")
+    ] = None,
+    option: Annotated[
+        list[str] | None, typer.Option(help="Adapter option KEY=VALUE (repeatable).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
     """Check a claims or events file and list every problem (exit 0 clean, 2 problems)."""
@@ -38,7 +44,17 @@ def validate(
     specs = {"claims": CLAIMS, "events": EVENTS}
     if kind not in specs:
         raise TimingInputError(f"--kind {kind!r}: expected claims or events")
-    table = load_table(path, specs[kind], mapping=parse_mapping(map_ or []), lenient=True)
+    if format_ is not None:
+        from timing.adapters import get_adapter, load_with_adapter
+
+        if get_adapter(format_).table != kind:
+            raise TimingInputError(
+                f"--format {format_}: that adapter reads {get_adapter(format_).table}"
+            )
+        options = parse_mapping(option or [], flag="--option")
+        table = load_with_adapter(format_, path, lenient=True, **options)
+    else:
+        table = load_table(path, specs[kind], mapping=parse_mapping(map_ or []), lenient=True)
     acc = table.accounting
     if as_json:
         print_json(acc.to_dict())
