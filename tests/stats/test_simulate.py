@@ -173,3 +173,31 @@ def test_dataset_round_trip_through_files(tmp_path):
     counts = simulate_claims(365, model="negbin", events=ev, uplift=2.0, seed=rng)
     assert np.array_equal(tl.event_bins, ev)
     assert np.array_equal(tl.claims, counts.astype(float))
+
+
+def test_hawkes_uplift_on_background_or_whole_intensity() -> None:
+    from timing.stats.simulate import simulate_batch, simulate_events
+    from timing.timeline import window_weights
+
+    events = simulate_events(1826, 60, seed=1)
+    inside = window_weights(events, 1826, (-3, -1)) > 0
+    ratios = {}
+    for mode in ("background", "intensity"):
+        x = simulate_batch(
+            400,
+            1826,
+            model="hawkes",
+            rate=0.6,
+            branching=0.7,
+            decay=0.5,
+            events=events,
+            uplift=1.5,
+            uplift_on=mode,
+            seed=2,
+        )
+        ratios[mode] = x[:, inside].mean() / x[:, ~inside].mean()
+    # Measured 1.19 and 1.66: on the background alone the triggered claims dilute the uplift.
+    assert 1.1 < ratios["background"] < 1.3
+    assert 1.5 < ratios["intensity"] < 1.8
+    null = simulate_batch(2, 300, model="hawkes", uplift_on="intensity", seed=3)
+    assert np.array_equal(null, simulate_batch(2, 300, model="hawkes", seed=3))

@@ -46,7 +46,7 @@ Progress = Callable[[int, int, str], None]
 NULLS: dict[str, dict[str, Any]] = {
     "iid": {"model": "poisson"},
     "negbin": {"model": "negbin", "dispersion": 2.0},
-    "hawkes": {"model": "hawkes", "branching": 0.7, "decay": 0.5},
+    "hawkes": {"model": "hawkes", "branching": 0.7, "decay": 0.5, "uplift_on": "intensity"},
     "ar": {"model": "ar", "dispersion": 0.5, "decay": 0.9},
     "trend": {"model": "poisson", "trend": 1.0, "events_trend": 1.0},
 }
@@ -312,12 +312,22 @@ def calibrate(
         rejected: dict[str, list[int]] = {t: [] for t in tests}
         for effect in (1.0, uplift):
             events = simulate_events(
-                n_bins, n_events, min_spacing=min_spacing, trend=events_trend,
-                size=n_datasets, seed=rng,
+                n_bins,
+                n_events,
+                min_spacing=min_spacing,
+                trend=events_trend,
+                size=n_datasets,
+                seed=rng,
             )
             counts = simulate_batch(
-                n_datasets, n_bins, rate=claim_rate, events=events, uplift=effect,
-                offsets=offsets, seed=rng, **spec,
+                n_datasets,
+                n_bins,
+                rate=claim_rate,
+                events=events,
+                uplift=effect,
+                offsets=offsets,
+                seed=rng,
+                **spec,
             )
             for name in tests:
                 p = np.asarray(TESTS[name](counts, events, offsets, rng=rng))
@@ -331,13 +341,28 @@ def calibrate(
             rows.append((name, null, n_datasets, *fpr, *power))
     table = pl.DataFrame(
         rows,
-        schema=["test", "null", "n_datasets", "fpr", "fpr_low", "fpr_high",
-                "power", "power_low", "power_high"],
+        schema=[
+            "test",
+            "null",
+            "n_datasets",
+            "fpr",
+            "fpr_low",
+            "fpr_high",
+            "power",
+            "power_low",
+            "power_high",
+        ],
         orient="row",
     )
     params = {
-        "n_datasets": n_datasets, "n_bins": n_bins, "n_events": n_events,
-        "claim_rate": claim_rate, "offsets": offsets, "min_spacing": min_spacing,
-        "seed": seed, "nulls": {m: NULLS[m] for m in nulls}, "tests": list(tests),
+        "n_datasets": n_datasets,
+        "n_bins": n_bins,
+        "n_events": n_events,
+        "claim_rate": claim_rate,
+        "offsets": offsets,
+        "min_spacing": min_spacing,
+        "seed": seed,
+        "nulls": {m: NULLS[m] for m in nulls},
+        "tests": list(tests),
     }
     return CalibrationResult(table=table, alpha=alpha, uplift=uplift, params=params)

@@ -182,6 +182,7 @@ def simulate_batch(
     uplift: float = 1.0,
     offsets: tuple[int, int] = (-3, -1),
     seed: SeedLike = None,
+    uplift_on: Literal["background", "intensity"] = "background",
 ) -> np.ndarray:
     """Simulate ``n_datasets`` claim series at once.
 
@@ -210,6 +211,11 @@ def simulate_batch(
         Inclusive window offsets relative to each event bin.
     seed : int, numpy.random.Generator or None
         Random seed.
+    uplift_on : {"background", "intensity"}
+        ``hawkes`` only: the uplift multiplies the background rate (claims it triggers
+        later spill out of the window, so the window ratio ends up well below ``uplift``)
+        or the whole intensity inside the windows (the window ratio is then at least
+        ``uplift``, since claims triggered inside a window are raised too). Other models have no such distinction.
 
     Returns
     -------
@@ -247,10 +253,19 @@ def simulate_batch(
         return rng.poisson(lam).astype(np.int64)
     out = np.empty(shape, dtype=np.int64)
     if model == "hawkes":
+        if uplift_on not in ("background", "intensity"):
+            raise TimingInputError(
+                f"uplift_on must be 'background' or 'intensity', got {uplift_on!r}"
+            )
+        factor = np.ones((1, n_bins))
+        if uplift_on == "intensity":
+            factor = _baseline(n_datasets, n_bins, 1.0, 0.0, events, uplift, offsets)
+            base = _baseline(n_datasets, n_bins, rate, trend, None, 1.0, offsets)
+        factor = np.broadcast_to(factor, shape)
         mu = (1.0 - branching) * np.broadcast_to(base, shape)
         excite = np.full(n_datasets, rate * np.exp(-trend / 2.0))
         for t in range(n_bins):
-            out[:, t] = rng.poisson(mu[:, t] + branching * excite)
+            out[:, t] = rng.poisson((mu[:, t] + branching * excite) * factor[:, t])
             excite = decay * excite + (1.0 - decay) * out[:, t]
         return out
     # "ar": log-normal AR(1) latent rate, started in its stationary law
@@ -294,8 +309,18 @@ def simulate_claims(
     ((730,), 'int64')
     """
     return simulate_batch(
-        1, n_bins, model=model, rate=rate, dispersion=dispersion, branching=branching,
-        decay=decay, trend=trend, events=events, uplift=uplift, offsets=offsets, seed=seed,
+        1,
+        n_bins,
+        model=model,
+        rate=rate,
+        dispersion=dispersion,
+        branching=branching,
+        decay=decay,
+        trend=trend,
+        events=events,
+        uplift=uplift,
+        offsets=offsets,
+        seed=seed,
     )[0]
 
 
@@ -357,28 +382,45 @@ def simulate_dataset(
     rng = np.random.default_rng(seed)
     ev = simulate_events(n_bins, n_events, min_spacing=min_spacing, trend=trend, seed=rng)
     counts = simulate_claims(
-        n_bins, model=model, rate=rate, dispersion=dispersion, branching=branching,
-        decay=decay, trend=trend, events=ev, uplift=uplift, offsets=offsets, seed=rng,
+        n_bins,
+        model=model,
+        rate=rate,
+        dispersion=dispersion,
+        branching=branching,
+        decay=decay,
+        trend=trend,
+        events=ev,
+        uplift=uplift,
+        offsets=offsets,
+        seed=rng,
     )
     origin = np.datetime64(start, "D")
     claim_days = origin + np.repeat(np.arange(n_bins), counts).astype("timedelta64[D]")
     n_c = claim_days.shape[0]
     shown_seed = seed if isinstance(seed, int) else "rng"
     tag = f"simulated: model={model}, uplift={uplift:g}, seed={shown_seed}"
-    claims = _null_columns(CLAIMS.columns, {
-        "claim_id": pl.Series("claim_id", [f"sim-c{i:06d}" for i in range(1, n_c + 1)]),
-        "date": pl.Series("date", claim_days, dtype=pl.Date()),
-        "actor": pl.Series("actor", ["simulated"] * n_c),
-        "kind": pl.Series("kind", ["capture"] * n_c),
-        "source": pl.Series("source", [tag] * n_c),
-    }, n_c)
+    claims = _null_columns(
+        CLAIMS.columns,
+        {
+            "claim_id": pl.Series("claim_id", [f"sim-c{i:06d}" for i in range(1, n_c + 1)]),
+            "date": pl.Series("date", claim_days, dtype=pl.Date()),
+            "actor": pl.Series("actor", ["simulated"] * n_c),
+            "kind": pl.Series("kind", ["capture"] * n_c),
+            "source": pl.Series("source", [tag] * n_c),
+        },
+        n_c,
+    )
     n_e = ev.shape[0]
-    events = _null_columns(EVENTS.columns, {
-        "event_id": pl.Series("event_id", [f"sim-e{i:04d}" for i in range(1, n_e + 1)]),
-        "date": pl.Series("date", origin + ev.astype("timedelta64[D]"), dtype=pl.Date()),
-        "kind": pl.Series("kind", ["talks"] * n_e),
-        "parties": pl.Series("parties", ["A-B"] * n_e),
-        "title": pl.Series("title", [f"Simulated talks {i}" for i in range(1, n_e + 1)]),
-        "source": pl.Series("source", [tag] * n_e),
-    }, n_e)
+    events = _null_columns(
+        EVENTS.columns,
+        {
+            "event_id": pl.Series("event_id", [f"sim-e{i:04d}" for i in range(1, n_e + 1)]),
+            "date": pl.Series("date", origin + ev.astype("timedelta64[D]"), dtype=pl.Date()),
+            "kind": pl.Series("kind", ["talks"] * n_e),
+            "parties": pl.Series("parties", ["A-B"] * n_e),
+            "title": pl.Series("title", [f"Simulated talks {i}" for i in range(1, n_e + 1)]),
+            "source": pl.Series("source", [tag] * n_e),
+        },
+        n_e,
+    )
     return claims, events
