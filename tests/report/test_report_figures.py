@@ -255,6 +255,10 @@ def test_scan_and_premature_figures(bundled: dict[str, Any]) -> None:
     data = {"tests": {"premature": prem.to_dict(full=True)}}
     fig = premature_figure(data)
     assert list(fig.data[0].y) == pytest.approx([prem.share_in, prem.share_out], nan_ok=True)
+    disputed = premature_claims(timeline, seed=0, outcome="disputed")
+    fig = premature_figure({"tests": {"disputed": disputed.to_dict()}}, "disputed")
+    assert list(fig.data[0].y) == pytest.approx([disputed.share_in, disputed.share_out])
+    assert "Disputed" in fig.layout.title.text and "share disputed" in fig.layout.yaxis.title.text
 
 
 def test_plotly_strings_are_escaped(xss_data: dict[str, Any]) -> None:

@@ -96,16 +96,27 @@ def scan_heatmap_figure(data: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def premature_figure(data: dict[str, Any]) -> go.Figure:
-    """Share of premature claims inside vs outside the pre-event windows.
+_OUTCOMES = {
+    "premature": (
+        "Premature claims (made before independent confirmation, or refuted)",
+        "premature",
+    ),
+    "disputed": ("Disputed claims (contested or refuted, rather than confirmed)", "disputed"),
+}
 
-    Reads ``data["tests"]["premature"]`` (``share_in``, ``share_out``, ``window``, and the
-    ``sensitivity`` variants with unknown-status claims counted as premature or not).
+
+def premature_figure(data: dict[str, Any], test: str = "premature") -> go.Figure:
+    """Share of premature (or disputed) claims inside vs outside the pre-event windows.
+
+    Reads ``data["tests"][test]`` (``share_in``, ``share_out``, ``window``, and the
+    ``sensitivity`` variants with unknown-status claims counted one way or the other);
+    ``test`` is ``"premature"`` or ``"disputed"``.
     """
-    fig = _figure("Premature claims (made before independent confirmation, or refuted)")
-    res = (data.get("tests") or {}).get("premature")
+    title, word = _OUTCOMES.get(test, _OUTCOMES["premature"])
+    fig = _figure(title)
+    res = (data.get("tests") or {}).get(test)
     if not isinstance(res, dict) or _num(res.get("share_in")) is None:
-        return _missing(fig, "No premature-claims analysis in this result.")
+        return _missing(fig, f"No {word}-claims analysis in this result.")
     window = res.get("window")
     labels = [f"in the {esc(window)} days before events", "at other times"]
     fig.add_bar(
@@ -115,8 +126,8 @@ def premature_figure(data: dict[str, Any]) -> go.Figure:
         marker_color=["#c0392b", "#95a5a6"],
     )
     for key, name in (
-        ("all_premature", "unknown counted premature"),
-        ("none_premature", "unknown counted not premature"),
+        ("all_premature", f"unknown counted {word}"),
+        ("none_premature", f"unknown counted not {word}"),
     ):
         alt = (res.get("sensitivity") or {}).get(key) or {}
         if _num(alt.get("share_in")) is not None and _num(alt.get("share_out")) is not None:
@@ -133,7 +144,7 @@ def premature_figure(data: dict[str, Any]) -> go.Figure:
     fig.update_layout(
         height=340,
         legend={"orientation": "h", "y": -0.2},
-        yaxis={"title": {"text": "share premature"}, "tickformat": ".0%", "rangemode": "tozero"},
+        yaxis={"title": {"text": f"share {word}"}, "tickformat": ".0%", "rangemode": "tozero"},
         xaxis={"title": {"text": esc(note)}},
     )
     return fig

@@ -126,8 +126,10 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
 
     if extras.scan_data(data) is not None:
         items.append(("scan", "Scan heatmap", extras.scan_heatmap_figure(data)))
-    if isinstance((data.get("tests") or {}).get("premature"), dict):
-        items.append(("premature", "Premature claims", extras.premature_figure(data)))
+    for outcome in ("premature", "disputed"):
+        if isinstance((data.get("tests") or {}).get(outcome), dict):
+            figure = extras.premature_figure(data, outcome)
+            items.append((outcome, f"{outcome.title()} claims", figure))
     return [
         {"key": key, "label": label, "id": f"fig-{i}", "json": _figure_json(fig)}
         for i, (key, label, fig) in enumerate(items)
@@ -215,6 +217,7 @@ def render_report(
         "has_naive": any(r["naive"] for r in table),
         "scan": "scan" in {f["key"] for f in figures},
         "premature": "premature" in {f["key"] for f in figures},
+        "disputed": "disputed" in {f["key"] for f in figures},
         "scan_info": extras.scan_data(data),
     }
     from markupsafe import Markup
