@@ -124,3 +124,37 @@ def test_bundled_dataset_defaults_to_its_coverage_period() -> None:
     assert result.timeline.claims_frame.height + outside == result.claims_table.accounting.used
     wider = analyze(config=AnalysisConfig(n_boot=200, end=dt.date(2026, 7, 31)))
     assert wider.timeline.excluded["claims"] == {}
+
+
+def test_degenerate_inputs_give_plain_sentences(tmp_path: Path) -> None:
+    from tests.conftest import write_table
+
+    claims = write_table(
+        [
+            {
+                "claim_id": "a",
+                "date": "2025-03-01",
+                "actor": "RU MoD",
+                "kind": "strike",
+                "source": "s",
+            }
+        ],
+        tmp_path / "c.csv",
+    )
+    events = write_table(
+        [
+            {
+                "event_id": e,
+                "date": d,
+                "kind": "talks",
+                "parties": "US-RU",
+                "title": "T",
+                "source": "s",
+            }
+            for e, d in (("x", "2025-03-07"), ("y", "2025-04-07"))
+        ],
+        tmp_path / "e.csv",
+    )
+    result = analyze(claims, events, AnalysisConfig(n_boot=100))
+    assert result.headline().startswith("No claim fell in the 3 days before events")
+    assert "little power" in result.caution()

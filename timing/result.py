@@ -174,10 +174,12 @@ class AnalysisResult:
         else:
             subject = "Claims were"
             amount = f"{round(float(t.claims.sum()))} claims"
+        lead = f"{subject} {size} in {self.config.window_label()}"
+        if effect == 0:
+            lead, interval = f"No claim fell in {self.config.window_label()}", ""
         return (
-            f"{subject} {size} in {self.config.window_label()} "
-            f"({interval}circular-shift p = {_fmt_p(circ.pvalue)}{detrended}; {amount}, "
-            f"{t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
+            f"{lead} ({interval}circular-shift p = {_fmt_p(circ.pvalue)}{detrended}; "
+            f"{amount}, {t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
 
     def caution(self) -> str | None:

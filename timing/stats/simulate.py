@@ -215,7 +215,8 @@ def simulate_batch(
         ``hawkes`` only: the uplift multiplies the background rate (claims it triggers
         later spill out of the window, so the window ratio ends up well below ``uplift``)
         or the whole intensity inside the windows (the window ratio is then at least
-        ``uplift``, since claims triggered inside a window are raised too). Other models have no such distinction.
+        ``uplift``, since claims triggered inside a window are raised too). Other models
+        have no such distinction.
 
     Returns
     -------
