@@ -296,3 +296,21 @@ def test_every_row_rejected_says_so(tmp_path: Path, small_files: tuple[Path, Pat
     )
     assert result.exit_code == 2
     assert "all 2 rows were rejected" in result.stderr and "timing validate" in result.stderr
+
+
+def test_rerun_command_reproduces_the_result(tmp_path: Path) -> None:
+    import shlex
+
+    for extra in (
+        [],
+        ["--window", "7", "--detrend", "0", "--seed", "3", "--n-boot", "300"],
+        ["--anticipation", "--actor", "RU MoD", "--start", "2025-03-01", "--n-boot", "300"],
+        ["--offsets=-5:-2", "--max-shift", "120", "--n-boot", "300"],
+    ):
+        first = json.loads(runner.invoke(app, ["analyze", *extra, "--json", "--no-report"]).stdout)
+        argv = shlex.split(first["rerun"])
+        assert argv[:2] == ["timing", "analyze"]
+        again = runner.invoke(app, [*argv[1:], "--json", "--no-report"])
+        second = json.loads(again.stdout)
+        assert second["params"] == first["params"], extra
+        assert second["tests"] == first["tests"], extra

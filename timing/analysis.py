@@ -330,11 +330,18 @@ def load_inputs(
     }
     if unused:
         raise TimingInputError(f"--option {sorted(unused)[0]}: no chosen adapter takes it")
-    inputs = {
+    inputs: dict[str, Any] = {
         "claims": str(claims),
         "events": str(events),
         "sha256": {"claims": file_sha256(claims), "events": file_sha256(events)},
     }
+    extras = {
+        "claims_format": claims_format,
+        "events_format": events_format,
+        "adapter_options": dict(adapter_options or {}),
+        "mapping": dict(mapping or {}),
+    }
+    inputs.update({key: value for key, value in extras.items() if value})
     return claims_table, events_table, dataset, inputs
 
 

@@ -85,6 +85,46 @@ class AnalysisConfig:
             return f"the {-lo} day{'s' if lo != -1 else ''} before events"
         return f"days {lo} to {hi} relative to events"
 
+    def cli_args(self) -> list[str]:
+        """The ``timing analyze`` options that give this configuration (defaults left out).
+
+        Examples
+        --------
+        >>> AnalysisConfig(offsets=(-7, -1), detrend=None).cli_args()
+        ['--window', '7', '--detrend', '0']
+        """
+        default = AnalysisConfig()
+        args: list[str] = []
+        if self.anticipation:
+            args.append("--anticipation")
+        elif self.offsets != default.offsets:
+            lo, hi = self.offsets
+            args += ["--window", str(-lo)] if hi == -1 else [f"--offsets={lo}:{hi}"]
+        for flag, value in (
+            ("--resolution", self.resolution),
+            ("--weight", self.weight),
+            ("--min-shift", self.min_shift),
+            ("--max-shift", self.max_shift),
+            ("--detrend", self.detrend or 0),
+            ("--n-boot", self.n_boot),
+        ):
+            name = flag[2:].replace("-", "_")
+            if value != (getattr(default, name) or (0 if name == "detrend" else None)):
+                args += [flag, str(value)]
+        for flag, dates in (("--start", self.start), ("--end", self.end)):
+            if dates is not None:
+                args += [flag, dates.isoformat()]
+        for flag, values in (
+            ("--actor", self.actors),
+            ("--claim-kind", self.claim_kinds),
+            ("--event-kind", self.event_kinds),
+        ):
+            for value in values or ():
+                args += [flag, value]
+        if self.seed != default.seed:
+            args += ["--seed", str(self.seed)]
+        return args
+
     def to_dict(self) -> dict[str, Any]:
         """The ``params`` block of the JSON output."""
         return {
@@ -182,6 +222,36 @@ class AnalysisResult:
             f"{amount}, {t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
 
+    def rerun_command(self) -> str:
+        """A ``timing analyze`` command line that reproduces this result."""
+        import shlex
+
+        args = ["timing", "analyze"]
+        if self.dataset is not None:
+            args += ["--dataset", self.dataset]
+        elif self.inputs:
+            args += [
+                "--claims",
+                str(self.inputs.get("claims")),
+                "--events",
+                str(self.inputs.get("events")),
+            ]
+            for key in ("claims_format", "events_format"):
+                if self.inputs.get(key):
+                    args += [f"--{key.replace('_', '-')}", str(self.inputs[key])]
+            for flag, key in (("--option", "adapter_options"), ("--map", "mapping")):
+                for name, value in (self.inputs.get(key) or {}).items():
+                    args += [flag, f"{name}={value}"]
+        # A bundled dataset's coverage period is its default: leave it implicit.
+        config = self.config
+        if self.dataset is not None:
+            from timing.datasets import dataset_info
+
+            coverage = dataset_info(self.dataset).coverage
+            if coverage and (f"{config.start}", f"{config.end}") == coverage:
+                config = replace(config, start=None, end=None)
+        return shlex.join(args + config.cli_args())
+
     def caution(self) -> str | None:
         """Plain warnings: too few data for power, and the bundled dataset's own caveat."""
         notes = []
@@ -220,6 +290,7 @@ class AnalysisResult:
             "period": {"start": f"{t.start:%Y-%m-%d}", "end": f"{t.end:%Y-%m-%d}"},
             "counts": {"claims": float(t.claims.sum()), "events": t.n_events, "bins": t.n_bins},
             "headline": self.headline(),
+            "rerun": self.rerun_command(),
             "caution": self.caution(),
             "tests": _tests_dict(self.tests, full=full),
             "skipped": dict(self.skipped),

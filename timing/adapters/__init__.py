@@ -93,24 +93,53 @@ def _fixed(func: Callable[..., Any], **bound: Any) -> Callable[..., Any]:
 ADAPTERS: dict[str, Adapter] = {
     a.name: a
     for a in (
-        Adapter("ua-losses", "claims",
-                "Ukraine General Staff daily announced Russian losses (cumulative JSON)",
-                read_ua_losses, parse_ua_losses),
-        Adapter("acled", "claims", "ACLED export CSV, fighting events as claims-like intensity",
-                read_acled, parse_acled),
-        Adapter("gdelt-events", "events",
-                "GDELT 2.0 event records (TSV), CAMEO diplomacy codes as events",
-                _fixed(read_gdelt_events, kind="events"), _fixed(parse_gdelt, kind="events")),
-        Adapter("gdelt-claims", "claims",
-                "GDELT 2.0 event records (TSV), CAMEO fight codes as claims",
-                _fixed(read_gdelt_events, kind="claims"), _fixed(parse_gdelt, kind="claims")),
-        Adapter("telegram", "claims",
-                "Telegram Desktop chat export (result.json), claims by keyword rules",
-                read_telegram, parse_telegram),
-        Adapter("generic-claims", "claims", "any claims table with a column map and date format",
-                _fixed(read_generic, table="claims")),
-        Adapter("generic-events", "events", "any events table with a column map and date format",
-                _fixed(read_generic, table="events")),
+        Adapter(
+            "ua-losses",
+            "claims",
+            "Ukraine General Staff daily announced Russian losses (cumulative JSON)",
+            read_ua_losses,
+            parse_ua_losses,
+        ),
+        Adapter(
+            "acled",
+            "claims",
+            "ACLED export CSV, fighting events as claims-like intensity",
+            read_acled,
+            parse_acled,
+        ),
+        Adapter(
+            "gdelt-events",
+            "events",
+            "GDELT 2.0 event records (TSV), CAMEO diplomacy codes as events",
+            _fixed(read_gdelt_events, kind="events"),
+            _fixed(parse_gdelt, kind="events"),
+        ),
+        Adapter(
+            "gdelt-claims",
+            "claims",
+            "GDELT 2.0 event records (TSV), CAMEO fight codes as claims",
+            _fixed(read_gdelt_events, kind="claims"),
+            _fixed(parse_gdelt, kind="claims"),
+        ),
+        Adapter(
+            "telegram",
+            "claims",
+            "Telegram Desktop chat export (result.json), claims by keyword rules",
+            read_telegram,
+            parse_telegram,
+        ),
+        Adapter(
+            "generic-claims",
+            "claims",
+            "any claims table with a column map and date format",
+            _fixed(read_generic, table="claims"),
+        ),
+        Adapter(
+            "generic-events",
+            "events",
+            "any events table with a column map and date format",
+            _fixed(read_generic, table="events"),
+        ),
     )
 }
 

@@ -60,8 +60,11 @@ class Anomaly:
     def to_dict(self) -> dict[str, object]:
         """Return the anomaly as plain data."""
         return {
-            "file": self.file, "row": self.row, "field": self.field,
-            "kind": self.kind, "message": self.message,
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "kind": self.kind,
+            "message": self.message,
         }
 
 

@@ -72,8 +72,20 @@ REQUIRED = ("event_id_cnty", "event_date", "actor1", "event_type", "sub_event_ty
 _MONTHS = {
     m.lower(): i
     for i, m in enumerate(
-        ["January", "February", "March", "April", "May", "June", "July", "August",
-         "September", "October", "November", "December"],
+        [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ],
         start=1,
     )
 }
@@ -110,8 +122,9 @@ def parse_acled_date(text: str) -> dt.date | None:
         return None
 
 
-def _kind(event_type: str | None, sub_event_type: str | None,
-          overrides: Mapping[str, str] | None) -> str:
+def _kind(
+    event_type: str | None, sub_event_type: str | None, overrides: Mapping[str, str] | None
+) -> str:
     for table in (overrides or {}, SUB_EVENT_KINDS):
         if sub_event_type and sub_event_type.strip() in table:
             return table[sub_event_type.strip()]

@@ -68,20 +68,43 @@ __all__ = [
     "read_gdelt_events",
 ]
 
-_ACTOR = ("Code", "Name", "CountryCode", "KnownGroupCode", "EthnicCode", "Religion1Code",
-          "Religion2Code", "Type1Code", "Type2Code", "Type3Code")
+_ACTOR = (
+    "Code",
+    "Name",
+    "CountryCode",
+    "KnownGroupCode",
+    "EthnicCode",
+    "Religion1Code",
+    "Religion2Code",
+    "Type1Code",
+    "Type2Code",
+    "Type3Code",
+)
 _GEO = ("Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID")
 #: The 61 columns of a GDELT 2.0 event record, in file order.
 COLUMNS: tuple[str, ...] = (
-    "GLOBALEVENTID", "SQLDATE", "MonthYear", "Year", "FractionDate",
+    "GLOBALEVENTID",
+    "SQLDATE",
+    "MonthYear",
+    "Year",
+    "FractionDate",
     *(f"Actor1{f}" for f in _ACTOR),
     *(f"Actor2{f}" for f in _ACTOR),
-    "IsRootEvent", "EventCode", "EventBaseCode", "EventRootCode", "QuadClass",
-    "GoldsteinScale", "NumMentions", "NumSources", "NumArticles", "AvgTone",
+    "IsRootEvent",
+    "EventCode",
+    "EventBaseCode",
+    "EventRootCode",
+    "QuadClass",
+    "GoldsteinScale",
+    "NumMentions",
+    "NumSources",
+    "NumArticles",
+    "AvgTone",
     *(f"Actor1Geo_{f}" for f in _GEO),
     *(f"Actor2Geo_{f}" for f in _GEO),
     *(f"ActionGeo_{f}" for f in _GEO),
-    "DATEADDED", "SOURCEURL",
+    "DATEADDED",
+    "SOURCEURL",
 )
 assert len(COLUMNS) == 61
 
@@ -240,11 +263,18 @@ def parse_gdelt(
         if kind == "events":
             c1 = (rec["Actor1CountryCode"] or "").strip() or (rec["Actor1Code"] or "")[:3]
             c2 = (rec["Actor2CountryCode"] or "").strip() or (rec["Actor2Code"] or "")[:3]
-            values |= {"parties": "-".join(c for c in (c1, c2) if c) or "(unknown)",
-                       "location": place, "title": title}
+            values |= {
+                "parties": "-".join(c for c in (c1, c2) if c) or "(unknown)",
+                "location": place,
+                "title": title,
+            }
         else:
-            values |= {"actor": name1 or "(unknown)", "target": place or name2,
-                       "region": rec["ActionGeo_ADM1Code"], "text": title}
+            values |= {
+                "actor": name1 or "(unknown)",
+                "target": place or name2,
+                "region": rec["ActionGeo_ADM1Code"],
+                "text": title,
+            }
         for key, column in rows.items():
             column.append(values.get(key))
     frame = canonical_frame(rows, spec, extras=("input_row", "cameo_code"))

@@ -56,9 +56,14 @@ __all__ = [
 _I = re.IGNORECASE | re.UNICODE
 #: (claim kind, pattern) in priority order: the first match gives a sentence its kind.
 KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("capture", re.compile(
-        r"\bliberat\w*|\bcaptur\w*|\btook (?:full )?control\b|\btaken (?:full )?control\b"
-        r"|освобо[дж]\w*|взя\w* под (?:полный )?контроль|овладе\w*", _I)),
+    (
+        "capture",
+        re.compile(
+            r"\bliberat\w*|\bcaptur\w*|\btook (?:full )?control\b|\btaken (?:full )?control\b"
+            r"|освобо[дж]\w*|взя\w* под (?:полный )?контроль|овладе\w*",
+            _I,
+        ),
+    ),
     ("encirclement", re.compile(r"\bencircl\w*|\bsurrounded\b|окруж\w*|в котле", _I)),
     ("strike", re.compile(r"\bstrikes?\b|\bstruck\b|удар\w*", _I)),
     ("casualties", re.compile(r"\blosses\b|\bcasualt\w*|\bkilled\b|потер[ьия]\w*", _I)),
@@ -74,12 +79,21 @@ _EN_NAME = _EN_REGION + _EN_WORD + r"(?: " + _EN_REGION + _EN_WORD + r")?(?!')"
 #: Patterns whose group ``names`` holds one settlement or a list "X, Y и Z" / "X and Y".
 SETTLEMENT_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(
-        r"(?:населённ|населенн)\w* пункт\w*\s+(?P<names>" + _RU_NAME
-        + r"(?:(?:,\s*|\s+и\s+)" + _RU_NAME + r")*)", re.UNICODE),
+        r"(?:населённ|населенн)\w* пункт\w*\s+(?P<names>"
+        + _RU_NAME
+        + r"(?:(?:,\s*|\s+и\s+)"
+        + _RU_NAME
+        + r")*)",
+        re.UNICODE,
+    ),
     re.compile(r"\bн\.\s?п\.\s*(?P<names>" + _RU_NAME + r")", re.UNICODE),
     re.compile(
-        r"\b(?:settlements?|villages?|towns?|city) of\s+(?P<names>" + _EN_NAME
-        + r"(?:(?:,\s*(?:and\s+)?|\s+and\s+)" + _EN_NAME + r")*)"),
+        r"\b(?:settlements?|villages?|towns?|city) of\s+(?P<names>"
+        + _EN_NAME
+        + r"(?:(?:,\s*(?:and\s+)?|\s+and\s+)"
+        + _EN_NAME
+        + r")*)"
+    ),
 )
 _SPLIT_NAMES = re.compile(r",\s*(?:and\s+)?|\s+(?:и|and)\s+")
 # Sentence ends: . ! ? ; then space (not after the abbreviations н.п., г., с., пос., пгт.)
@@ -123,9 +137,7 @@ def _settlements(sentence: str, gazetteer: Iterable[str]) -> list[str]:
     return found
 
 
-def extract_claims(
-    text: str, gazetteer: Iterable[str] = ()
-) -> list[tuple[str, str | None, str]]:
+def extract_claims(text: str, gazetteer: Iterable[str] = ()) -> list[tuple[str, str | None, str]]:
     """Apply the rules to one message: ``[(kind, settlement or None, sentence), ...]``.
 
     Examples
@@ -254,9 +266,7 @@ def parse_telegram(
     regions = dict(gazetteer) if isinstance(gazetteer, Mapping) else {}
     names = tuple(gazetteer)
     region_of = {k.strip().lower(): v for k, v in regions.items()}
-    rows: dict[str, list[object]] = {
-        k: [] for k in (*CLAIMS.names, "input_row", "message_id")
-    }
+    rows: dict[str, list[object]] = {k: [] for k in (*CLAIMS.names, "input_row", "message_id")}
     read = service = empty = unmatched = 0
     for index, msg in enumerate(payload["messages"], start=1):  # type: ignore[arg-type]
         read += 1
@@ -274,16 +284,22 @@ def parse_telegram(
         date = _date(msg, file, index)
         mid = str(msg.get("id", index))
         source = (
-            f"https://t.me/{user}/{mid}" if user
+            f"https://t.me/{user}/{mid}"
+            if user
             else f"Telegram export of {chat_name or chat_id} (chat id {chat_id}), message {mid}"
         )
         for n, (kind, target, sentence) in enumerate(found, start=1):
             values = {
-                "claim_id": f"TG-{chat_id}-{mid}-{n}", "date": date, "actor": who,
-                "kind": kind, "target": target,
+                "claim_id": f"TG-{chat_id}-{mid}-{n}",
+                "date": date,
+                "actor": who,
+                "kind": kind,
+                "target": target,
                 "region": region_of.get((target or "").lower()),
-                "text": sentence[:500], "source": source,
-                "input_row": index, "message_id": mid,
+                "text": sentence[:500],
+                "source": source,
+                "input_row": index,
+                "message_id": mid,
             }
             for key, column in rows.items():
                 column.append(values.get(key))

@@ -223,8 +223,10 @@ def parse_ua_losses(
             if prev is None:
                 value = total
                 if day != days[0]:
-                    note = (f"category starts on {day}, after the file's first date "
-                            f"{days[0]}: value is the cumulative total, not a daily figure")
+                    note = (
+                        f"category starts on {day}, after the file's first date "
+                        f"{days[0]}: value is the cumulative total, not a daily figure"
+                    )
                     anomalies.append(Anomaly(str(src), i, cat, "start", note))
             else:
                 value = total - prev[1]
@@ -249,19 +251,24 @@ def parse_ua_losses(
                 continue
             wording = rec.get("personnel*") if cat == "personnel" else None
             about = f"{wording} " if isinstance(wording, str) and wording else ""
-            _append(rows, {
-                "claim_id": f"UAGS-{_slug(cat)}-{day.isoformat()}",
-                "date": day,
-                "actor": ACTOR,
-                "kind": "casualties",
-                "target": f"Russian forces ({cat})",
-                "value": str(value),
-                "text": (f"Russian losses ({cat}) announced for {day}: {value}; "
-                         f"cumulative {about}{total}"),
-                "source": f"{CITATION}, {src.name}",
-                "input_row": i,
-                "anomaly": note,
-            })
+            _append(
+                rows,
+                {
+                    "claim_id": f"UAGS-{_slug(cat)}-{day.isoformat()}",
+                    "date": day,
+                    "actor": ACTOR,
+                    "kind": "casualties",
+                    "target": f"Russian forces ({cat})",
+                    "value": str(value),
+                    "text": (
+                        f"Russian losses ({cat}) announced for {day}: {value}; "
+                        f"cumulative {about}{total}"
+                    ),
+                    "source": f"{CITATION}, {src.name}",
+                    "input_row": i,
+                    "anomaly": note,
+                },
+            )
     frame = canonical_frame(rows, CLAIMS, extras=("input_row", "anomaly"))
     return AdapterResult(frame, "claims", read, {"outside start/end": outside}, tuple(anomalies))
 
@@ -284,9 +291,7 @@ def read_ua_losses(
     >>> read_ua_losses(p, categories=("tank",))["claim_id"].to_list()
     ['UAGS-tank-2025-01-06']
     """
-    return parse_ua_losses(
-        path, categories, start, end, allow_negative=allow_negative
-    ).frame
+    return parse_ua_losses(path, categories, start, end, allow_negative=allow_negative).frame
 
 
 def _as_date(value: str | dt.date | None, name: str) -> dt.date | None:

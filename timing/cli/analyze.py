@@ -66,6 +66,12 @@ def analyze(
     min_shift: Annotated[
         int | None, typer.Option(min=1, help="Smallest circular shift (bins).")
     ] = None,
+    max_shift: Annotated[
+        int | None, typer.Option(min=1, help="Largest circular shift (bins): block-local shifts.")
+    ] = None,
+    n_boot: Annotated[
+        int, typer.Option(min=10, help="Bootstrap and Monte Carlo replicates.")
+    ] = 2000,
     detrend: Annotated[
         int,
         typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
@@ -107,6 +113,8 @@ def analyze(
         resolution=resolution,  # type: ignore[arg-type]
         seed=seed,
         min_shift=min_shift,
+        max_shift=max_shift,
+        n_boot=n_boot,
         detrend=detrend or None,
         start=date_option(start, "--start"),
         end=date_option(end, "--end"),
@@ -184,6 +192,7 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
         console.print(
             f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected{escape(extra)}"
         )
+    console.print(f"re-run: {escape(result.rerun_command())}")
     if result.report_path:
         console.print(f"report: {result.report_path}")
     if snapshot is not None and result.report_path:

@@ -143,8 +143,12 @@ class CoincidenceResult:
 
     def coincidence_dict(self) -> dict[str, float]:
         """The ``tests.coincidence`` object of the JSON contract (design.md section 7)."""
-        return {"precursor_rate": self.precursor_rate, "trigger_rate": self.trigger_rate,
-                "pvalue_analytic": self.pvalue_analytic, "pvalue_surrogate": self.pvalue}
+        return {
+            "precursor_rate": self.precursor_rate,
+            "trigger_rate": self.trigger_rate,
+            "pvalue_analytic": self.pvalue_analytic,
+            "pvalue_surrogate": self.pvalue,
+        }
 
 
 def _binary(values: np.ndarray, name: str) -> np.ndarray:
@@ -249,11 +253,13 @@ def event_coincidence(
     preceded = (claims_in_window > 0).astype(np.int64)
     followed = (events_ahead > 0).astype(np.int64)
     # statistic at shift s of the event calendar: sum_t x[t] * y[(t - s) % T]
-    stats_all = np.vstack([
-        circular_cross_correlation(claims_in_window, eligible_events),
-        circular_cross_correlation(preceded, eligible_events),
-        circular_cross_correlation(eligible_claims, followed),
-    ])
+    stats_all = np.vstack(
+        [
+            circular_cross_correlation(claims_in_window, eligible_events),
+            circular_cross_correlation(preceded, eligible_events),
+            circular_cross_correlation(eligible_claims, followed),
+        ]
+    )
     shifts = admissible_shifts(n, span + 1 if min_shift is None else int(min_shift), max_shift)
     if shifts.size == 0:
         raise TimingInputError(f"no admissible shift for a period of {n} bins")

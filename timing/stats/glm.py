@@ -243,8 +243,12 @@ class CountRegressionResult:
 
     def negbin_dict(self) -> dict[str, float]:
         """The ``tests.negbin_glm`` object of the JSON contract (design.md section 7)."""
-        return {"irr": self.effect, "ci_low": self.ci_low, "ci_high": self.ci_high,
-                "pvalue": self.pvalue}
+        return {
+            "irr": self.effect,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "pvalue": self.pvalue,
+        }
 
     def poisson_naive_dict(self) -> dict[str, float]:
         """The ``tests.poisson_naive`` object of the JSON contract."""
@@ -338,18 +342,29 @@ def fit_count_model(
     has_post = post is not None
     return CountRegressionResult(
         method="Negative binomial GLM (HAC)" if family == "negbin" else "Poisson GLM (HAC)",
-        statistic=z, pvalue=_pvalue(z, alternative), effect=math.exp(beta),
-        ci_low=math.exp(beta - crit * se), ci_high=math.exp(beta + crit * se),
+        statistic=z,
+        pvalue=_pvalue(z, alternative),
+        effect=math.exp(beta),
+        ci_low=math.exp(beta - crit * se),
+        ci_high=math.exp(beta + crit * se),
         naive_irr=math.exp(float(naive.params[1])),
         naive_pvalue=_pvalue(float(naive.params[1] / naive.bse[1]), alternative),
-        dispersion=nb_alpha, dispersion_method=how, family=family, cov_type="HAC",
-        maxlags=lags, alternative=alternative, alpha=alpha, n_bins=int(y.shape[0]),
+        dispersion=nb_alpha,
+        dispersion_method=how,
+        family=family,
+        cov_type="HAC",
+        maxlags=lags,
+        alternative=alternative,
+        alpha=alpha,
+        n_bins=int(y.shape[0]),
         n_pre_bins=int(np.count_nonzero(X[:, 1])),
         n_post_bins=int(np.count_nonzero(X[:, post])) if has_post else 0,
         post_irr=math.exp(float(fit.params[post])) if has_post else None,
         post_pvalue=_pvalue(float(fit.tvalues[post]), "two-sided") if has_post else None,
-        converged=converged, columns=names,
-        params=np.asarray(fit.params), bse=np.asarray(fit.bse),
+        converged=converged,
+        columns=names,
+        params=np.asarray(fit.params),
+        bse=np.asarray(fit.bse),
     )
 
 
@@ -452,10 +467,21 @@ def count_regression(
     True
     """
     design, columns = count_design(
-        timeline, offsets, anticipation=anticipation, post_offsets=post_offsets,
-        trend_df=trend_df, weekday=weekday, controls=controls,
+        timeline,
+        offsets,
+        anticipation=anticipation,
+        post_offsets=post_offsets,
+        trend_df=trend_df,
+        weekday=weekday,
+        controls=controls,
     )
     return fit_count_model(
-        timeline.claims, design, columns, family=family, hac_maxlags=hac_maxlags,
-        alpha=alpha, alternative=alternative, dispersion=dispersion,
+        timeline.claims,
+        design,
+        columns,
+        family=family,
+        hac_maxlags=hac_maxlags,
+        alpha=alpha,
+        alternative=alternative,
+        dispersion=dispersion,
     )

@@ -79,7 +79,8 @@ class LagDensityResult:
         null = (
             f"; under {self.n_shifts} shifted calendars the mean lag is "
             f"{self.null_mean_lag:.1f} days (p = {self.pvalue:.3g} for lags this short)"
-            if self.n_shifts else ""
+            if self.n_shifts
+            else ""
         )
         return (
             f"{self.method}: {self.n_lags} claims ({self.n_censored} after the last event "
@@ -255,11 +256,19 @@ def lag_density(
         pvalue = monte_carlo_pvalue(float(lags.mean()), mean_lags, "less")
     return LagDensityResult(
         method="Claim-to-next-event lag density (Gaussian KDE reflected at 0)",
-        grid=grid, density=density, null_mean=null_mean, null_low=null_low,
-        null_high=null_high, bandwidth=h,
+        grid=grid,
+        density=density,
+        null_mean=null_mean,
+        null_low=null_low,
+        null_high=null_high,
+        bandwidth=h,
         bw_method=bandwidth if isinstance(bandwidth, str) else "given",
-        statistic=float(lags.mean()), null_mean_lag=null_lag, pvalue=float(pvalue),
-        n_lags=int(lags.size), n_censored=int((~ok).sum()), n_shifts=int(shifts.size),
+        statistic=float(lags.mean()),
+        null_mean_lag=null_lag,
+        pvalue=float(pvalue),
+        n_lags=int(lags.size),
+        n_censored=int((~ok).sum()),
+        n_shifts=int(shifts.size),
         lags=lags,
     )
 

@@ -191,7 +191,8 @@ def lag_histograms(
         ):
             cat = np.where(ok_fn(d), np.minimum(d, max_lag + 1), max_lag + 2)
             hist = np.bincount(
-                (rows + cat).ravel(), weights=np.broadcast_to(wb, cat.shape).ravel(),
+                (rows + cat).ravel(),
+                weights=np.broadcast_to(wb, cat.shape).ravel(),
                 minlength=sh.size * n_cat,
             )
             out[lo : lo + sh.size] = hist.reshape(sh.size, n_cat)

@@ -290,7 +290,8 @@ def weekday_placebo_test(
     return PlaceboResult(
         method="Weekday-matched placebo test",
         statistic=stat,
-        pvalue=_enumerated_pvalue(stat, null) if exact and not exclude_event_days
+        pvalue=_enumerated_pvalue(stat, null)
+        if exact and not exclude_event_days
         else monte_carlo_pvalue(stat, null),
         effect=float(effect),
         ci_low=None,

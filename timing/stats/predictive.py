@@ -249,7 +249,7 @@ def predictive_check(
     day = weekday and timeline.resolution == "day"
     weekday_of_first = timeline.start.weekday() if day else None
     x_all, names = claim_features(timeline.claims, lags, weekday_of_first=weekday_of_first)
-    x = x_all[first:n_bins - k]
+    x = x_all[first : n_bins - k]
 
     folds = []
     for train, test in TimeSeriesSplit(n_splits=n_splits).split(x):
@@ -291,8 +291,19 @@ def predictive_check(
     pvalue = monte_carlo_pvalue(auc, null) if null.size else float("nan")
     return PredictiveResult(
         method="Predictive check (logistic regression, time-series CV, ROC AUC)",
-        statistic=auc, auc=auc, pvalue=pvalue, effect=None, ci_low=None, ci_high=None,
-        k=k, n_splits=n_splits, n_null=int(null.size), n_rows=int(y_obs.size),
-        n_positive=int(y_obs.sum()), features=tuple(names), null_distribution=null,
-        y_true=y_true, y_score=y_score,
+        statistic=auc,
+        auc=auc,
+        pvalue=pvalue,
+        effect=None,
+        ci_low=None,
+        ci_high=None,
+        k=k,
+        n_splits=n_splits,
+        n_null=int(null.size),
+        n_rows=int(y_obs.size),
+        n_positive=int(y_obs.sum()),
+        features=tuple(names),
+        null_distribution=null,
+        y_true=y_true,
+        y_score=y_score,
     )

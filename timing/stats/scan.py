@@ -27,8 +27,20 @@ __all__ = ["ScanResult", "next_event_distance", "scan"]
 
 ALL = "all"
 _COLUMNS = (
-    "window", "actor", "claim_kind", "event_kind", "variant", "statistic", "expected",
-    "rate_ratio", "pvalue", "q_bh", "q_by", "p_fwer", "n_claims", "n_events",
+    "window",
+    "actor",
+    "claim_kind",
+    "event_kind",
+    "variant",
+    "statistic",
+    "expected",
+    "rate_ratio",
+    "pvalue",
+    "q_bh",
+    "q_by",
+    "p_fwer",
+    "n_claims",
+    "n_events",
 )
 
 
@@ -323,10 +335,19 @@ def scan(
     cells = pl.DataFrame(
         {**records, "q_bh": q_bh, "q_by": q_by, "p_fwer": p_fwer},
         schema={
-            "window": pl.Int64, "actor": pl.String, "claim_kind": pl.String,
-            "event_kind": pl.String, "variant": pl.String, "statistic": pl.Float64,
-            "expected": pl.Float64, "rate_ratio": pl.Float64, "pvalue": pl.Float64,
-            "n_claims": pl.Int64, "n_events": pl.Int64, "q_bh": pl.Float64, "q_by": pl.Float64,
+            "window": pl.Int64,
+            "actor": pl.String,
+            "claim_kind": pl.String,
+            "event_kind": pl.String,
+            "variant": pl.String,
+            "statistic": pl.Float64,
+            "expected": pl.Float64,
+            "rate_ratio": pl.Float64,
+            "pvalue": pl.Float64,
+            "n_claims": pl.Int64,
+            "n_events": pl.Int64,
+            "q_bh": pl.Float64,
+            "q_by": pl.Float64,
             "p_fwer": pl.Float64,
         },
     ).select(_COLUMNS)
