@@ -193,3 +193,58 @@ def test_round_trip_property(tmp_path_factory: pytest.TempPathFactory, rows, suf
     assert table.accounting.used == len(rows)
     assert table.frame["date"].to_list() == [d for d, _, _ in rows]
     assert table.frame["actor"].to_list() == [a.strip() for _, a, _ in rows]
+
+
+CELLS = {
+    "date": [
+        "2025-01-01",
+        " 2025-01-01 ",
+        "2025-02-30",
+        "2025-01-01T10:00:00+03:00",
+        "2025-01-01T23:00:00Z",
+        "2025-1-1",
+        "",
+        "yesterday",
+    ],
+    "kind": ["capture", "CAPTURE ", "strike", "victory", "", "other"],
+    "value": ["12", " 3.5", "nan", "inf", "x", ""],
+    "claim_id": ["a", "b", "a", "", "c"],
+}
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.fixed_dictionaries({k: st.sampled_from(v) for k, v in CELLS.items()}),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_vectorised_validation_matches_a_cell_by_cell_reference(rows) -> None:
+    from timing.schema import CLAIMS, parse_date, validate
+
+    frame = pl.DataFrame(
+        [dict(r, actor="RU MoD", source="s") for r in rows],
+        schema=dict.fromkeys([*CELLS, "actor", "source"], pl.String),
+    )
+    table = validate(frame, CLAIMS, file="f", lenient=True)
+    expected: set[tuple[int, str]] = set()
+    seen: set[str] = set()
+    for i, r in enumerate(rows, start=1):
+        if parse_date(r["date"]) is None:
+            expected.add((i, "date"))
+        if r["kind"].strip().lower() not in CLAIMS.column("kind").allowed:
+            expected.add((i, "kind"))
+        if r["value"].strip() and r["value"].strip() not in ("12", "3.5"):
+            expected.add((i, "value"))
+        key = r["claim_id"].strip()
+        if not key:
+            expected.add((i, "claim_id"))
+        elif key in seen:
+            expected.add((i, "claim_id"))
+        seen.add(key)
+    assert {(p.row, p.column) for p in table.accounting.reasons} == expected
+    used = [i for i in range(1, len(rows) + 1) if not any(r == i for r, _ in expected)]
+    assert table.frame["row"].to_list() == used
+    parsed = [parse_date(rows[i - 1]["date"]).date() for i in used]
+    assert table.frame["date"].to_list() == parsed

@@ -10,11 +10,11 @@ reasons. Either way ``read == used + rejected``: no row is dropped silently.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
 from timing.errors import TimingInputError
@@ -237,28 +237,58 @@ def parse_date(text: str) -> dt.datetime | None:
     return value.astimezone(dt.UTC)
 
 
-def _is_blank(value: str | None) -> bool:
-    return value is None or value.strip() == ""
+def _parse_column(col: ColumnSpec, cells: pl.Series) -> tuple[pl.Series, np.ndarray]:
+    """Parse one column of text cells; return the parsed values and a per-row ``ok`` mask.
+
+    Blank cells parse to null and are ``ok`` unless the column is required. Dates parse to
+    aware UTC datetimes (microseconds): the common ``YYYY-MM-DD`` form by Polars, other
+    forms (ISO timestamps) cell by cell with :func:`parse_date`.
+    """
+    stripped = cells.cast(pl.String).str.strip_chars()
+    text = pl.select(
+        pl.when(stripped.str.len_chars() > 0).then(stripped).otherwise(None).alias(col.name)
+    ).to_series()
+    blank = text.is_null().to_numpy()
+    if col.type == "str":
+        parsed = text
+    elif col.type == "enum":
+        low = text.str.to_lowercase()
+        parsed = pl.select(
+            pl.when(low.is_in(list(col.allowed))).then(low).otherwise(None).alias(col.name)
+        ).to_series()
+    elif col.type == "float":
+        number = text.cast(pl.Float64, strict=False)
+        parsed = pl.select(
+            pl.when(number.is_finite()).then(number).otherwise(None).alias(col.name)
+        ).to_series()
+    else:
+        parsed = _parse_dates(text)
+    valid = parsed.is_not_null().to_numpy()
+    ok = valid | (blank & (not col.required))
+    return parsed, ok
 
 
-def _check_cell(spec: ColumnSpec, value: str | None) -> tuple[bool, object]:
-    """Return (ok, parsed) for one cell; blank optional cells parse to None."""
-    if _is_blank(value):
-        return (not spec.required), None
-    assert value is not None
-    if spec.type == "date":
-        parsed = parse_date(value)
-        return parsed is not None, parsed
-    if spec.type == "enum":
-        low = value.strip().lower()
-        return low in spec.allowed, low
-    if spec.type == "float":
-        try:
-            number = float(value)
-        except ValueError:
-            return False, None
-        return math.isfinite(number), number
-    return True, value.strip()
+def _parse_dates(text: pl.Series) -> pl.Series:
+    utc = pl.Datetime("us", "UTC")
+    plain_day = text.str.contains(r"^\d{4}-\d{2}-\d{2}$").fill_null(False)
+    days = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    parsed = pl.select(
+        pl.when(plain_day)
+        .then(days.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+        .otherwise(None)
+        .alias(text.name)
+    ).to_series()
+    others = np.flatnonzero((~plain_day & text.is_not_null()).to_numpy())
+    if others.size:
+        values = pl.Series([parse_date(text[int(i)]) for i in others], dtype=utc)
+        parsed = parsed.scatter(others, values)
+    return parsed
+
+
+def _truncate(column: pl.Series, resolution: str) -> pl.Series:
+    if resolution == "day":
+        return column.dt.date()
+    return column.dt.truncate("1h")
 
 
 def validate(
@@ -321,81 +351,76 @@ def validate(
     if n == 0:
         raise ValidationError([Problem(file, 0, "*", "", f"at least one row of {spec.kind}")])
 
-    rows = list(range(first_row, first_row + n))
-    text = frame.select(
-        [pl.col(c.name).cast(pl.String) for c in spec.columns if c.name in frame.columns]
-    ).to_dict(as_series=False)
-    problems: dict[int, list[Problem]] = {}
-    parsed: dict[str, list[object]] = {}
-
-    def flag(i: int, column: str, value: object, expected: str) -> None:
-        problems.setdefault(i, []).append(
-            Problem(file, rows[i], column, "" if value is None else str(value), expected)
-        )
-
+    rows = np.arange(first_row, first_row + n, dtype=np.int64)
+    bad_cells: list[tuple[int, str, str, str]] = []  # (row index, column, value, expected)
+    parsed: dict[str, pl.Series] = {}
     for col in spec.columns:
-        cells = text.get(col.name, [None] * n)
-        out: list[object] = []
-        for i, cell in enumerate(cells):
-            ok, value = _check_cell(col, cell)
-            if not ok:
-                flag(i, col.name, cell, col.expectation())
-            out.append(value)
-        parsed[col.name] = out
+        cells = (
+            frame[col.name]
+            if col.name in frame.columns
+            else pl.Series(col.name, [None] * n, dtype=pl.String)
+        )
+        values, ok = _parse_column(col, cells)
+        parsed[col.name] = values
+        raw = cells.cast(pl.String)
+        bad_cells += [
+            (int(i), col.name, raw[int(i)] or "", col.expectation()) for i in np.flatnonzero(~ok)
+        ]
 
     ids = parsed[spec.id_column]
-    first_seen: dict[object, int] = {}
-    for i, key in enumerate(ids):
-        if key is None:
-            continue
-        if key in first_seen:
-            flag(i, spec.id_column, key, f"a unique id (also on row {rows[first_seen[key]]})")
-        else:
-            first_seen[key] = i
+    duplicated = (ids.is_duplicated() & ids.is_not_null()).to_numpy()
+    if duplicated.any():
+        where = np.flatnonzero(duplicated)
+        first_of: dict[str, int] = {}
+        for i, key in zip(where.tolist(), ids.gather(where).to_list(), strict=True):
+            if key in first_of:
+                bad_cells.append(
+                    (i, spec.id_column, key, f"a unique id (also on row {rows[first_of[key]]})")
+                )
+            else:
+                first_of[key] = i
 
     if spec.kind == "events":
-        for i, (start, end, announced) in enumerate(
-            zip(parsed["date"], parsed["end_date"], parsed["announced_date"], strict=True)
+        start = parsed["date"]
+        for column, later, expected in (
+            ("end_date", True, "a date on or after date ({})"),
+            ("announced_date", False, "a date on or before the event date ({})"),
         ):
-            if start is None:
-                continue
-            if end is not None and end < start:  # type: ignore[operator]
-                flag(
-                    i,
-                    "end_date",
-                    text["end_date"][i],
-                    f"a date on or after date ({start:%Y-%m-%d})",
-                )
-            if announced is not None and announced > start:  # type: ignore[operator]
-                flag(
-                    i,
-                    "announced_date",
-                    text["announced_date"][i],
-                    f"a date on or before the event date ({start:%Y-%m-%d})",
+            other = parsed[column]
+            wrong = (other < start) if later else (other > start)
+            for i in np.flatnonzero(wrong.fill_null(False).to_numpy()):
+                when = start[int(i)].strftime("%Y-%m-%d")
+                bad_cells.append(
+                    (
+                        int(i),
+                        column,
+                        frame[column].cast(pl.String)[int(i)] or "",
+                        expected.format(when),
+                    )
                 )
 
-    bad = sorted(problems)
-    all_problems = [p for i in bad for p in problems[i]]
+    bad_cells.sort(key=lambda cell: cell[0])  # stable: column order within a row
+    all_problems = [
+        Problem(file, int(rows[i]), column, value, expected)
+        for i, column, value, expected in bad_cells
+    ]
     if all_problems and not lenient:
         raise ValidationError(all_problems)
 
-    keep = [i for i in range(n) if i not in problems]
-    typed = {}
-    for col in spec.columns:
-        values = [parsed[col.name][i] for i in keep]
-        if col.type == "date":
-            values = [_truncate(v, resolution) for v in values]  # type: ignore[arg-type]
-            dtype: pl.DataType = pl.Date() if resolution == "day" else pl.Datetime("us", "UTC")
-        elif col.type == "float":
-            dtype = pl.Float64()
-        else:
-            dtype = pl.String()
-        typed[col.name] = pl.Series(col.name, values, dtype=dtype)
+    bad_rows = np.zeros(n, dtype=bool)
+    bad_rows[[i for i, *_ in bad_cells]] = True
+    keep = np.flatnonzero(~bad_rows)
+    typed = [
+        _truncate(parsed[col.name], resolution) if col.type == "date" else parsed[col.name]
+        for col in spec.columns
+    ]
     extras = [c for c in frame.columns if c not in spec.names and c != "row"]
-    out = pl.DataFrame(typed).with_columns(pl.Series("row", [rows[i] for i in keep], pl.Int64))
-    if extras:
-        extra_frame = frame.select([pl.col(c).cast(pl.String) for c in extras])[keep]
-        out = pl.concat([out, extra_frame], how="horizontal")
+    out = pl.concat(
+        [pl.DataFrame(typed), frame.select([pl.col(c).cast(pl.String) for c in extras])],
+        how="horizontal",
+    ).with_columns(pl.Series("row", rows, pl.Int64))
+    if keep.size < n:
+        out = out[keep]
 
     rejects = pl.DataFrame(
         {
@@ -407,14 +432,10 @@ def validate(
         schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
     )
     accounting = RowAccounting(
-        file=file, read=n, used=len(keep), rejected=len(bad), reasons=tuple(all_problems)
+        file=file,
+        read=n,
+        used=int(keep.size),
+        rejected=int(bad_rows.sum()),
+        reasons=tuple(all_problems),
     )
     return ValidatedTable(spec=spec, frame=out, rejects=rejects, accounting=accounting)
-
-
-def _truncate(value: dt.datetime | None, resolution: str) -> dt.date | dt.datetime | None:
-    if value is None:
-        return None
-    if resolution == "day":
-        return value.date()
-    return value.replace(minute=0, second=0, microsecond=0)
