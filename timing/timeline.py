@@ -27,6 +27,7 @@ from timing.errors import TimingInputError
 __all__ = [
     "Timeline",
     "anticipation_weights",
+    "bins_to_next_event",
     "build_timeline",
     "parse_offsets",
     "window_weights",
@@ -174,6 +175,37 @@ class Timeline:
                 self.event_bins, self.announced_bins, self.n_bins, form=form
             )
         return window_weights(self.event_bins, self.n_bins, offsets, form=form)
+
+
+def bins_to_next_event(
+    bins: np.ndarray, event_bins: np.ndarray, *, strictly_after: bool = False
+) -> np.ndarray:
+    """Bins from each of ``bins`` to the next event start (``-1`` when there is none).
+
+    Parameters
+    ----------
+    bins : numpy.ndarray
+        Bins to measure from (claim bins, or every bin of the grid).
+    event_bins : numpy.ndarray
+        Event start bins, in any order.
+    strictly_after : bool
+        Count only events after the bin (``e > t``); by default an event on the bin itself
+        gives 0.
+
+    Examples
+    --------
+    >>> bins_to_next_event(np.array([0, 3, 4, 9]), np.array([6, 3])).tolist()
+    [3, 0, 2, -1]
+    >>> bins_to_next_event(np.array([3]), np.array([3, 6]), strictly_after=True).tolist()
+    [3]
+    """
+    events = np.unique(np.asarray(event_bins, dtype=np.int64))
+    b = np.asarray(bins, dtype=np.int64)
+    idx = np.searchsorted(events, b, side="right" if strictly_after else "left")
+    out = np.full(b.shape, -1, dtype=np.int64)
+    found = idx < events.size
+    out[found] = events[idx[found]] - b[found]
+    return out
 
 
 def parse_offsets(text: str) -> tuple[int, int]:

@@ -16,6 +16,7 @@ import numpy as np
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, plain, result_dict
 from timing.stats.circular import admissible_shifts
+from timing.timeline import bins_to_next_event
 
 if TYPE_CHECKING:
     from timing.timeline import Timeline
@@ -149,13 +150,7 @@ def claim_lags(claim_bins: np.ndarray, event_bins: np.ndarray) -> np.ndarray:
     >>> claim_lags(np.array([0, 3, 4, 9]), np.array([3, 6])).tolist()
     [3, 0, 2, -1]
     """
-    ev = np.unique(np.asarray(event_bins, dtype=np.int64))
-    b = np.asarray(claim_bins, dtype=np.int64)
-    idx = np.searchsorted(ev, b, side="left")
-    out = np.full(b.shape, -1, dtype=np.int64)
-    ok = idx < ev.size
-    out[ok] = ev[idx[ok]] - b[ok]
-    return out
+    return bins_to_next_event(claim_bins, event_bins)
 
 
 def lag_density(

@@ -19,7 +19,7 @@ import polars as pl
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, monte_carlo_pvalue, plain, result_dict
 from timing.stats.circular import admissible_shifts
-from timing.timeline import window_weights
+from timing.timeline import bins_to_next_event, window_weights
 
 if TYPE_CHECKING:
     from timing.timeline import Timeline
@@ -166,11 +166,8 @@ def classify_claims(timeline: Timeline) -> pl.DataFrame:
         .otherwise(None)
     )
     bins = cf["bin"].to_numpy().astype(np.int64)
-    ev = np.unique(timeline.event_bins)
-    idx = np.searchsorted(ev, bins, side="left")
-    has = idx < ev.size
-    to_next = np.full(bins.shape, np.nan)
-    to_next[has] = (ev[idx[has]] - bins[has]) / timeline.bins_per_day
+    lag_bins = bins_to_next_event(bins, timeline.event_bins)
+    to_next = np.where(lag_bins >= 0, lag_bins / timeline.bins_per_day, np.nan)
     disputed = (
         pl.when(status.is_in(["contested", "refuted"]))
         .then(True)

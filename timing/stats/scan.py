@@ -21,7 +21,7 @@ import polars as pl
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, rate_ratio, result_dict
 from timing.stats.circular import admissible_shifts, circular_cross_correlation
-from timing.timeline import anticipation_weights, build_timeline
+from timing.timeline import anticipation_weights, bins_to_next_event, build_timeline
 
 __all__ = ["ScanResult", "next_event_distance", "scan"]
 
@@ -131,13 +131,8 @@ def next_event_distance(event_bins: np.ndarray, n_bins: int) -> np.ndarray:
     >>> next_event_distance(np.array([3, 5]), 7).tolist()
     [3, 2, 1, 2, 1, 8, 8]
     """
-    ev = np.unique(np.asarray(event_bins, dtype=np.int64))
-    t = np.arange(n_bins, dtype=np.int64)
-    idx = np.searchsorted(ev, t, side="right")
-    out = np.full(n_bins, n_bins + 1, dtype=np.int64)
-    has = idx < ev.size
-    out[has] = ev[idx[has]] - t[has]
-    return out
+    distance = bins_to_next_event(np.arange(n_bins), event_bins, strictly_after=True)
+    return np.where(distance < 0, n_bins + 1, distance)
 
 
 def _levels(frame: pl.DataFrame, column: str, enabled: bool) -> list[str]:
