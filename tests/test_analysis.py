@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from typer.testing import CliRunner
 
 from timing.analysis import AnalysisConfig, analyze
 from timing.cli import app
+from timing.errors import TimingInputError
 from timing.stats.circular import circular_shift_test
 from timing.stats.simulate import simulate_dataset
 from timing.timeline import build_timeline
@@ -82,8 +84,11 @@ def test_hour_resolution_and_anticipation_run(tmp_path: Path) -> None:
     daily = build_timeline(
         hourly.claims_table.frame.with_columns(pl.col("date").dt.date()),
         hourly.events_table.frame.with_columns(pl.col("date").dt.date()),
+        lead_days=3,
+        period="overlap",
     )
-    assert hourly.timeline.n_bins == 24 * (daily.n_bins - 1) + 1
+    # The same days, each day cut into 24 hours (the last day is whole too).
+    assert hourly.timeline.n_bins == 24 * daily.n_bins
     assert hourly.timeline.claims.sum() == daily.claims.sum()
     assert hourly.tests["circular_shift"].offsets == (-72, -1)
     bundled = analyze(config=AnalysisConfig(anticipation=True, n_boot=200))
@@ -117,7 +122,8 @@ def test_bundled_dataset_defaults_to_its_coverage_period() -> None:
     start, end = dataset_info("ru-ua-2025").coverage
     result = analyze(config=AnalysisConfig(n_boot=200))
     assert (f"{result.timeline.start}", f"{result.timeline.end}") == (start, end)
-    assert result.config.start == dt.date.fromisoformat(start)
+    assert result.timeline.period.source == "declared"
+    assert "compiled over" in result.to_dict()["period"]["reason"]
     # A claim outside the compiled span is left out and counted, never dropped silently.
     outside = result.timeline.excluded["claims"]["outside study period"]
     assert outside >= 1
@@ -155,6 +161,10 @@ def test_degenerate_inputs_give_plain_sentences(tmp_path: Path) -> None:
         ],
         tmp_path / "e.csv",
     )
-    result = analyze(claims, events, AnalysisConfig(n_boot=100))
+    # One claim and two events have no span in common: say so rather than guess a period.
+    with pytest.raises(TimingInputError, match="do not overlap in time"):
+        analyze(claims, events, AnalysisConfig(n_boot=100))
+    period = {"start": dt.date(2025, 3, 1), "end": dt.date(2025, 4, 7)}
+    result = analyze(claims, events, AnalysisConfig(n_boot=100, **period))
     assert result.headline().startswith("No claim fell in the 3 days before events")
     assert "little power" in result.caution()

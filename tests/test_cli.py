@@ -125,6 +125,10 @@ def test_console_script_subprocess(small_files: tuple[Path, Path]) -> None:
             str(claims),
             "--events",
             str(events),
+            "--start",
+            "2025-01-01",
+            "--end",
+            "2025-01-31",
             "--json",
             "--no-report",
         ],
@@ -193,6 +197,10 @@ def test_adapter_formats_and_value_weight(tmp_path: Path) -> None:
         str(events),
         "--weight",
         "value",
+        "--start",
+        daily[0]["date"],
+        "--end",
+        daily[-1]["date"],
         "--json",
         "--no-report",
     ]
@@ -261,7 +269,10 @@ def test_simulate_writes_tables_that_analyze_reads(tmp_path: Path) -> None:
         ],
     )
     payload = json.loads(analysed.stdout)
-    assert payload["counts"]["claims"] == made["n_claims"]
+    # The period is where both tables have data: claims before the first event's window
+    # are left out and counted, never dropped.
+    left_out = payload["excluded"]["claims"].get("outside study period", 0)
+    assert payload["counts"]["claims"] + left_out == made["n_claims"]
     assert payload["tests"]["circular_shift"]["pvalue"] < 0.05  # a planted 3x uplift
     assert runner.invoke(app, ["simulate"]).exit_code == 2  # nowhere to write
 

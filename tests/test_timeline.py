@@ -20,8 +20,21 @@ def _tables(tmp_path: Path, resolution: str = "day"):
     return claims.frame, events.frame
 
 
+def test_default_period_is_where_both_tables_have_data(tmp_path: Path) -> None:
+    # Claims 01-02..01-20, events 01-10 and 01-25: the events table is taken to cover the
+    # 3-day window before its first event, and the claims end on 01-20.
+    t = build_timeline(*_tables(tmp_path), lead_days=3, period="overlap")
+    assert (t.start, t.end) == (dt.date(2025, 1, 7), dt.date(2025, 1, 20))
+    assert t.period is not None and t.period.source == "overlap"
+    assert t.excluded == {
+        "claims": {"outside study period": 1},
+        "events": {"outside study period": 1},
+    }
+    np.testing.assert_array_equal(t.event_bins, [3])
+
+
 def test_bins_span_of_data(tmp_path: Path) -> None:
-    t = build_timeline(*_tables(tmp_path))
+    t = build_timeline(*_tables(tmp_path), start=dt.date(2025, 1, 2), end=dt.date(2025, 1, 25))
     assert t.start == dt.date(2025, 1, 2) and t.end == dt.date(2025, 1, 25)
     assert t.n_bins == 24
     expected = np.zeros(24)
@@ -33,7 +46,9 @@ def test_bins_span_of_data(tmp_path: Path) -> None:
 
 
 def test_period_and_filters_count_what_they_leave_out(tmp_path: Path) -> None:
-    t = build_timeline(*_tables(tmp_path), start=dt.date(2025, 1, 5), actors=["RU MoD"])
+    t = build_timeline(
+        *_tables(tmp_path), start=dt.date(2025, 1, 5), end=dt.date(2025, 1, 25), actors=["RU MoD"]
+    )
     assert t.claims.sum() == 1
     assert t.excluded["claims"] == {"actor not in ['RU MoD']": 1, "outside study period": 1}
     with pytest.raises(TimingInputError, match="no claims left"):
@@ -43,8 +58,13 @@ def test_period_and_filters_count_what_they_leave_out(tmp_path: Path) -> None:
 
 
 def test_hour_resolution(tmp_path: Path) -> None:
-    t = build_timeline(*_tables(tmp_path, "hour"), resolution="hour")
-    assert t.n_bins == 23 * 24 + 1
+    t = build_timeline(
+        *_tables(tmp_path, "hour"),
+        resolution="hour",
+        start=dt.date(2025, 1, 2),
+        end=dt.date(2025, 1, 25),
+    )
+    assert t.n_bins == 24 * 24  # whole days, the last one included
     assert t.claims[7 * 24 + 7] == 1  # 2025-01-09 10:00+03:00 is 07:00 UTC
 
 

@@ -11,19 +11,19 @@ contract of ``design.md`` section 7.
 
 from __future__ import annotations
 
-import warnings
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
-
 from timing.datasets import dataset_path
 from timing.errors import TimingInputError
 from timing.io import file_sha256, load_claims, load_events
+from timing.methods import Method
 from timing.result import AnalysisConfig, AnalysisResult
 from timing.schema import ValidatedTable
+from timing.stats.base import NotApplicable
 from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
 
@@ -32,8 +32,10 @@ __all__ = [
     "AnalysisResult",
     "analyze",
     "analyze_tables",
+    "declared_period",
     "default_period",
     "load_inputs",
+    "split_mapping",
 ]
 
 Progress = Callable[[str], None]
@@ -81,6 +83,9 @@ def analyze_tables(
         events.frame,
         start=cfg.start,
         end=cfg.end,
+        declared=declared_period(dataset),
+        lead_days=max(-cfg.offsets[0], 0),
+        period="overlap",
         resolution=cfg.resolution,
         actors=cfg.actors,
         claim_kinds=cfg.claim_kinds,
@@ -105,21 +110,14 @@ def analyze_tables(
 def _run_methods(
     timeline: Timeline, cfg: AnalysisConfig, say: Progress
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Run every method in the order the report reads them; heavy imports happen here."""
+    """Run the primary test, then every method of :data:`timing.methods.METHODS`."""
+    from timing.methods import METHODS, MethodContext, run_method
     from timing.stats.bootstrap import block_bootstrap_rate_ratio
-    from timing.stats.coincidence import event_coincidence
-    from timing.stats.event_study import event_study
-    from timing.stats.glm import count_regression
-    from timing.stats.lag_density import lag_density
-    from timing.stats.lags import lag_distribution, per_event_table
-    from timing.stats.placebo import block_permutation_test, weekday_placebo_test
-    from timing.stats.predictive import predictive_check
+    from timing.stats.lags import per_event_table
     from timing.stats.scan import scan
-    from timing.stats.simulated_null import simulated_null_test
 
-    offsets = cfg.bin_offsets()
-    weights = timeline.weights(offsets, anticipation=cfg.anticipation)
-    window_bins = max(-offsets[0], 1)
+    ctx = MethodContext(timeline, cfg)
+    offsets, weights = ctx.offsets, ctx.weights
     tests: dict[str, Any] = {}
 
     skipped: dict[str, str] = {}
@@ -143,129 +141,136 @@ def _run_methods(
         )
         return replace(result, method=method)
 
+    _check_shifts(timeline, cfg)
     say("circular-shift test")
     primary = circular(span, "Circular-shift randomization (exact, all shifts)")
     say("bootstrap interval")
-    interval = block_bootstrap_rate_ratio(
-        timeline.claims, weights, n_boot=cfg.n_boot, seed=cfg.seed
+    interval = run_method(
+        Method(
+            "rate_ratio_interval",
+            "Moving-block bootstrap interval of the rate ratio",
+            lambda c: block_bootstrap_rate_ratio(
+                timeline.claims, weights, n_boot=cfg.n_boot, seed=cfg.seed
+            ),
+            _needs_window_split,
+        ),
+        ctx,
     )
-    tests["circular_shift"] = replace(primary, ci_low=interval.ci_low, ci_high=interval.ci_high)
+    bounds: dict[str, Any] = {}
+    if not isinstance(interval, NotApplicable):
+        bounds = {"ci_low": interval.ci_low, "ci_high": interval.ci_high}
+    tests["circular_shift"] = replace(primary, **bounds)
     tests["rate_ratio_interval"] = interval
     if span is not None:
         tests["circular_shift_raw"] = replace(
-            circular(None, "Circular-shift randomization, no detrending"),
-            ci_low=interval.ci_low,
-            ci_high=interval.ci_high,
+            circular(None, "Circular-shift randomization, no detrending"), **bounds
         )
 
-    def attempt(name: str, label: str, run: Callable[[], Any]) -> Any:
-        """Run a secondary method; data it cannot work on is recorded, not fatal."""
-        say(label)
-        try:
-            # Degenerate data (one claim, no variation) give NaN estimates, reported as
-            # "n/a"; numpy's warnings about them would only clutter the output.
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore", RuntimeWarning)
-                return run()
-        except TimingInputError as exc:
-            skipped[name] = str(exc).splitlines()[0]
-            return None
+    for method in METHODS:
+        say(method.label.lower())
+        tests[method.name] = run_method(method, ctx)
+    skipped.update({name: r.reason for name, r in tests.items() if isinstance(r, NotApplicable)})
 
-    k = min(14, (timeline.n_bins - 1) // 2)
-    # The event study compares the profile with days outside every -K..K window; when
-    # events are so dense that those days are a minority (a quiet tail of the period, say),
-    # the overall mean is the fairer baseline.
-    near = timeline.weights((-k, k)).mean()
-    baseline = "outside" if near <= 0.5 else "all"
-    n_mc = min(cfg.n_boot, 999)
-    secondary: list[tuple[str, str, Callable[[], Any]]] = [
-        (
-            "weekday_placebo",
-            "weekday-matched placebo",
-            lambda: weekday_placebo_test(timeline, offsets, n_placebo=n_mc, seed=cfg.seed),
-        ),
-        (
-            "block_permutation",
-            "block permutation",
-            lambda: block_permutation_test(timeline, offsets, n_perm=n_mc, seed=cfg.seed),
-        ),
-        (
-            "simulated_null",
-            "simulated self-exciting null",
-            lambda: simulated_null_test(
-                timeline, offsets, anticipation=cfg.anticipation, n_sim=n_mc, seed=cfg.seed
-            ),
-        ),
-        (
-            "negbin_glm",
-            "count regression",
-            lambda: count_regression(timeline, offsets, anticipation=cfg.anticipation),
-        ),
-        (
-            "coincidence",
-            "event coincidence analysis",
-            lambda: event_coincidence(timeline, offsets, min_shift=cfg.min_shift),
-        ),
-        (
-            "event_study",
-            "event-study profile",
-            lambda: event_study(timeline, k=k, baseline=baseline, seed=cfg.seed),
-        ),
-        (
-            "lags",
-            "lag distribution",
-            lambda: lag_distribution(
-                timeline, window=window_bins, seed=cfg.seed, min_shift=cfg.min_shift
-            ),
-        ),
-        ("lag_density", "lag density", lambda: lag_density(timeline, n_shifts=199, seed=cfg.seed)),
-        ("premature", "premature claims", lambda: _premature(timeline, window_bins, cfg.seed)),
-        (
-            "disputed",
-            "disputed claims",
-            lambda: _premature(timeline, window_bins, cfg.seed, outcome="disputed"),
-        ),
-        (
-            "predictive",
-            "predictive check",
-            lambda: predictive_check(timeline, k=window_bins, n_null=49, seed=cfg.seed),
-        ),
-    ]
-    for name, label, run in secondary:
-        result = attempt(name, label, run)
-        if result is not None:
-            tests[name] = result
-
-    scanned = attempt(
-        "scan",
-        "scan over windows, actors and kinds",
-        lambda: scan(
+    say("scan over windows, actors and kinds")
+    try:
+        scanned = scan(
             timeline.claims_frame.drop("bin"),
             timeline.events_frame.drop("bin"),
             windows=range(1, 15),
             resolution=cfg.resolution,
             start=timeline.start if cfg.resolution == "day" else None,
             end=timeline.end if cfg.resolution == "day" else None,
-        ),
-    )
+        )
+    except TimingInputError as exc:
+        skipped["scan"] = str(exc).splitlines()[0]
+        scanned = None
     per_event = per_event_table(timeline, offsets)
     return tests, {"per_event": per_event, "scan": scanned, "skipped": skipped}
 
 
-def _premature(timeline: Timeline, window: int, seed: int, outcome: str = "premature") -> Any:
-    from timing.stats.premature import premature_claims
+def _check_shifts(timeline: Timeline, cfg: AnalysisConfig) -> None:
+    """Refuse, in the user's terms, a window or shift range the period cannot hold."""
+    from timing.stats.circular import admissible_shifts
 
-    if not _has_status(timeline):
-        raise TimingInputError("no claim has an independent status (confirmed/contested/refuted)")
-    return premature_claims(timeline, window=window, seed=seed, outcome=outcome)  # type: ignore[arg-type]
-
-
-def _has_status(timeline: Timeline) -> bool:
-    frame = timeline.claims_frame
-    return (
-        "status" in frame.columns
-        and frame["status"].drop_nulls().is_in(["confirmed", "contested", "refuted"]).any()
+    lo, hi = cfg.bin_offsets()
+    window = 7 * timeline.bins_per_day if cfg.anticipation else hi - lo + 1
+    min_shift = cfg.min_shift or window
+    if admissible_shifts(timeline.n_bins, min_shift, cfg.max_shift).size:
+        return
+    unit = "days" if timeline.resolution == "day" else "hours"
+    if cfg.min_shift is None and cfg.max_shift is None:
+        raise TimingInputError(
+            f"the window ({window} {unit}) is too long for the {timeline.n_bins}-{unit[:-1]} "
+            "study period: the test moves the event calendar by at least one window length, "
+            f"and a period under twice that leaves no room; use a shorter --window or a "
+            "longer period"
+        )
+    given = ", ".join(
+        f"--{name.replace('_', '-')} {value}"
+        for name, value in (("min_shift", cfg.min_shift), ("max_shift", cfg.max_shift))
+        if value is not None
     )
+    raise TimingInputError(
+        f"{given}: no shift of the event calendar fits the {timeline.n_bins}-{unit[:-1]} study "
+        f"period (shifts must move it by {min_shift} to {cfg.max_shift or timeline.n_bins // 2} "
+        f"{unit}); loosen these options"
+    )
+
+
+def _needs_window_split(ctx: Any) -> str | None:
+    if ctx.claims_inside <= 0:
+        return "no claim falls inside the event windows"
+    if ctx.claims_outside <= 0:
+        return "no claim falls outside the event windows"
+    return None
+
+
+def split_mapping(
+    mapping: Mapping[str, str] | None,
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Split a column map into entries for both tables and entries for one table.
+
+    Keys may name a table: ``claims.date`` maps the claims file's column only,
+    ``events.date`` the events file's; a plain ``date`` applies to whichever file has the
+    source column (both, if both do).
+
+    Returns
+    -------
+    tuple
+        ``(shared, {"claims": {...}, "events": {...}})``.
+
+    Raises
+    ------
+    TimingInputError
+        For a key that is no canonical column of the table(s) it names.
+
+    Examples
+    --------
+    >>> split_mapping({"date": "day", "events.title": "name"})
+    ({'date': 'day'}, {'claims': {}, 'events': {'title': 'name'}})
+    """
+    from timing.schema import CLAIMS, EVENTS
+
+    specs = {"claims": CLAIMS, "events": EVENTS}
+    shared: dict[str, str] = {}
+    per_table: dict[str, dict[str, str]] = {"claims": {}, "events": {}}
+    for key, source in (mapping or {}).items():
+        table, dot, canonical = key.partition(".")
+        if dot and table in specs:
+            if canonical not in specs[table].names:
+                raise TimingInputError(
+                    f"--map {key}={source}: {table} have no column {canonical!r}; expected one "
+                    f"of {', '.join(specs[table].names)}"
+                )
+            per_table[table][canonical] = source
+        elif key in CLAIMS.names or key in EVENTS.names:
+            shared[key] = source
+        else:
+            raise TimingInputError(
+                f"--map {key}={source}: {key!r} is not a column of claims or events; name a "
+                "canonical column, optionally with its table (e.g. claims.date=claim_date)"
+            )
+    return shared, per_table
 
 
 def load_inputs(
@@ -274,6 +279,8 @@ def load_inputs(
     *,
     dataset: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    claims_mapping: Mapping[str, str] | None = None,
+    events_mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
     claims_format: str | None = None,
@@ -287,11 +294,20 @@ def load_inputs(
     ``"ua-losses"``, ``"acled"``, ``"telegram"``) for a file in a public format; the
     ``adapter_options`` go to it. Without one, the file is read in the canonical format.
 
+    Parameters
+    ----------
+    mapping : mapping of str to str, optional
+        Column map ``{canonical: source}`` (see :func:`split_mapping`): plain keys apply
+        to whichever file has the source column, ``claims.``/``events.`` keys to one file.
+        A plain entry that neither file can use is an error.
+    claims_mapping, events_mapping : mapping of str to str, optional
+        Column maps for one file each (the CLI's ``--claims-map`` and ``--events-map``).
+
     Returns
     -------
     tuple
         ``(claims_table, events_table, dataset_name_or_None, inputs)`` where ``inputs``
-        holds the paths and SHA-256 digests for the reproducibility footer.
+        holds the paths, SHA-256 digests and reading options (everything a re-run needs).
     """
     if (claims is None) != (events is None):
         raise TimingInputError("give both --claims and --events, or neither (bundled dataset)")
@@ -305,12 +321,37 @@ def load_inputs(
         raise TimingInputError("give --dataset or --claims/--events, not both")
     assert events is not None
     say = progress or (lambda _label: None)
+    shared, per_table = split_mapping(mapping)
+    per_table["claims"].update(claims_mapping or {})
+    per_table["events"].update(events_mapping or {})
+    formats = {"claims": claims_format, "events": events_format}
+    for table, fmt in formats.items():
+        if fmt is not None and per_table[table]:
+            raise TimingInputError(
+                f"--{table}-map: the {table} file is read by the {fmt!r} adapter, which names "
+                "its columns itself; drop the map (the generic adapters take a column map)"
+            )
+    unused = set(adapter_options or {}) - {
+        name for fmt in formats.values() if fmt is not None for name in _adapter_option_names(fmt)
+    }
+    if unused:
+        chosen = ", ".join(f for f in formats.values() if f) or "none"
+        raise TimingInputError(
+            f"--option {sorted(unused)[0]}: no chosen adapter takes it (adapters: {chosen})"
+        )
 
-    def read(path: str | Path, fmt: str | None, table: str) -> ValidatedTable:
+    def read(path: str | Path, table: str) -> ValidatedTable:
         say(f"reading {table}")
+        fmt = formats[table]
         if fmt is None:
             loader = load_claims if table == "claims" else load_events
-            return loader(path, mapping=mapping, lenient=lenient, resolution=resolution)
+            return loader(
+                path,
+                mapping=per_table[table],
+                optional_mapping=shared,
+                lenient=lenient,
+                resolution=resolution,
+            )
         from timing.adapters import get_adapter, load_with_adapter
 
         adapter = get_adapter(fmt)
@@ -320,16 +361,14 @@ def load_inputs(
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
         return load_with_adapter(fmt, path, lenient=lenient, resolution=resolution, **options)
 
-    claims_table = read(claims, claims_format, "claims")
-    events_table = read(events, events_format, "events")
-    unused = set(adapter_options or {}) - {
-        name
-        for fmt in (claims_format, events_format)
-        if fmt is not None
-        for name in _adapter_option_names(fmt)
-    }
-    if unused:
-        raise TimingInputError(f"--option {sorted(unused)[0]}: no chosen adapter takes it")
+    claims_table = read(claims, "claims")
+    events_table = read(events, "events")
+    for canonical, source in shared.items():
+        if canonical not in claims_table.mapped and canonical not in events_table.mapped:
+            raise TimingInputError(
+                f"--map {canonical}={source}: neither the claims file ({claims}) nor the events "
+                f"file ({events}) has a column {source!r}"
+            )
     inputs: dict[str, Any] = {
         "claims": str(claims),
         "events": str(events),
@@ -339,27 +378,40 @@ def load_inputs(
         "claims_format": claims_format,
         "events_format": events_format,
         "adapter_options": dict(adapter_options or {}),
-        "mapping": dict(mapping or {}),
+        "mapping": shared,
+        "claims_mapping": per_table["claims"],
+        "events_mapping": per_table["events"],
+        "lenient": lenient,
     }
     inputs.update({key: value for key, value in extras.items() if value})
     return claims_table, events_table, dataset, inputs
 
 
+def declared_period(dataset: str | None) -> tuple[dt.date, dt.date] | None:
+    """The span a bundled dataset was compiled over (its default study period), if any."""
+    if dataset is None:
+        return None
+    from timing.datasets import dataset_info
+
+    coverage = dataset_info(dataset).coverage
+    if coverage is None:
+        return None
+    start, end = (dt.date.fromisoformat(d) for d in coverage)
+    return start, end
+
+
 def default_period(dataset: str | None, cfg: AnalysisConfig) -> AnalysisConfig:
-    """Default a bundled dataset's study period to the span it was compiled over.
+    """Set a config's unset period bounds to the span a bundled dataset was compiled over.
 
     Returns ``cfg`` with ``start``/``end`` set from the dataset's ``coverage`` (see
     :class:`timing.datasets.DatasetInfo`), or unchanged when it states none.
     """
-    import datetime as dt
+    from timing.datasets import DEFAULT_DATASET
 
-    from timing.datasets import DEFAULT_DATASET, dataset_info
-
-    coverage = dataset_info(dataset or DEFAULT_DATASET).coverage
-    if coverage is None:
+    declared = declared_period(dataset or DEFAULT_DATASET)
+    if declared is None:
         return cfg
-    start, end = (dt.date.fromisoformat(d) for d in coverage)
-    return replace(cfg, start=start, end=end)
+    return replace(cfg, start=cfg.start or declared[0], end=cfg.end or declared[1])
 
 
 def _adapter_option_names(fmt: str) -> tuple[str, ...]:
@@ -375,6 +427,8 @@ def analyze(
     *,
     dataset: str | None = None,
     mapping: Mapping[str, str] | None = None,
+    claims_mapping: Mapping[str, str] | None = None,
+    events_mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
     claims_format: str | None = None,
     events_format: str | None = None,
@@ -391,7 +445,10 @@ def analyze(
     dataset : str, optional
         Bundled dataset name; default ``"ru-ua-2025"`` when no files are given.
     mapping : mapping of str to str, optional
-        Column mapping ``{canonical: column_in_file}`` applied to both files.
+        Column mapping ``{canonical: column_in_file}``: a plain key applies to whichever
+        file has the column, ``claims.date``/``events.date`` to one file.
+    claims_mapping, events_mapping : mapping of str to str, optional
+        Column mappings for one file each.
     lenient : bool
         Quarantine bad rows instead of failing.
     claims_format, events_format : str, optional
@@ -412,13 +469,13 @@ def analyze(
     True
     """
     cfg = config or AnalysisConfig()
-    if claims is None and cfg.start is None and cfg.end is None:
-        cfg = default_period(dataset, cfg)
     claims_table, events_table, dataset, inputs = load_inputs(
         claims,
         events,
         dataset=dataset,
         mapping=mapping,
+        claims_mapping=claims_mapping,
+        events_mapping=events_mapping,
         lenient=lenient,
         resolution=cfg.resolution,
         claims_format=claims_format,

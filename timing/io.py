@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -138,15 +139,37 @@ def parse_mapping(items: Sequence[str], *, flag: str = "--map") -> dict[str, str
 
 
 def apply_mapping(
-    frame: pl.DataFrame, mapping: Mapping[str, str], spec: TableSpec, *, file: str
+    frame: pl.DataFrame,
+    mapping: Mapping[str, str],
+    spec: TableSpec,
+    *,
+    file: str,
+    optional: bool = False,
 ) -> pl.DataFrame:
-    """Rename source columns to canonical names; unknown names are an error."""
+    """Rename source columns to canonical names.
+
+    Parameters
+    ----------
+    frame : polars.DataFrame
+    mapping : mapping of str to str
+        ``{canonical: source}``; keys that are not columns of ``spec`` are ignored (a
+        mapping may carry keys for the other table kind).
+    spec : TableSpec
+    file : str
+        Name used in messages.
+    optional : bool
+        When True, entries whose source column is absent are skipped (a ``--map`` given
+        for both tables applies to whichever file has the column); when False they are
+        an error.
+    """
     if not mapping:
         return frame
     renames: dict[str, str] = {}
     for canonical, source in mapping.items():
         if canonical not in spec.names:
-            continue  # a mapping may carry keys for the other table kind
+            continue
+        if source not in frame.columns and optional:
+            continue
         if source not in frame.columns:
             raise TimingInputError(
                 f"{file}: --map {canonical}={source}: no column {source!r} "
@@ -166,6 +189,7 @@ def load_table(
     mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
+    optional_mapping: Mapping[str, str] | None = None,
 ) -> ValidatedTable:
     """Read, map and validate one table.
 
@@ -176,11 +200,14 @@ def load_table(
     spec : TableSpec
         :data:`timing.schema.CLAIMS` or :data:`timing.schema.EVENTS`.
     mapping : mapping of str to str, optional
-        ``{canonical_name: column_in_file}``.
+        ``{canonical_name: column_in_file}``; a source column that is absent is an error.
     lenient : bool
         Quarantine bad rows instead of raising.
     resolution : {"day", "hour"}
         Time resolution dates are truncated to.
+    optional_mapping : mapping of str to str, optional
+        Like ``mapping``, but entries whose source column is absent are skipped; those
+        applied are listed in ``ValidatedTable.mapped``.
 
     Returns
     -------
@@ -188,12 +215,19 @@ def load_table(
     """
     raw = read_raw(path)
     mapped = apply_mapping(raw, mapping or {}, spec, file=str(path))
+    applied = {
+        canonical: source
+        for canonical, source in {**(optional_mapping or {}), **(mapping or {})}.items()
+        if canonical in spec.names and source in raw.columns
+    }
+    mapped = apply_mapping(mapped, optional_mapping or {}, spec, file=str(path), optional=True)
     # Row numbers in messages are what a person sees: the line in a CSV file (the header
     # is line 1), the 1-based record in JSON/NDJSON/Parquet.
     first_row = 2 if Path(path).suffix.lower() == ".csv" else 1
-    return validate(
+    table = validate(
         mapped, spec, file=str(path), lenient=lenient, resolution=resolution, first_row=first_row
     )
+    return replace(table, mapped=applied)
 
 
 def load_claims(path: str | Path, **kwargs: object) -> ValidatedTable:

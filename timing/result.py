@@ -17,6 +17,7 @@ import polars as pl
 from timing import __version__
 from timing.schema import RowAccounting, ValidatedTable
 from timing.stats._common import plain
+from timing.stats.base import NotApplicable
 from timing.timeline import Timeline
 
 __all__ = ["AnalysisConfig", "AnalysisResult"]
@@ -160,7 +161,9 @@ class AnalysisResult:
         The validated inputs with their rejects and row accounting.
     timeline : Timeline
     tests : dict
-        Result object of each method by name (``"circular_shift"`` always).
+        Result object of each method by name (``"circular_shift"`` always), or a
+        :class:`~timing.stats.base.NotApplicable` saying why a method was not run or its
+        result was withheld.
     per_event : polars.DataFrame or None
         One row per event: claims in its window and the lag of the nearest claim before it.
     scan : timing.stats.scan.ScanResult or None
@@ -199,6 +202,8 @@ class AnalysisResult:
         effect = circ.rate_ratio
         interval = ""
         boot = self.tests.get("rate_ratio_interval")
+        if isinstance(boot, NotApplicable):
+            boot = None
         if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
             interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
         direction = "more" if effect >= 1 else "less"
@@ -213,7 +218,8 @@ class AnalysisResult:
             amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
         else:
             subject = "Claims were"
-            amount = f"{round(float(t.claims.sum()))} claims"
+            n_claims = round(float(t.claims.sum()))
+            amount = f"{n_claims} claim{'' if n_claims == 1 else 's'}"
         lead = f"{subject} {size} in {self.config.window_label()}"
         if effect == 0:
             lead, interval = f"No claim fell in {self.config.window_label()}", ""
@@ -239,9 +245,16 @@ class AnalysisResult:
             for key in ("claims_format", "events_format"):
                 if self.inputs.get(key):
                     args += [f"--{key.replace('_', '-')}", str(self.inputs[key])]
-            for flag, key in (("--option", "adapter_options"), ("--map", "mapping")):
+            for flag, key in (
+                ("--option", "adapter_options"),
+                ("--map", "mapping"),
+                ("--claims-map", "claims_mapping"),
+                ("--events-map", "events_mapping"),
+            ):
                 for name, value in (self.inputs.get(key) or {}).items():
                     args += [flag, f"{name}={value}"]
+        if self.inputs.get("lenient"):
+            args.append("--lenient")
         # A bundled dataset's coverage period is its default: leave it implicit.
         config = self.config
         if self.dataset is not None:
@@ -255,6 +268,15 @@ class AnalysisResult:
     def caution(self) -> str | None:
         """Plain warnings: too few data for power, and the bundled dataset's own caveat."""
         notes = []
+        period = self.timeline.period
+        if period is not None and period.caution():
+            notes.append(period.caution())
+        n_shifts = getattr(self.tests.get("circular_shift"), "n_shifts", None)
+        if n_shifts is not None and n_shifts < 39:
+            notes.append(
+                f"Caution: the period leaves only {n_shifts} admissible shifts of the event "
+                f"calendar, so the smallest p-value possible is {1 / (n_shifts + 1):.3g}."
+            )
         n_events = self.timeline.n_events
         n_claims = self.timeline.claims_frame.height
         if n_events < 20 or n_claims < 50:
@@ -287,7 +309,20 @@ class AnalysisResult:
             "rows": {name: acc.to_dict() for name, acc in self.accounting.items()},
             "excluded": t.excluded,
             "params": self.config.to_dict(),
-            "period": {"start": f"{t.start:%Y-%m-%d}", "end": f"{t.end:%Y-%m-%d}"},
+            "period": {
+                "start": f"{t.start:%Y-%m-%d}",
+                "end": f"{t.end:%Y-%m-%d}",
+                **(
+                    {}
+                    if t.period is None
+                    else {
+                        "source": t.period.source,
+                        "reason": t.period.describe(),
+                        "spans": t.period.to_dict()["spans"],
+                        "far_dates": t.period.to_dict()["far_dates"],
+                    }
+                ),
+            },
             "counts": {"claims": float(t.claims.sum()), "events": t.n_events, "bins": t.n_bins},
             "headline": self.headline(),
             "rerun": self.rerun_command(),
@@ -329,6 +364,14 @@ def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, result in tests.items():
         out[name] = result.to_dict(full=full)
+        if isinstance(result, NotApplicable):
+            if name == "negbin_glm":
+                out["poisson_naive"] = {
+                    "method": "Poisson GLM, naive standard errors (diagnostic only)",
+                    "applicable": False,
+                    "reason": result.reason,
+                }
+            continue
         for bulky in _NOT_REDRAWN:
             out[name].pop(bulky, None)
         if name == "negbin_glm":

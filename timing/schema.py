@@ -199,12 +199,14 @@ class ValidatedTable:
     ``frame`` has the canonical columns with their types (``pl.Date`` for dates at day
     resolution, ``pl.Datetime("us", "UTC")`` at hour resolution) plus any extra columns
     of the input, kept as strings, and a ``row`` column with the 1-based data row number.
+    ``mapped`` records the column renames applied when it was read (``{canonical: source}``).
     """
 
     spec: TableSpec
     frame: pl.DataFrame
     rejects: pl.DataFrame
     accounting: RowAccounting
+    mapped: dict[str, str] = field(default_factory=dict)
 
 
 def parse_date(text: str) -> dt.datetime | None:

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from timing.errors import TimingInputError
+from timing.period import FAR_DATE_REASON, StudyPeriod, choose_period
 
 __all__ = [
     "Timeline",
@@ -60,6 +61,8 @@ class Timeline:
         The rows in the period after filtering, sorted by date, with a ``bin`` column.
     excluded : dict
         Rows left out by the period or the filters, by table, with the reason.
+    period : StudyPeriod or None
+        How the study period was chosen (``None`` for :meth:`from_arrays`).
     """
 
     start: dt.date
@@ -71,6 +74,7 @@ class Timeline:
     claims_frame: pl.DataFrame
     events_frame: pl.DataFrame
     excluded: dict[str, dict[str, int]]
+    period: StudyPeriod | None = None
 
     @classmethod
     def from_arrays(
@@ -319,6 +323,9 @@ def build_timeline(
     claim_kinds: Sequence[str] | None = None,
     event_kinds: Sequence[str] | None = None,
     weight: Literal["count", "value"] = "count",
+    declared: tuple[dt.date, dt.date] | None = None,
+    lead_days: int = 0,
+    period: Literal["overlap", "span"] = "span",
 ) -> Timeline:
     """Bin validated claims and events onto a regular grid.
 
@@ -328,8 +335,10 @@ def build_timeline(
         Canonical tables (``ValidatedTable.frame``), with ``date`` as ``pl.Date`` (day) or
         UTC ``pl.Datetime`` (hour).
     start, end : datetime.date, optional
-        Study period, inclusive. Default: from the earliest to the latest date in either
-        table. Rows outside are left out and counted in ``Timeline.excluded``.
+        Study period, inclusive. Default: ``declared`` when given, else as ``period`` says
+        (see :func:`timing.period.choose_period`: rows whose date lies far outside the
+        rest of their table are set aside first, so no single row can stretch the
+        period). Rows outside are left out and counted in ``Timeline.excluded``.
     resolution : {"day", "hour"}
         Bin width.
     actors, claim_kinds, event_kinds : sequence of str, optional
@@ -337,6 +346,15 @@ def build_timeline(
     weight : {"count", "value"}
         ``"count"``: one per claim. ``"value"``: the claim's ``value`` column (e.g. daily
         announced casualties); rows without a value count as 0.
+    declared : tuple of datetime.date, optional
+        The span a bundled dataset was compiled over (its default study period).
+    lead_days : int
+        Length in days of the pre-event window: the default period starts this many days
+        before the first event when the claims reach back that far.
+    period : {"span", "overlap"}
+        Default period without ``start``/``end``/``declared``: the whole span of both
+        tables (``"span"``, for tables already aligned) or only where both have data
+        (``"overlap"``, what :func:`timing.analysis.analyze` uses for users' files).
 
     Returns
     -------
@@ -345,7 +363,8 @@ def build_timeline(
     Raises
     ------
     TimingInputError
-        If no claim or no event is left, or the period is empty.
+        If no claim or no event is left, the tables do not overlap in time, or the period
+        is empty.
     """
     excluded: dict[str, dict[str, int]] = {"claims": {}, "events": {}}
 
@@ -366,12 +385,31 @@ def build_timeline(
     if events.height == 0:
         raise TimingInputError("no events left after filtering; check --event-kind")
 
-    lo_data = min(claims["date"].min(), events["date"].min())  # type: ignore[type-var]
-    hi_data = max(claims["date"].max(), events["date"].max())  # type: ignore[type-var]
-    first = _as_bin_start(start if start is not None else lo_data, resolution)  # type: ignore[arg-type]
-    last = _as_bin_start(end if end is not None else hi_data, resolution)  # type: ignore[arg-type]
-    if last < first:
-        raise TimingInputError(f"study period is empty: end {last} is before start {first}")
+    if "row" not in claims.columns:
+        claims = claims.with_row_index("row", offset=1)
+    if "row" not in events.columns:
+        events = events.with_row_index("row", offset=1)
+    period = choose_period(
+        {"claims": claims, "events": events},
+        start=start,
+        end=end,
+        declared=declared,
+        lead_days=lead_days,
+        default=period,
+    )
+    for table in ("claims", "events"):
+        far_rows = [f.row for f in period.far if f.table == table]
+        if far_rows:
+            excluded[table][FAR_DATE_REASON] = len(far_rows)
+    if period.far:
+        far_claims = [f.row for f in period.far if f.table == "claims"]
+        far_events = [f.row for f in period.far if f.table == "events"]
+        claims = claims.filter(~pl.col("row").is_in(far_claims))
+        events = events.filter(~pl.col("row").is_in(far_events))
+    first = _as_bin_start(period.start, resolution)
+    last = _as_bin_start(period.end, resolution)
+    if resolution == "hour":
+        last = last + dt.timedelta(hours=23)  # the end day is inclusive
     step = dt.timedelta(days=1) if resolution == "day" else dt.timedelta(hours=1)
     n_bins = int((last - first) / step) + 1
 
@@ -432,4 +470,5 @@ def build_timeline(
         claims_frame=claims,
         events_frame=events,
         excluded=excluded,
+        period=period,
     )

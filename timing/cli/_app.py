@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -31,8 +32,22 @@ app.add_typer(datasets_app, name="datasets")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+#: Exit code when the analysis finished (and its results were printed) but writing an
+#: output file (report, static copy) failed.
+EXIT_OUTPUT_FAILED = 3
+
+
+class OutputError(Exception):
+    """Writing an output failed after the work was done; the results were printed."""
+
+
 def user_errors(func: F) -> F:
-    """Turn :class:`TimingInputError` into one line on stderr and exit code 2."""
+    """Map errors to exit codes: 2 for the user's input, 3 for a failed write, 1 otherwise.
+
+    A :class:`TimingInputError` prints one line on stderr (exit 2). An :class:`OutputError`
+    prints its cause (exit 3). Anything else is an internal error: one line on stderr
+    (exit 1), and the traceback only when ``TIMING_DEBUG`` is set.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -43,8 +58,46 @@ def user_errors(func: F) -> F:
             message = first() if callable(first) else str(exc).splitlines()[0]
             typer.echo(f"error: {message}", err=True)
             raise typer.Exit(2) from None
+        except OutputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_OUTPUT_FAILED) from None
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("TIMING_DEBUG"):
+                raise
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            typer.echo(
+                f"internal error: {type(exc).__name__}: {detail} (this is a bug in timing, "
+                "not in your data; set TIMING_DEBUG=1 for the traceback and please report it)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_output_path(path: Path, flag: str) -> Path:
+    """Check before any work that ``path`` can be written as a file.
+
+    Raises
+    ------
+    TimingInputError
+        When ``path`` is a directory, its parent is a file, or the folder is not writable.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise TimingInputError(
+            f"{flag} {target}: is a directory; give a file name, e.g. {target / 'report.html'}"
+        )
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise TimingInputError(f"{flag} {target}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise TimingInputError(f"{flag} {target}: the folder {folder} is not writable")
+    return target
 
 
 def print_json(payload: Any) -> None:
@@ -98,7 +151,19 @@ ClaimsOpt = Annotated[Path | None, typer.Option(help="Claims file (.csv/.parquet
 EventsOpt = Annotated[Path | None, typer.Option(help="Events file.")]
 MapOpt = Annotated[
     list[str] | None,
-    typer.Option("--map", help="Map a canonical column to yours: COL=SRC (repeatable)."),
+    typer.Option(
+        "--map",
+        help="Map a canonical column to yours: COL=SRC, applied to whichever file has SRC; "
+        "claims.COL=SRC or events.COL=SRC for one file (repeatable).",
+    ),
+]
+ClaimsMapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--claims-map", help="Map a claims column: COL=SRC (repeatable)."),
+]
+EventsMapOpt = Annotated[
+    list[str] | None,
+    typer.Option("--events-map", help="Map an events column: COL=SRC (repeatable)."),
 ]
 StartOpt = Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")]
 EndOpt = Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")]

@@ -8,16 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from timing.cli._app import (
+    ClaimsMapOpt,
     ClaimsOpt,
     DatasetOpt,
     EndOpt,
+    EventsMapOpt,
     EventsOpt,
     LenientOpt,
     MapOpt,
+    OutputError,
     PlotlyOpt,
     SnapshotOpt,
     StartOpt,
     app,
+    check_output_path,
     date_option,
     escape,
     number,
@@ -36,6 +40,8 @@ def analyze(
     claims: ClaimsOpt = None,
     events: EventsOpt = None,
     map_: MapOpt = None,
+    claims_map: ClaimsMapOpt = None,
+    events_map: EventsMapOpt = None,
     claims_format: Annotated[
         str | None, typer.Option(help="Adapter for the claims file, e.g. ua-losses, acled.")
     ] = None,
@@ -76,7 +82,9 @@ def analyze(
         int,
         typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
     ] = 91,
-    seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Seed for every Monte Carlo step (0 or more).")
+    ] = 0,
     lenient: LenientOpt = False,
     out: Annotated[
         Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
@@ -122,6 +130,20 @@ def analyze(
         claim_kinds=tuple(claim_kind) if claim_kind else None,
         event_kinds=tuple(event_kind) if event_kind else None,
     )
+    if snapshot is not None:
+        check_output_path(snapshot, "--snapshot")
+    report_path = None
+    if not no_report:
+        from timing.report import default_report_path
+
+        # Where the report goes is checked before the work starts: a finished analysis is
+        # never lost to an unwritable path.
+        guess = {"dataset": dataset, "params": config.to_dict()}
+        if claims is None and dataset is None:
+            from timing.datasets import DEFAULT_DATASET
+
+            guess["dataset"] = DEFAULT_DATASET
+        report_path = check_output_path(out or default_report_path(guess), "--out")
     status = None if as_json else rich_console().status("starting")
 
     def progress(label: str) -> None:
@@ -137,31 +159,47 @@ def analyze(
             config,
             dataset=dataset,
             mapping=parse_mapping(map_ or []),
+            claims_mapping=parse_mapping(claims_map or [], flag="--claims-map"),
+            events_mapping=parse_mapping(events_map or [], flag="--events-map"),
             lenient=lenient,
             claims_format=claims_format,
             events_format=events_format,
             adapter_options=parse_mapping(option or [], flag="--option"),
             progress=progress,
         )
-        if not no_report:
-            from timing.report import default_report_path, write_report
+        failure = None
+        if report_path is not None:
+            from timing.report import write_report
 
             progress("writing report")
-            path = out or default_report_path(result.to_dict())
-            result = result.with_report(path)
-            write_report(result.to_dict(full=True), path, plotlyjs=plotly_mode(plotlyjs))
-            if snapshot is not None:
-                from timing.report import snapshot_report
+            try:
+                write_report(
+                    result.with_report(report_path).to_dict(full=True),
+                    report_path,
+                    plotlyjs=plotly_mode(plotlyjs),
+                )
+                result = result.with_report(report_path)
+                if snapshot is not None:
+                    from timing.report import snapshot_report
 
-                progress("saving a static copy")
-                snapshot_report(path, snapshot)
+                    progress("saving a static copy")
+                    snapshot_report(report_path, snapshot)
+            except TimingInputError as exc:  # no browser for the static copy
+                failure = f"the results are printed, but the static copy failed: {exc}"
+            except OSError as exc:
+                where = exc.filename or report_path
+                failure = (
+                    f"the results are printed, but writing {where} failed: {exc.strerror or exc}"
+                )
     finally:
         if status is not None:
             status.stop()
     if as_json:
         print_json(result.to_dict(full=full_json))
-        return
-    _render_analysis(result, snapshot)
+    else:
+        _render_analysis(result, snapshot)
+    if failure is not None:
+        raise OutputError(failure)
 
 
 def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
@@ -175,7 +213,11 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
     table = Table(title="Tests", title_justify="left")
     for column in ("test", "effect", "95 % CI", "p-value"):
         table.add_column(column)
+    not_applicable = []
     for name, res in result.to_dict()["tests"].items():
+        if res.get("applicable") is False:
+            not_applicable.append(f"{res.get('method', name)}: {res.get('reason')}")
+            continue
         if "pvalue" not in res:
             continue
         low, high = number(res.get("ci_low")), number(res.get("ci_high"))
@@ -186,6 +228,10 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
             number(res["pvalue"], "{:.3g}"),
         )
     console.print(table)
+    for line in not_applicable:
+        console.print(f"not applicable: {escape(line)}", style="dim")
+    if result.timeline.period is not None:
+        console.print(escape(result.timeline.period.describe()))
     for name, acc in result.accounting.items():
         left_out = result.timeline.excluded.get(name, {})
         extra = "".join(f"; {n} {reason}" for reason, n in left_out.items())

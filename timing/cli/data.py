@@ -27,7 +27,10 @@ from timing.errors import TimingInputError
 @user_errors
 def validate(
     path: Annotated[Path, typer.Argument(help="File to check.")],
-    kind: Annotated[str, typer.Option(help="Table kind: claims or events.")] = "claims",
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Table kind: claims or events (default: from the file's columns)."),
+    ] = None,
     map_: MapOpt = None,
     format_: Annotated[
         str | None, typer.Option("--format", help="Read through an adapter, e.g. acled.")
@@ -42,6 +45,13 @@ def validate(
     from timing.schema import CLAIMS, EVENTS
 
     specs = {"claims": CLAIMS, "events": EVENTS}
+    mapping = parse_mapping(map_ or [])
+    if kind is None and format_ is not None:
+        from timing.adapters import get_adapter
+
+        kind = get_adapter(format_).table
+    if kind is None:
+        kind = _guess_kind(path, mapping)
     if kind not in specs:
         raise TimingInputError(f"--kind {kind!r}: expected claims or events")
     if format_ is not None:
@@ -54,16 +64,59 @@ def validate(
         options = parse_mapping(option or [], flag="--option")
         table = load_with_adapter(format_, path, lenient=True, **options)
     else:
-        table = load_table(path, specs[kind], mapping=parse_mapping(map_ or []), lenient=True)
+        table = load_table(path, specs[kind], mapping=mapping, lenient=True)
     acc = table.accounting
+    far = _far_dates(table)
     if as_json:
-        print_json(acc.to_dict())
+        print_json({**acc.to_dict(), "kind": kind, "far_dates": far})
     else:
         for problem in acc.reasons:
             typer.echo(str(problem))
-        typer.echo(f"{path}: {acc.read} rows read, {acc.used} valid, {acc.rejected} with problems")
+        for row, value in far:
+            typer.echo(
+                f"{path}: row {row}, column 'date': {value} lies far outside the rest of the "
+                "table's dates (a typo?); analyses leave it out and count it"
+            )
+        typer.echo(
+            f"{path} ({kind}): {acc.read} rows read, {acc.used} valid, "
+            f"{acc.rejected} with problems, {len(far)} with far-off dates"
+        )
     if acc.rejected:
         raise typer.Exit(2)
+
+
+def _guess_kind(path: Path, mapping: dict[str, str]) -> str:
+    """Tell claims from events by their id column (after the column map)."""
+    from timing.io import read_raw
+
+    columns = set(read_raw(path).columns)
+    renamed = {canonical for canonical, source in mapping.items() if source in columns}
+    has = columns | renamed | {k.partition(".")[2] for k in mapping}
+    if "claim_id" in has and "event_id" not in has:
+        return "claims"
+    if "event_id" in has and "claim_id" not in has:
+        return "events"
+    raise TimingInputError(
+        f"{path}: cannot tell whether this is a claims or an events table (it has "
+        f"{'both' if 'claim_id' in has else 'neither'} a claim_id and an event_id column); "
+        "give --kind claims or --kind events"
+    )
+
+
+def _far_dates(table: object) -> list[tuple[int, str]]:
+    """Rows whose date lies far outside the rest of the table, as ``(row, date)``."""
+    import numpy as np
+
+    from timing.period import far_dates
+
+    frame = table.frame  # type: ignore[attr-defined]
+    if frame.height == 0:
+        return []
+    dates = frame["date"]
+    days = (dates if str(dates.dtype) == "Date" else dates.dt.date()).cast(int).to_numpy()
+    mask = far_dates(np.asarray(days))
+    rows = frame["row"].to_numpy()
+    return [(int(rows[i]), str(dates[int(i)])[:10]) for i in np.flatnonzero(mask)]
 
 
 @datasets_app.command("list")

@@ -60,14 +60,24 @@ def scan(
 
     from timing.analysis import AnalysisConfig, default_period, load_inputs
     from timing.io import parse_mapping
+    from timing.period import choose_period
     from timing.stats.scan import scan as run_scan
 
     claims_table, events_table, dataset, _ = load_inputs(
         claims, events, dataset=dataset, mapping=parse_mapping(map_ or []), lenient=lenient
     )
     period = AnalysisConfig(start=date_option(start, "--start"), end=date_option(end, "--end"))
-    if claims is None and start is None and end is None:
+    if claims is None:
         period = default_period(dataset, period)
+    else:
+        # As in analyze: the default period is where both tables have data.
+        chosen = choose_period(
+            {"claims": claims_table.frame, "events": events_table.frame},
+            start=period.start,
+            end=period.end,
+            lead_days=max(_parse_windows(windows)),
+        )
+        period = AnalysisConfig(start=chosen.start, end=chosen.end)
     kwargs = dict(
         start=period.start,
         end=period.end,

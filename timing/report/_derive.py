@@ -288,12 +288,23 @@ def tests_table(data: dict[str, Any]) -> list[dict[str, Any]]:
         Keys ``name`` (the key in ``tests``), ``method`` (human name), ``statistic``,
         ``effect`` (``effect``, else ``rate_ratio`` or ``irr``), ``ci_low``, ``ci_high``,
         ``pvalue`` and ``naive`` (True for tests that assume independent days, listed
-        right after the robust tests so the two can be compared). A test with several
+        right after the robust tests so the two can be compared). A method that did not
+        apply has ``not_applicable`` (the reason) instead of numbers. A test with several
         p-values (``pvalue_analytic``, ``pvalue_surrogate``) gives one row per p-value.
     """
     rows = []
     for name, test in (data.get("tests") or {}).items():
         if not isinstance(test, dict):
+            continue
+        if test.get("applicable") is False:
+            rows.append(
+                {
+                    "name": name,
+                    "method": str(test.get("method") or _NAMES.get(name) or name),
+                    "not_applicable": str(test.get("reason") or "not applicable"),
+                    "naive": "naive" in name.lower(),
+                }
+            )
             continue
         pkeys = (
             ["pvalue"] if "pvalue" in test else sorted(k for k in test if k.startswith("pvalue_"))

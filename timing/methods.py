@@ -1,0 +1,362 @@
+"""The secondary methods of an analysis: what each needs, how it runs, what it returns.
+
+:data:`METHODS` lists every method :func:`timing.analysis.analyze_tables` runs after the
+primary circular-shift test, in the order the report reads them. Each :class:`Method`
+declares
+
+- ``needs``: what the data must offer (events, claims inside and outside the windows, a
+  status column...), as a function returning the reason it is not met, or ``None``;
+- ``run``: the call itself, from a :class:`MethodContext`;
+- ``effect``: what kind of number its ``effect`` is, so that :func:`run_method` can
+  withhold a fitted ratio of 1e23 (see :func:`timing.stats.base.implausible`).
+
+:func:`run_method` returns the method's result, or a
+:class:`~timing.stats.base.NotApplicable` that says why not: a method never reports a number
+it cannot stand behind, and a degenerate input never turns into a traceback. Adding a
+method is one module under :mod:`timing.stats` plus one entry here.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import polars as pl
+
+from timing.errors import TimingInputError
+from timing.stats.base import EffectKind, NotApplicable, implausible
+
+if TYPE_CHECKING:
+    from timing.result import AnalysisConfig
+    from timing.timeline import Timeline
+
+__all__ = ["METHODS", "Method", "MethodContext", "run_method"]
+
+#: Monte Carlo replicates of the placebo, permutation and simulated-null tests: the
+#: analysis's ``n_boot``, capped here (their p-values need no more resolution than 1/1000).
+MAX_MONTE_CARLO = 999
+#: Half-width of the event-study profile, in bins.
+EVENT_STUDY_HALF_WIDTH = 14
+#: Shifted calendars behind the lag density's null band and the predictive check's AUC null.
+LAG_DENSITY_SHIFTS = 199
+PREDICTIVE_NULL_SHIFTS = 49
+#: Fewest claims for a fitted claims model (count regression, simulated null).
+MIN_CLAIMS_MODEL = 10
+#: Fewest events for a regression with event indicators.
+MIN_EVENTS_MODEL = 3
+
+_KNOWN_STATUSES = ("confirmed", "contested", "refuted")
+
+
+@dataclass(frozen=True)
+class MethodContext:
+    """What every method is run from: the timeline, the configuration and the windows."""
+
+    timeline: Timeline
+    config: AnalysisConfig
+
+    @cached_property
+    def offsets(self) -> tuple[int, int]:
+        """Window offsets in bins."""
+        return self.config.bin_offsets()
+
+    @cached_property
+    def weights(self) -> np.ndarray:
+        """Per-bin window weights of the observed calendar."""
+        return self.timeline.weights(self.offsets, anticipation=self.config.anticipation)
+
+    @property
+    def window_bins(self) -> int:
+        """Length of the pre-event window in bins (at least 1)."""
+        return max(-self.offsets[0], 1)
+
+    @property
+    def n_monte_carlo(self) -> int:
+        """Replicates of the Monte Carlo tests."""
+        return min(self.config.n_boot, MAX_MONTE_CARLO)
+
+    @property
+    def half_width(self) -> int:
+        """Half-width ``K`` of the event-study profile."""
+        return min(EVENT_STUDY_HALF_WIDTH, (self.timeline.n_bins - 1) // 2)
+
+    @cached_property
+    def claims_inside(self) -> float:
+        """Claims (or summed values) in bins covered by a window."""
+        return float(self.timeline.claims[self.weights > 0].sum())
+
+    @cached_property
+    def claims_outside(self) -> float:
+        """Claims (or summed values) in bins covered by no window."""
+        return float(self.timeline.claims[self.weights == 0].sum())
+
+    @property
+    def n_claims(self) -> int:
+        """Claim rows in the period."""
+        return int(self.timeline.claims_frame.height) or round(self.timeline.claims.sum())
+
+
+@dataclass(frozen=True)
+class Method:
+    """One secondary method: key, name, what it needs, how it runs, what its effect is."""
+
+    name: str
+    label: str
+    run: Callable[[MethodContext], Any]
+    needs: Callable[[MethodContext], str | None]
+    effect: EffectKind = "empirical"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _windows_split(ctx: MethodContext) -> str | None:
+    if ctx.claims_inside <= 0:
+        return "no claim falls inside the event windows"
+    if ctx.claims_outside <= 0:
+        return "no claim falls outside the event windows"
+    return None
+
+
+def _needs_model(ctx: MethodContext) -> str | None:
+    if ctx.n_claims < MIN_CLAIMS_MODEL:
+        return (
+            f"only {_count(ctx.n_claims, 'claim')}; a fitted model needs at least "
+            f"{MIN_CLAIMS_MODEL}"
+        )
+    if ctx.timeline.n_events < MIN_EVENTS_MODEL:
+        return (
+            f"only {_count(ctx.timeline.n_events, 'event')}; a regression with event "
+            "indicators needs "
+            f"at least {MIN_EVENTS_MODEL}"
+        )
+    return _windows_split(ctx)
+
+
+def _needs_claims(ctx: MethodContext) -> str | None:
+    return None if ctx.timeline.claims.sum() > 0 else "no claims in the study period"
+
+
+def _needs_two_claims(ctx: MethodContext) -> str | None:
+    if ctx.n_claims < 2:
+        return f"only {ctx.n_claims} claim; a density needs at least 2"
+    return None
+
+
+def _needs_status(outcome: str) -> Callable[[MethodContext], str | None]:
+    def needs(ctx: MethodContext) -> str | None:
+        frame = ctx.timeline.claims_frame
+        if "status" not in frame.columns:
+            return "the claims have no status column (confirmed/contested/refuted)"
+        known = frame["status"].drop_nulls().is_in(list(_KNOWN_STATUSES))
+        if not known.any():
+            return "no claim has an independent status (confirmed/contested/refuted)"
+        from timing.stats.premature import classify_claims
+
+        per_claim = classify_claims(ctx.timeline).filter(pl.col(outcome).is_not_null())
+        values = per_claim[outcome].unique().to_list()
+        if len(values) < 2:
+            every = "every" if values and values[0] else "no"
+            return (
+                f"{every} claim of known status is {outcome}: the outcome does not vary, "
+                f"so there is nothing to compare ({per_claim.height} claims of known status)"
+            )
+        inside = ctx.weights[per_claim["bin"].to_numpy()] > 0
+        if inside.all() or not inside.any():
+            where = "inside" if inside.all() else "outside"
+            return f"every claim of known status falls {where} the event windows"
+        return None
+
+    return needs
+
+
+def _needs_events_for_prediction(ctx: MethodContext) -> str | None:
+    if ctx.timeline.n_events < 5:
+        return (
+            f"only {_count(ctx.timeline.n_events, 'event')}; out-of-sample prediction needs "
+            "at least 5"
+        )
+    return _needs_claims(ctx)
+
+
+def _run_placebo(ctx: MethodContext) -> Any:
+    from timing.stats.placebo import weekday_placebo_test
+
+    return weekday_placebo_test(
+        ctx.timeline, ctx.offsets, n_placebo=ctx.n_monte_carlo, seed=ctx.config.seed
+    )
+
+
+def _run_permutation(ctx: MethodContext) -> Any:
+    from timing.stats.placebo import block_permutation_test
+
+    return block_permutation_test(
+        ctx.timeline, ctx.offsets, n_perm=ctx.n_monte_carlo, seed=ctx.config.seed
+    )
+
+
+def _run_simulated_null(ctx: MethodContext) -> Any:
+    from timing.stats.simulated_null import simulated_null_test
+
+    return simulated_null_test(
+        ctx.timeline,
+        ctx.offsets,
+        anticipation=ctx.config.anticipation,
+        n_sim=ctx.n_monte_carlo,
+        seed=ctx.config.seed,
+    )
+
+
+def _run_glm(ctx: MethodContext) -> Any:
+    from timing.stats.glm import count_regression
+
+    result = count_regression(ctx.timeline, ctx.offsets, anticipation=ctx.config.anticipation)
+    if not result.converged:
+        raise TimingInputError("the model did not converge on these data")
+    return result
+
+
+def _run_coincidence(ctx: MethodContext) -> Any:
+    from timing.stats.coincidence import event_coincidence
+
+    return event_coincidence(ctx.timeline, ctx.offsets, min_shift=ctx.config.min_shift)
+
+
+def _run_event_study(ctx: MethodContext) -> Any:
+    from timing.stats.event_study import event_study
+
+    k = ctx.half_width
+    # The profile is compared with bins outside every -K..K window; when events are so
+    # dense that those bins are a minority, the overall mean is the fairer baseline.
+    near = ctx.timeline.weights((-k, k)).mean()
+    baseline = "outside" if near <= 0.5 else "all"
+    return event_study(ctx.timeline, k=k, baseline=baseline, seed=ctx.config.seed)
+
+
+def _run_lags(ctx: MethodContext) -> Any:
+    from timing.stats.lags import lag_distribution
+
+    return lag_distribution(
+        ctx.timeline, window=ctx.window_bins, seed=ctx.config.seed, min_shift=ctx.config.min_shift
+    )
+
+
+def _run_lag_density(ctx: MethodContext) -> Any:
+    from timing.stats.lag_density import lag_density
+
+    return lag_density(ctx.timeline, n_shifts=LAG_DENSITY_SHIFTS, seed=ctx.config.seed)
+
+
+def _run_premature(outcome: str) -> Callable[[MethodContext], Any]:
+    def run(ctx: MethodContext) -> Any:
+        from timing.stats.premature import premature_claims
+
+        return premature_claims(
+            ctx.timeline,
+            window=ctx.window_bins,
+            seed=ctx.config.seed,
+            outcome=outcome,  # type: ignore[arg-type]
+        )
+
+    return run
+
+
+def _run_predictive(ctx: MethodContext) -> Any:
+    from timing.stats.predictive import predictive_check
+
+    return predictive_check(
+        ctx.timeline, k=ctx.window_bins, n_null=PREDICTIVE_NULL_SHIFTS, seed=ctx.config.seed
+    )
+
+
+METHODS: tuple[Method, ...] = (
+    Method("weekday_placebo", "Weekday-matched placebo test", _run_placebo, _needs_claims),
+    Method("block_permutation", "Block permutation test", _run_permutation, _needs_claims),
+    Method(
+        "simulated_null",
+        "Simulated null: fitted self-exciting (Hawkes) claims model",
+        _run_simulated_null,
+        _needs_model,
+    ),
+    Method("negbin_glm", "Negative binomial GLM (HAC)", _run_glm, _needs_model, "model"),
+    Method("coincidence", "Event coincidence analysis", _run_coincidence, _needs_claims),
+    Method("event_study", "Event-study profile", _run_event_study, _needs_claims),
+    Method("lags", "Lag distribution", _run_lags, _needs_claims),
+    Method("lag_density", "Lag density", _run_lag_density, _needs_two_claims, "none"),
+    Method(
+        "premature",
+        "Premature claims",
+        _run_premature("premature"),
+        _needs_status("premature"),
+        "model",
+    ),
+    Method(
+        "disputed",
+        "Disputed claims",
+        _run_premature("disputed"),
+        _needs_status("disputed"),
+        "model",
+    ),
+    Method(
+        "predictive",
+        "Predictive check",
+        _run_predictive,
+        _needs_events_for_prediction,
+        "none",
+    ),
+)
+
+#: Libraries whose ValueError / LinAlgError on degenerate data means "cannot estimate here".
+_NUMERIC_LIBRARIES = ("statsmodels", "scipy", "sklearn", "numpy")
+
+
+def _raised_in_library(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    module = None
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        tb = tb.tb_next
+    return bool(module) and str(module).split(".")[0] in _NUMERIC_LIBRARIES
+
+
+def run_method(method: Method, ctx: MethodContext) -> Any:
+    """Run one method, or say why it does not apply.
+
+    Parameters
+    ----------
+    method : Method
+    ctx : MethodContext
+
+    Returns
+    -------
+    object
+        The method's result, or a :class:`~timing.stats.base.NotApplicable` when its needs
+        are not met, it raises on these data (an input error of ours, or a numerical
+        failure inside statsmodels, scipy, scikit-learn or numpy), or its numbers are not
+        finite or not plausible.
+    """
+    reason = method.needs(ctx)
+    if reason is None:
+        try:
+            # Degenerate data give NaN estimates (withheld below); numpy's and statsmodels'
+            # warnings about them would only clutter the output.
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                result = method.run(ctx)
+        except TimingInputError as exc:
+            reason = str(exc).splitlines()[0]
+        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError, FloatingPointError) as exc:
+            if not _raised_in_library(exc):
+                raise
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = f"the model cannot be estimated on these data ({first})"
+        else:
+            reason = implausible(result, effect=method.effect)
+            if reason is None:
+                return result
+    return NotApplicable(method.name, method.label, reason)
