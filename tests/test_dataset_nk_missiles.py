@@ -163,5 +163,5 @@ def test_listed_with_its_coverage():
     assert "nk-missiles" in [d.name for d in list_datasets()]
     info = dataset_info("nk-missiles")
     assert info.coverage == ("2017-02-12", "2019-10-05")
-    assert info.rows == {"claims": 24, "events": 41}
+    assert info.rows == {"claims": 24, "events": 42}
     assert info.caveat and "CNS" in info.caveat
