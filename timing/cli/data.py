@@ -52,7 +52,7 @@ def validate(
                 f"--format {format_}: that adapter reads {get_adapter(format_).table}"
             )
         options = parse_mapping(option or [], flag="--option")
-        table = load_with_adapter(format_, path, lenient=True, **options)
+        table = load_with_adapter(format_, path, options=options, lenient=True)
     else:
         table = load_table(path, specs[kind], mapping=parse_mapping(map_ or []), lenient=True)
     acc = table.accounting
@@ -61,7 +61,11 @@ def validate(
     else:
         for problem in acc.reasons:
             typer.echo(str(problem))
-        typer.echo(f"{path}: {acc.read} rows read, {acc.used} valid, {acc.rejected} with problems")
+        skipped = f", {acc.skipped_text()}" if acc.skipped else ""
+        typer.echo(
+            f"{path}: {acc.read} rows read, {acc.used} valid, {acc.rejected} with problems"
+            f"{skipped}"
+        )
     if acc.rejected:
         raise typer.Exit(2)
 
