@@ -15,7 +15,8 @@ from timing.schema import CLAIMS
 
 
 def test_sample_round_trip(data):
-    result = parse_acled(data / "acled_sample.csv")
+    result = parse_acled(data / "acled_sample.csv", event_types=(
+        "Battles", "Explosions/Remote violence", "Strategic developments"))
     f = result.frame
     assert f.columns[: len(CLAIMS.names)] == list(CLAIMS.names)
     assert f.height == result.read == 6
@@ -32,11 +33,18 @@ def test_sample_round_trip(data):
     assert f["input_row"].to_list() == [str(i) for i in range(2, 8)]
 
 
+def test_default_keeps_military_action_only(data):
+    result = parse_acled(data / "acled_sample.csv")
+    assert result.frame["claim_id"].to_list() == [f"UKR20000{i}" for i in (1, 2, 3, 4, 6)]
+    assert result.skipped == {"event type not selected: Strategic developments": 1}
+
+
 def test_filters_are_counted(data):
     result = parse_acled(data / "acled_sample.csv", actors={"Military Forces of Russia (2000-)"},
-                         event_types={"Explosions/Remote violence", "Government regains territory"})
+                         event_types={"explosions/remote violence", "Government regains territory"})
     assert result.frame["claim_id"].to_list() == ["UKR200001", "UKR200002", "UKR200004"]
-    assert result.skipped == {"actor not selected": 2, "event type not selected": 1}
+    assert result.skipped == {"actor not selected": 2,
+                              "event type not selected: Strategic developments": 1}
     assert result.used == 3
 
 
@@ -47,25 +55,28 @@ def test_kind_overrides(data):
         read_acled(data / "acled_sample.csv", kinds={"Armed clash": "battle"})
 
 
-def test_bad_input_names_file_line_and_field(data):
-    with pytest.raises(TimingInputError,
-                       match=r"acled_bad_date.csv: line 3, field 'event_date': got '01/13/2025'"):
-        read_acled(data / "acled_bad_date.csv")
-    with pytest.raises(TimingInputError, match=r"missing column\(s\) 'sub_event_type'"):
-        read_acled(data / "acled_missing_column.csv")
+def test_missing_columns_are_named(data, tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("event_id_cnty,event_date,actor1,sub_event_type\nU1,2025-01-01,A,B\n")
+    with pytest.raises(TimingInputError, match=r"missing column\(s\) 'event_type', 'location'"):
+        read_acled(p)
+    # no sub_event_type is the layout before 2019, not an error
+    assert read_acled(data / "acled_missing_column.csv")["kind"].to_list() == ["other"]
 
 
-def test_year_must_agree(tmp_path):
+def test_year_disagreement_is_an_anomaly(tmp_path):
     p = tmp_path / "a.csv"
     p.write_text("event_id_cnty,event_date,year,actor1,event_type,sub_event_type,location\n"
                  "U1,12 January 2025,2024,A,Battles,Armed clash,X\n")
-    with pytest.raises(TimingInputError, match="line 2, field 'year'"):
-        read_acled(p)
+    result = parse_acled(p)
+    assert result.frame["date"].to_list() == ["2025-01-12"]
+    assert [(a.row, a.field) for a in result.anomalies] == [(2, "year")]
 
 
 def test_validates_with_no_rejects(data):
     table = load_with_adapter("acled", data / "acled_sample.csv")
     assert table.accounting.read == 6 and table.accounting.rejected == 0
+    assert table.accounting.skipped == {"event type not selected: Strategic developments": 1}
     assert table.frame["date"][0] == dt.date(2025, 1, 12)
 
 
