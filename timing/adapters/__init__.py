@@ -271,6 +271,12 @@ def load_with_adapter(
     frame = result.frame
     spec = CLAIMS if adapter.table == "claims" else EVENTS
     label = f"{path} [{name}]"
+    if frame.height == 0 and result.read:
+        reasons = ", ".join(f"{k}: {v}" for k, v in result.skipped.items() if v) or "none"
+        raise TimingInputError(
+            f"{label}: no {adapter.table} row left: {result.read} records read, all skipped "
+            f"({reasons}); check the options (e.g. event_types, codes, actors)"
+        )
     try:
         table = validate(frame, spec, file=label, lenient=lenient, resolution=resolution)
     except ValidationError as exc:
