@@ -74,9 +74,8 @@ def analyze_tables(
         if acc.used == 0:
             skipped = f" ({acc.skipped_text()})" if acc.skipped else ""
             raise TimingInputError(
-                f"{acc.file}: no usable row: {acc.read} read, {acc.rejected} rejected"
-                f"{skipped}; run 'timing validate {acc.file} --kind {table.spec.kind}' "
-                "to see why"
+                f"{acc.file}: all {acc.rejected} rows were rejected{skipped}; "
+                f"run 'timing validate {acc.file} --kind {table.spec.kind}' to see why"
             )
     timeline = build_timeline(
         claims.frame,
@@ -320,9 +319,7 @@ def load_inputs(
             raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
         wanted = set(adapter.options())
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
-        return load_with_adapter(
-            fmt, path, options=options, lenient=lenient, resolution=resolution
-        )
+        return load_with_adapter(fmt, path, options=options, lenient=lenient, resolution=resolution)
 
     claims_table = read(claims, claims_format, "claims")
     events_table = read(events, events_format, "events")

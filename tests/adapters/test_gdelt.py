@@ -84,8 +84,8 @@ def test_bad_input_names_file_line_and_field(data, tmp_path):
         f"{bad} [gdelt-events]: row 3, column 'date': got '2025031'")
     short = tmp_path / "short.export.CSV"
     short.write_text("\t".join(["1"] * 40) + "\n")
-    with pytest.raises(TimingInputError, match="expected 57, 58 or 61 tab-separated fields per "
-                       "line .GDELT 1.0 or 2.0., found 40"):
+    with pytest.raises(TimingInputError, match=r"expected 57, 58 or 61 tab-separated fields "
+                       r"per line \(GDELT 1\.0 or 2\.0\), found 40"):
         read_gdelt_events(short)
     with pytest.raises(TimingInputError, match="kind: got 'fights'"):
         read_gdelt_events(data / "gdelt_sample.export.CSV", kind="fights")  # type: ignore[arg-type]

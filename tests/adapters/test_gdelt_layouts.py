@@ -40,7 +40,8 @@ def test_v2_events_dedupe_and_role_codes(data):
     assert table.accounting.skipped == {"code not mapped": 6, "duplicate record of one story": 1}
     assert (table.accounting.read, table.accounting.used) == (11, 4) and _balanced(table)
     kept = load_with_adapter("gdelt-events", data / V2, options={"dedupe": "false"})
-    assert kept.accounting.used == 5 and "duplicate record of one story" not in kept.accounting.skipped
+    assert kept.accounting.used == 5
+    assert "duplicate record of one story" not in kept.accounting.skipped
 
 
 def test_v2_claims_far_dates_are_skipped_and_reported(data):
@@ -121,7 +122,7 @@ def test_bad_line_among_good_ones_is_skipped_and_a_bad_row_names_its_file(data, 
     shutil.copy(data / V2, tmp_path / "a.export.CSV")
     lines = (data / "gdelt_sample.export.CSV").read_text().splitlines()
     lines[0] = "\t".join(lines[0].split("\t")[:30])  # truncated line
-    lines[1] = "\t".join([""] + lines[1].split("\t")[1:])  # blank GLOBALEVENTID
+    lines[1] = "\t".join(["", *lines[1].split("\t")[1:]])  # blank GLOBALEVENTID
     (tmp_path / "b.export.CSV").write_text("\n".join(lines) + "\n")
     table = load_with_adapter("gdelt-events", tmp_path, lenient=True)
     assert table.accounting.skipped["wrong number of fields"] == 1

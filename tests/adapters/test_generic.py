@@ -31,7 +31,7 @@ def test_claims_round_trip(data):
 
 def test_events_validate_with_no_rejects(data):
     table = load_with_adapter("generic-events", data / "generic_events.csv",
-                              mapping=EVENT_MAP, date_format="%d.%m.%Y")
+                              options={"mapping": EVENT_MAP, "date_format": "%d.%m.%Y"})
     assert (table.accounting.used, table.accounting.rejected) == (2, 0)
     assert table.frame["date"].to_list() == [dt.date(2025, 2, 18), dt.date(2025, 3, 11)]
     assert table.frame["end_date"].to_list() == [dt.date(2025, 2, 18), None]

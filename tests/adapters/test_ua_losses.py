@@ -47,11 +47,11 @@ def test_sum_of_daily_values_is_last_minus_first(data):
     assert sum(values[1:]) == 797230 - 790000
 
 
-def test_negative_difference_raises_unless_allowed(data):
+def test_negative_difference_is_zero_unless_allowed(data):
     path = data / "ua_losses_equipment.json"
-    with pytest.raises(TimingInputError,
-                       match=r"item 2 \(2025-01-02\), field 'APC'.*20200 to 20190"):
-        parse_ua_losses(path, categories=("APC",))
+    default = parse_ua_losses(path, categories=("APC",))
+    assert default.frame["value"].to_list() == ["20200", "0", "20", "20"]
+    assert "20200 to 20190 (-10)" in default.anomalies[0].message
     result = parse_ua_losses(path, categories=("APC",), allow_negative=True)
     assert result.frame["value"].to_list() == ["20200", "-10", "20", "20"]
     assert [(a.kind, a.field, a.row) for a in result.anomalies] == [("negative", "APC", 2)]
@@ -156,9 +156,33 @@ def test_real_personnel_file():
 def test_real_equipment_revisions_are_reported():
     raw = json.loads((REAL / "russia_losses_equipment.json").read_text(encoding="utf-8"))
     series = [r["tank"] for r in raw]
-    falls = sum(b < a for a, b in itertools.pairwise(series))
-    with pytest.raises(TimingInputError, match="'tank'"):
-        parse_ua_losses(REAL, categories=("tank",))
-    result = parse_ua_losses(REAL, categories=("tank",), allow_negative=True)
-    assert sum(a.kind == "negative" for a in result.anomalies) == falls
-    assert sum(int(v) for v in result.frame["value"][1:]) == series[-1] - series[0]
+    drops = [a - b for a, b in itertools.pairwise(series) if b < a]
+    assert drops  # the file has at least one downward revision (3799 -> 3797 tanks)
+    # by default a revision is not fatal: the day's figure is 0 and the fall is reported
+    table = load_with_adapter("ua-losses", REAL, options={"categories": "tank"})
+    negatives = [a for a in table.anomalies if a.kind == "negative"]
+    assert len(negatives) == len(drops) and "3799 to 3797" in negatives[0].message
+    values = table.frame["value"].to_list()
+    assert min(values) == 0 and sum(values[1:]) == series[-1] - series[0] + sum(drops)
+    assert table.accounting.rejected == 0 and table.accounting.used == len(raw)
+    kept = parse_ua_losses(REAL, categories=("tank",), allow_negative=True)
+    assert sum(a.kind == "negative" for a in kept.anomalies) == len(drops)
+    assert sum(int(v) for v in kept.frame["value"][1:]) == series[-1] - series[0]
+
+
+def test_downward_revision_is_zero_unless_allowed(tmp_path):
+    p = tmp_path / "russia_losses_equipment.json"
+    p.write_text(json.dumps([{"date": "2023-05-10", "day": 440, "tank": 3790},
+                             {"date": "2023-05-11", "day": 441, "tank": 3799},
+                             {"date": "2023-05-12", "day": 442, "tank": 3797},
+                             {"date": "2023-05-13", "day": 443, "tank": 3801}]))
+    by_default = load_with_adapter("ua-losses", p, options={"categories": "tank"})
+    assert by_default.frame["value"].to_list() == [3790.0, 9.0, 0.0, 4.0]
+    (anomaly,) = by_default.anomalies
+    assert (anomaly.row, anomaly.kind) == (3, "negative") and "(-2)" in anomaly.message
+    allowed = load_with_adapter("ua-losses", p, options={"categories": "tank",
+                                                         "allow_negative": "TRUE"})
+    assert allowed.frame["value"].to_list() == [3790.0, 9.0, -2.0, 4.0]
+    refused = load_with_adapter("ua-losses", p, options={"categories": "tank",
+                                                         "allow_negative": "false"})
+    assert refused.frame["value"].to_list()[2] == 0.0

@@ -121,8 +121,13 @@ OPTIONS: tuple[OptionSpec, ...] = (
     OptionSpec("codes", "mapping", None, "CAMEO:KIND table replacing the default codes"),
     OptionSpec("dedupe", "bool", True, "drop repeated records of one story"),
     OptionSpec("date_field", "choice", "sqldate", "date of a row", ("sqldate", "dateadded")),
-    OptionSpec("max_date_gap", "int", 30, "skip records whose SQLDATE and DATEADDED are "
-               "more than this many days apart", min=0),
+    OptionSpec(
+        "max_date_gap",
+        "int",
+        30,
+        "skip records whose SQLDATE and DATEADDED are more than this many days apart",
+        min=0,
+    ),
 )
 SKIP_REASONS = (
     "code not mapped",
@@ -298,18 +303,37 @@ def parse_gdelt(
             )
         if bad:
             n = sum(bad.values())
-            anomalies.append(Anomaly(str(source), 0, "(line)", "fields", (
-                f"{n} line(s) with {', '.join(map(str, sorted(bad)))} fields skipped "
-                f"(expected {' or '.join(map(str, LAYOUTS))})")))
+            anomalies.append(
+                Anomaly(
+                    str(source),
+                    0,
+                    "(line)",
+                    "fields",
+                    (
+                        f"{n} line(s) with {', '.join(map(str, sorted(bad)))} fields skipped "
+                        f"(expected {' or '.join(map(str, LAYOUTS))})"
+                    ),
+                )
+            )
         if far:
             line, sql, added = far[0]
-            anomalies.append(Anomaly(str(source), line, "SQLDATE", "date gap", (
-                f"{len(far)} record(s) with SQLDATE more than {max_date_gap} days from "
-                f"DATEADDED skipped (first: line {line}, SQLDATE {sql}, DATEADDED {added})")))
+            anomalies.append(
+                Anomaly(
+                    str(source),
+                    line,
+                    "SQLDATE",
+                    "date gap",
+                    (
+                        f"{len(far)} record(s) with SQLDATE more than {max_date_gap} days from "
+                        f"DATEADDED skipped (first: line {line}, SQLDATE {sql}, DATEADDED {added})"
+                    ),
+                )
+            )
     frame = canonical_frame(rows, spec, extras=extras)
     counts = {r: skipped[r] for r in SKIP_REASONS}
-    return AdapterResult(frame, kind, sum(per_file.values()), counts, tuple(anomalies),
-                         files=dict(per_file))
+    return AdapterResult(
+        frame, kind, sum(per_file.values()), counts, tuple(anomalies), files=dict(per_file)
+    )
 
 
 def _convert(

@@ -63,8 +63,7 @@ def validate(
             typer.echo(str(problem))
         skipped = f", {acc.skipped_text()}" if acc.skipped else ""
         typer.echo(
-            f"{path}: {acc.read} rows read, {acc.used} valid, {acc.rejected} with problems"
-            f"{skipped}"
+            f"{path}: {acc.read} rows read, {acc.used} valid, {acc.rejected} with problems{skipped}"
         )
     if acc.rejected:
         raise typer.Exit(2)
