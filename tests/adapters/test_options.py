@@ -101,3 +101,10 @@ def test_keyword_options_still_work_with_a_warning(data):
     with pytest.raises(TimingInputError, match="given twice"), pytest.warns(DeprecationWarning):
         load_with_adapter("acled", data / "acled_sample.csv", options={"kinds": "a:other"},
                           kinds="a:other")
+
+
+def test_a_gazetteer_mapping_from_python_is_passed_on(data):
+    spec = OptionSpec("gazetteer", "list")
+    assert parse_option("telegram", spec, {"Купянська": "Kharkiv"}) == {"Купянська": "Kharkiv"}
+    with pytest.raises(TimingInputError, match="every key and value must be text"):
+        parse_option("telegram", spec, {"Купянська": 3})

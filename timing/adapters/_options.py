@@ -16,7 +16,8 @@ Types
 ``date``     ``YYYY-MM-DD``
 ``choice``   one of ``choices`` (exact, case-insensitive for text)
 ``list``     text split at ``sep`` (a comma unless the spec says otherwise), items trimmed,
-             blanks dropped; from code any list, tuple or set of text
+             blanks dropped; from code any list, tuple or set of text (a dict of text is
+             passed on unchanged, for readers such as the Telegram gazetteer that take one)
 ``mapping``  ``a:b,c:d`` (split at ``sep``, then at the first ``:``); from code a dict
 """
 
@@ -166,6 +167,10 @@ def parse_option(adapter: str, spec: OptionSpec, value: object) -> Any:
                 return folded[value.strip().lower()]
         raise _fail(adapter, spec, value)
     if kind == "list":
+        if isinstance(value, Mapping) and value:  # {name: detail} for readers taking either
+            if all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+                return dict(value)
+            raise _fail(adapter, spec, value, "every key and value must be text")
         items = _items(adapter, spec, value)
         if spec.choices:
             bad = [i for i in items if i not in spec.choices]

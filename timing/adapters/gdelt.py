@@ -159,6 +159,17 @@ def parse_sqldate(text: str) -> dt.date | None:
         return None
 
 
+def _day(text: str) -> dt.date | None:
+    """A GDELT date, also when a spreadsheet re-save wrote it ``YYYY-MM-DD``."""
+    day = parse_sqldate(text)
+    if day is None and len(text.strip()) >= 10:
+        try:
+            day = dt.date.fromisoformat(text.strip()[:10])
+        except ValueError:
+            return None
+    return day
+
+
 def _code(code: str, root: str) -> str:
     """Restore leading zeros: the code must start with its two-digit root."""
     code, root = code.strip(), root.strip().zfill(2)
@@ -354,7 +365,7 @@ def _convert(
         if not all(a in one or a in two for a in wanted):
             return "actors not selected"
     sql_text, added_text = rec.get("SQLDATE") or "", rec.get("DATEADDED") or ""
-    sql, added = parse_sqldate(sql_text), parse_sqldate(added_text)
+    sql, added = _day(sql_text), _day(added_text)
     if sql is not None and added is not None and abs((added - sql).days) > max_gap:
         return "SQLDATE far from DATEADDED"
     day: object = sql if date_field == "sqldate" else added
