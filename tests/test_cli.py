@@ -88,6 +88,7 @@ def test_lenient_reports_rejects(tmp_path: Path, small_files: tuple[Path, Path])
         "read": 4,
         "used": 3,
         "rejected": 1,
+        "skipped": {},
         "reasons": None,
     }
     assert payload["rows"]["claims"]["reasons"][0]["column"] == "kind"
