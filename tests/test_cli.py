@@ -88,6 +88,7 @@ def test_lenient_reports_rejects(tmp_path: Path, small_files: tuple[Path, Path])
         "read": 4,
         "used": 3,
         "rejected": 1,
+        "skipped": {},
         "reasons": None,
     }
     assert payload["rows"]["claims"]["reasons"][0]["column"] == "kind"
@@ -212,6 +213,13 @@ def test_adapter_formats_and_value_weight(tmp_path: Path) -> None:
     assert payload["counts"]["claims"] == daily[-1]["personnel"]
     assert payload["params"]["weight"] == "value"
     assert payload["rows"]["claims"]["read"] == len(daily)
+    assert payload["rows"]["claims"]["skipped"] == {}
+    start = f"start={daily[1]['date']}"
+    window = runner.invoke(app, [*args[:-2], "--no-report", "--option", start])
+    assert window.exit_code == 0, window.stderr
+    assert "1 skipped (outside start/end: 1)" in window.stdout
+    flag = runner.invoke(app, [*args, "--option", "allow_negative=perhaps"])
+    assert flag.exit_code == 2 and "option 'allow_negative': got 'perhaps'" in flag.stderr
     bad = runner.invoke(app, [*args[:4], "nope", *args[5:]])
     assert bad.exit_code == 2 and "unknown adapter" in bad.stderr
     wrong_table = runner.invoke(app, [*args, "--events-format", "ua-losses"])
@@ -292,7 +300,35 @@ def test_validate_through_an_adapter() -> None:
     bad = runner.invoke(
         app, ["validate", str(ADAPTER_DATA / "acled_bad_date.csv"), "--format", "acled"]
     )
-    assert bad.exit_code == 2 and "line 3, field 'event_date'" in bad.stderr
+    assert bad.exit_code == 2 and "row 3, column 'date': got '13 Januray 2025'" in bad.stdout
+    assert "2 rows read, 1 valid, 1 with problems" in bad.stdout
+    gdelt = runner.invoke(
+        app,
+        [
+            "validate",
+            str(ADAPTER_DATA / "gdelt_v2_15min.export.CSV"),
+            "--kind",
+            "events",
+            "--format",
+            "gdelt-events",
+            "--option",
+            "dedupe=false",
+        ],
+    )
+    assert gdelt.exit_code == 0, gdelt.stderr
+    assert "11 rows read, 5 valid, 0 with problems, 6 skipped (code not mapped: 6)" in gdelt.stdout
+    typed = runner.invoke(
+        app,
+        [
+            "validate",
+            str(sample),
+            "--format",
+            "acled",
+            "--option",
+            "event_types=Battles,Explosions/Remote violence",
+        ],
+    )
+    assert typed.exit_code == 0 and "1 skipped (event type not selected" in typed.stdout
     wrong = runner.invoke(app, ["validate", str(sample), "--kind", "events", "--format", "acled"])
     assert wrong.exit_code == 2 and "reads claims" in wrong.stderr
 

@@ -120,12 +120,16 @@ def test_seed_case_present():
     _, claims = _rows("claims.csv")
     _, events = _rows("events.csv")
     assert any(
-        r["date"] == "2025-12-01" and r["kind"] == "capture" and r["target"] == "Pokrovsk"
+        r["date"] == "2025-12-01"
+        and r["kind"] == "capture"
+        and r["target"] == "Pokrovsk"
         and r["actor"] == "RU MoD"
         for r in claims
     )
     assert any(
-        r["date"] == "2025-12-02" and r["kind"] == "visit" and "Witkoff" in r["title"]
+        r["date"] == "2025-12-02"
+        and r["kind"] == "visit"
+        and "Witkoff" in r["title"]
         and "Moscow" in r["location"]
         for r in events
     )

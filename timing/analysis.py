@@ -74,8 +74,9 @@ def analyze_tables(
     for table in (claims, events):
         acc = table.accounting
         if acc.used == 0:
+            skipped = f" ({acc.skipped_text()})" if acc.skipped else ""
             raise TimingInputError(
-                f"{acc.file}: all {acc.read} rows were rejected; "
+                f"{acc.file}: all {acc.rejected} rows were rejected{skipped}; "
                 f"run 'timing validate {acc.file} --kind {table.spec.kind}' to see why"
             )
     timeline = build_timeline(
@@ -359,7 +360,7 @@ def load_inputs(
             raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
         wanted = set(adapter.options())
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
-        return load_with_adapter(fmt, path, lenient=lenient, resolution=resolution, **options)
+        return load_with_adapter(fmt, path, options=options, lenient=lenient, resolution=resolution)
 
     claims_table = read(claims, "claims")
     events_table = read(events, "events")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -170,13 +170,28 @@ class ValidationError(TimingInputError):
 
 @dataclass(frozen=True, slots=True)
 class RowAccounting:
-    """How many rows were read, used and rejected, and why each rejected row was."""
+    """How many rows were read, used, rejected and skipped, and why.
+
+    ``read == used + rejected + sum(skipped.values())``: rows are rejected by validation
+    (each with a :class:`Problem` in ``reasons``) or skipped on purpose by a format
+    adapter before validation (``skipped`` maps a reason to a count; empty for plain
+    tables).
+    """
 
     file: str
     read: int
     used: int
     rejected: int
     reasons: tuple[Problem, ...] = field(default=())
+    skipped: dict[str, int] = field(default_factory=dict)
+
+    def skipped_text(self) -> str:
+        """Skipped counts as ``"N skipped (reason: n, ...)"``, or ``""`` when none."""
+        parts = {k: v for k, v in self.skipped.items() if v}
+        if not parts:
+            return ""
+        detail = ", ".join(f"{k}: {v}" for k, v in parts.items())
+        return f"{sum(parts.values())} skipped ({detail})"
 
     def to_dict(self) -> dict[str, object]:
         """Return the counts and the reasons as plain data."""
@@ -185,6 +200,7 @@ class RowAccounting:
             "read": self.read,
             "used": self.used,
             "rejected": self.rejected,
+            "skipped": dict(self.skipped),
             "reasons": [
                 {"row": p.row, "column": p.column, "value": p.value, "expected": p.expected}
                 for p in self.reasons
@@ -199,13 +215,16 @@ class ValidatedTable:
     ``frame`` has the canonical columns with their types (``pl.Date`` for dates at day
     resolution, ``pl.Datetime("us", "UTC")`` at hour resolution) plus any extra columns
     of the input, kept as strings, and a ``row`` column with the 1-based data row number.
-    ``mapped`` records the column renames applied when it was read (``{canonical: source}``).
+    ``anomalies`` holds what a format adapter noticed but kept going over
+    (:class:`timing.adapters.Anomaly` records; empty for plain tables). ``mapped`` records
+    the column renames applied when it was read (``{canonical: source}``).
     """
 
     spec: TableSpec
     frame: pl.DataFrame
     rejects: pl.DataFrame
     accounting: RowAccounting
+    anomalies: tuple[Any, ...] = ()
     mapped: dict[str, str] = field(default_factory=dict)
 
 

@@ -25,15 +25,38 @@ def test_sample_round_trip(data):
     assert result.skipped == {"service entry": 1, "no text": 1, "no rule matched": 1}
     assert result.used == 5
     assert f["claim_id"].to_list() == [
-        "TG-1234567890-101-1", "TG-1234567890-101-2", "TG-1234567890-102-1",
-        "TG-1234567890-102-2", "TG-1234567890-105-1", "TG-1234567890-105-2",
-        "TG-1234567890-105-3", "TG-1234567890-106-1", "TG-1234567890-107-1",
+        "TG-1234567890-101-1",
+        "TG-1234567890-101-2",
+        "TG-1234567890-102-1",
+        "TG-1234567890-102-2",
+        "TG-1234567890-105-1",
+        "TG-1234567890-105-2",
+        "TG-1234567890-105-3",
+        "TG-1234567890-106-1",
+        "TG-1234567890-107-1",
     ]
-    assert f["kind"].to_list() == ["capture", "casualties", "capture", "capture", "capture",
-                                   "capture", "strike", "encirclement", "strike"]
-    assert f["target"].to_list() == ["Новоселовка", None, "Андреевка", "Красный Лиман",
-                                     "Dachnoye", "Ivano-Daryevka", None, "Купянска",
-                                     "Краматорск"]
+    assert f["kind"].to_list() == [
+        "capture",
+        "casualties",
+        "capture",
+        "capture",
+        "capture",
+        "capture",
+        "strike",
+        "encirclement",
+        "strike",
+    ]
+    assert f["target"].to_list() == [
+        "Новоселовка",
+        None,
+        "Андреевка",
+        "Красный Лиман",
+        "Dachnoye",
+        "Ivano-Daryevka",
+        None,
+        "Купянска",
+        "Краматорск",
+    ]
     assert f["region"].to_list()[7] == "Kharkiv"
     assert set(f["actor"]) == {"RU MoD"}
     # date_unixtime (UTC) wins over the exporter's local "date" (21:40 in Moscow)
@@ -54,14 +77,22 @@ def test_channel_gives_links_and_actor_defaults_to_chat_name(data):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Освобождён населённый пункт Новоселовка Донецкой Народной Республики.",
-         [("capture", "Новоселовка")]),
-        ("Units liberated the settlement of Dachnoye, Donetsk People's Republic.",
-         [("capture", "Dachnoye")]),
-        ("Ukrainian units encircled near the village of Sudzha and Gogolevka.",
-         [("encirclement", "Sudzha"), ("encirclement", "Gogolevka")]),
-        ("Нанесён удар по н.п. Краматорск. Потери противника до 300 человек.",
-         [("strike", "Краматорск"), ("casualties", None)]),
+        (
+            "Освобождён населённый пункт Новоселовка Донецкой Народной Республики.",
+            [("capture", "Новоселовка")],
+        ),
+        (
+            "Units liberated the settlement of Dachnoye, Donetsk People's Republic.",
+            [("capture", "Dachnoye")],
+        ),
+        (
+            "Ukrainian units encircled near the village of Sudzha and Gogolevka.",
+            [("encirclement", "Sudzha"), ("encirclement", "Gogolevka")],
+        ),
+        (
+            "Нанесён удар по н.п. Краматорск. Потери противника до 300 человек.",
+            [("strike", "Краматорск"), ("casualties", None)],
+        ),
         ("The enemy's losses amounted to 200 servicemen.", [("casualties", None)]),
         ("Министр провёл совещание.", []),
     ],
@@ -82,8 +113,17 @@ def test_message_text_flattens_entities():
 
 def test_bad_input_names_file_message_and_field(tmp_path):
     p = tmp_path / "result.json"
-    p.write_text(json.dumps({"name": "MoD", "id": 1, "messages": [
-        {"id": 1, "type": "message", "date": "yesterday", "text": "Удар по н.п. Изюм."}]}))
+    p.write_text(
+        json.dumps(
+            {
+                "name": "MoD",
+                "id": 1,
+                "messages": [
+                    {"id": 1, "type": "message", "date": "yesterday", "text": "Удар по н.п. Изюм."}
+                ],
+            }
+        )
+    )
     with pytest.raises(TimingInputError, match=r"result.json: message 1 \(id 1\), field 'date'"):
         read_telegram(p)
     p.write_text(json.dumps([{"id": 1}]))
@@ -100,9 +140,26 @@ def test_validates_with_no_rejects(data):
     assert table.frame["date"][7] == dt.date(2025, 12, 3)
 
 
-_WORDS = st.sampled_from(["освобождён", "населённый пункт", "Дачное", "удар", "потери",
-                          "the settlement of", "Kupiansk", "liberated", "окружены", "н.п.",
-                          ".", ",", " и ", " and ", "\n", "Донецкой"])
+_WORDS = st.sampled_from(
+    [
+        "освобождён",
+        "населённый пункт",
+        "Дачное",
+        "удар",
+        "потери",
+        "the settlement of",
+        "Kupiansk",
+        "liberated",
+        "окружены",
+        "н.п.",
+        ".",
+        ",",
+        " и ",
+        " and ",
+        "\n",
+        "Донецкой",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)

@@ -47,11 +47,11 @@ def test_sum_of_daily_values_is_last_minus_first(data):
     assert sum(values[1:]) == 797230 - 790000
 
 
-def test_negative_difference_raises_unless_allowed(data):
+def test_negative_difference_is_zero_unless_allowed(data):
     path = data / "ua_losses_equipment.json"
-    with pytest.raises(TimingInputError,
-                       match=r"item 2 \(2025-01-02\), field 'APC'.*20200 to 20190"):
-        parse_ua_losses(path, categories=("APC",))
+    default = parse_ua_losses(path, categories=("APC",))
+    assert default.frame["value"].to_list() == ["20200", "0", "20", "20"]
+    assert "20200 to 20190 (-10)" in default.anomalies[0].message
     result = parse_ua_losses(path, categories=("APC",), allow_negative=True)
     assert result.frame["value"].to_list() == ["20200", "-10", "20", "20"]
     assert [(a.kind, a.field, a.row) for a in result.anomalies] == [("negative", "APC", 2)]
@@ -63,7 +63,8 @@ def test_category_starting_late_and_case_folding(data):
     )
     f = result.frame
     assert f["claim_id"].to_list()[:2] == [
-        "UAGS-ground-robotic-systems-2025-01-03", "UAGS-ground-robotic-systems-2025-01-04"
+        "UAGS-ground-robotic-systems-2025-01-03",
+        "UAGS-ground-robotic-systems-2025-01-04",
     ]
     assert f["value"].to_list() == ["120", "4", "9700", "5", "2", "8"]
     assert [a.kind for a in result.anomalies] == ["start"]
@@ -74,8 +75,9 @@ def test_unknown_or_text_category_lists_the_available_ones(data):
     with pytest.raises(TimingInputError, match=r"no count category 'tanks'.*APC.*tank"):
         parse_ua_losses(data / "ua_losses_equipment.json", categories=("tanks",))
     with pytest.raises(TimingInputError, match="greatest losses direction"):
-        parse_ua_losses(data / "ua_losses_equipment.json",
-                        categories=("greatest losses direction",))
+        parse_ua_losses(
+            data / "ua_losses_equipment.json", categories=("greatest losses direction",)
+        )
 
 
 def test_directory_reads_both_files(tmp_path, data):
@@ -87,8 +89,9 @@ def test_directory_reads_both_files(tmp_path, data):
 
 
 def test_start_end_filter_after_differencing(data):
-    result = parse_ua_losses(data / "ua_losses_personnel.json", start="2025-01-03",
-                             end=dt.date(2025, 1, 6))
+    result = parse_ua_losses(
+        data / "ua_losses_personnel.json", start="2025-01-03", end=dt.date(2025, 1, 6)
+    )
     assert result.frame["value"].to_list() == ["1150", "1000", "2400"]
     assert result.skipped == {"outside start/end": 4}
     assert result.read == 7 and result.used == 3
@@ -104,8 +107,9 @@ def test_bad_input_names_file_item_and_field(data, tmp_path):
     p.write_text('[{"date": "2025-01-01", "personnel": NaN}]')
     with pytest.raises(TimingInputError, match="expected an integer"):
         read_ua_losses(p)
-    p.write_text(json.dumps([{"date": "2025-01-02", "personnel": 1},
-                             {"date": "2025-01-01", "personnel": 2}]))
+    p.write_text(
+        json.dumps([{"date": "2025-01-02", "personnel": 1}, {"date": "2025-01-01", "personnel": 2}])
+    )
     with pytest.raises(TimingInputError, match="increasing order"):
         read_ua_losses(p)
     with pytest.raises(TimingInputError, match="no such file"):
@@ -128,15 +132,20 @@ def test_differences_rebuild_the_cumulative_series(tmp_path_factory, daily, base
         cumulative.append(total)
     days = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(len(daily))]
     p = tmp_path_factory.mktemp("ua") / "losses.json"
-    p.write_text(json.dumps([{"date": d.isoformat(), "personnel": c}
-                             for d, c in zip(days, cumulative, strict=True)]))
+    p.write_text(
+        json.dumps(
+            [{"date": d.isoformat(), "personnel": c} for d, c in zip(days, cumulative, strict=True)]
+        )
+    )
     values = [int(v) for v in read_ua_losses(p)["value"]]
     assert values[0] == cumulative[0]
     assert values[1:] == daily[1:]
 
 
-@pytest.mark.skipif(not (REAL / "russia_losses_personnel.json").is_file(),
-                    reason="real UA General Staff data not present")
+@pytest.mark.skipif(
+    not (REAL / "russia_losses_personnel.json").is_file(),
+    reason="real UA General Staff data not present",
+)
 def test_real_personnel_file():
     raw = json.loads((REAL / "russia_losses_personnel.json").read_text(encoding="utf-8"))
     result = parse_ua_losses(REAL / "russia_losses_personnel.json")
@@ -144,21 +153,57 @@ def test_real_personnel_file():
     assert f.height == len(raw)
     assert int(f["value"][0]) == raw[0]["personnel"]
     assert sum(int(v) for v in f["value"][1:]) == raw[-1]["personnel"] - raw[0]["personnel"]
-    gaps = sum((dt.date.fromisoformat(b["date"]) - dt.date.fromisoformat(a["date"])).days > 1
-               for a, b in itertools.pairwise(raw))
+    gaps = sum(
+        (dt.date.fromisoformat(b["date"]) - dt.date.fromisoformat(a["date"])).days > 1
+        for a, b in itertools.pairwise(raw)
+    )
     assert sum(a.kind == "gap" for a in result.anomalies) == gaps
     table = load_with_adapter("ua-losses", REAL / "russia_losses_personnel.json")
     assert table.accounting.rejected == 0 and table.accounting.used == len(raw)
 
 
-@pytest.mark.skipif(not (REAL / "russia_losses_equipment.json").is_file(),
-                    reason="real UA General Staff data not present")
+@pytest.mark.skipif(
+    not (REAL / "russia_losses_equipment.json").is_file(),
+    reason="real UA General Staff data not present",
+)
 def test_real_equipment_revisions_are_reported():
     raw = json.loads((REAL / "russia_losses_equipment.json").read_text(encoding="utf-8"))
     series = [r["tank"] for r in raw]
-    falls = sum(b < a for a, b in itertools.pairwise(series))
-    with pytest.raises(TimingInputError, match="'tank'"):
-        parse_ua_losses(REAL, categories=("tank",))
-    result = parse_ua_losses(REAL, categories=("tank",), allow_negative=True)
-    assert sum(a.kind == "negative" for a in result.anomalies) == falls
-    assert sum(int(v) for v in result.frame["value"][1:]) == series[-1] - series[0]
+    drops = [a - b for a, b in itertools.pairwise(series) if b < a]
+    assert drops  # the file has at least one downward revision (3799 -> 3797 tanks)
+    # by default a revision is not fatal: the day's figure is 0 and the fall is reported
+    table = load_with_adapter("ua-losses", REAL, options={"categories": "tank"})
+    negatives = [a for a in table.anomalies if a.kind == "negative"]
+    assert len(negatives) == len(drops) and "3799 to 3797" in negatives[0].message
+    values = table.frame["value"].to_list()
+    assert min(values) == 0 and sum(values[1:]) == series[-1] - series[0] + sum(drops)
+    assert table.accounting.rejected == 0 and table.accounting.used == len(raw)
+    kept = parse_ua_losses(REAL, categories=("tank",), allow_negative=True)
+    assert sum(a.kind == "negative" for a in kept.anomalies) == len(drops)
+    assert sum(int(v) for v in kept.frame["value"][1:]) == series[-1] - series[0]
+
+
+def test_downward_revision_is_zero_unless_allowed(tmp_path):
+    p = tmp_path / "russia_losses_equipment.json"
+    p.write_text(
+        json.dumps(
+            [
+                {"date": "2023-05-10", "day": 440, "tank": 3790},
+                {"date": "2023-05-11", "day": 441, "tank": 3799},
+                {"date": "2023-05-12", "day": 442, "tank": 3797},
+                {"date": "2023-05-13", "day": 443, "tank": 3801},
+            ]
+        )
+    )
+    by_default = load_with_adapter("ua-losses", p, options={"categories": "tank"})
+    assert by_default.frame["value"].to_list() == [3790.0, 9.0, 0.0, 4.0]
+    (anomaly,) = by_default.anomalies
+    assert (anomaly.row, anomaly.kind) == (3, "negative") and "(-2)" in anomaly.message
+    allowed = load_with_adapter(
+        "ua-losses", p, options={"categories": "tank", "allow_negative": "TRUE"}
+    )
+    assert allowed.frame["value"].to_list() == [3790.0, 9.0, -2.0, 4.0]
+    refused = load_with_adapter(
+        "ua-losses", p, options={"categories": "tank", "allow_negative": "false"}
+    )
+    assert refused.frame["value"].to_list()[2] == 0.0

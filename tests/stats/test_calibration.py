@@ -130,8 +130,13 @@ def test_result_table_ci_and_serialisation(calibration):
 
 
 def test_calibrate_is_reproducible_and_checks_input():
-    kw = {"tests": tuple(TESTS), "nulls": ("trend", "ar"), "n_datasets": 30, "n_bins": 365,
-          "n_events": 10}
+    kw = {
+        "tests": tuple(TESTS),
+        "nulls": ("trend", "ar"),
+        "n_datasets": 30,
+        "n_bins": 365,
+        "n_events": 10,
+    }
     seen = []
     a = calibrate(**kw, seed=5, progress=lambda done, total, label: seen.append((done, total)))
     b = calibrate(**kw, seed=5)

@@ -243,10 +243,12 @@ def test_pvalues_uniformish_under_iid_null():
     n, t = 600, 365
     events = np.sort(rng.choice(np.arange(3, t), 12, replace=False))
     w = window_weights(events, t, (-3, -1))
-    ps = np.array([
-        circular_shift_test(counts=rng.poisson(20.0, t).astype(float), weights=w).pvalue
-        for _ in range(n)
-    ])
+    ps = np.array(
+        [
+            circular_shift_test(counts=rng.poisson(20.0, t).astype(float), weights=w).pvalue
+            for _ in range(n)
+        ]
+    )
     for a in (0.05, 0.2, 0.5):
         frac = np.mean(ps <= a)
         se = np.sqrt(a * (1 - a) / n)

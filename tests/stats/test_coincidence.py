@@ -92,11 +92,14 @@ def test_analytic_pvalues_equal_scipy_binom():
         k_pre = round(res.precursor_rate * res.n_events)
         k_trig = round(res.trigger_rate * res.n_trigger_claim_days)
         assert res.pvalue_analytic == pytest.approx(
-            stats.binom.sf(k_pre - 1, res.n_events, q_pre), rel=1e-9)
+            stats.binom.sf(k_pre - 1, res.n_events, q_pre), rel=1e-9
+        )
         assert res.pvalue_analytic_trigger == pytest.approx(
-            stats.binom.sf(k_trig - 1, res.n_trigger_claim_days, q_trig), rel=1e-9)
-    assert coincidence_probability(1000, 440, 2) == pytest.approx(1 - 0.56 * 559 / 999 * 558 / 998,
-                                                                  rel=1e-12)
+            stats.binom.sf(k_trig - 1, res.n_trigger_claim_days, q_trig), rel=1e-9
+        )
+    assert coincidence_probability(1000, 440, 2) == pytest.approx(
+        1 - 0.56 * 559 / 999 * 558 / 998, rel=1e-12
+    )
 
 
 def pyunicorn_analytic_p(a, b, dt, tau, rate):
@@ -115,8 +118,9 @@ def test_pyunicorn_analytic_formula_reproduced():
 
         a, b = random_pair(np.random.default_rng(9), 600, 0.3, 25)
         es = EventSeries(np.column_stack([b, a]), taumax=2, lag=1)
-        sig = es.event_analysis_significance(method="ECA", surrogate="analytic",
-                                             window_type="advanced")
+        sig = es.event_analysis_significance(
+            method="ECA", surrogate="analytic", window_type="advanced"
+        )
         prec = EventSeries.event_coincidence_analysis(b, a, 2, lag=1)[0]
     assert 1 - sig[0, 1] == pytest.approx(pyunicorn_analytic_p(a, b, 2, 1, prec), rel=1e-9)
 
@@ -151,8 +155,12 @@ def test_planted_precursor_effect_detected():
         a[max(e - 3, 0) : e] |= (rng.random(len(a[max(e - 3, 0) : e])) < 0.6).astype(np.int64)
     res = event_coincidence(claims=a, events=b)
     assert res.pvalue < 0.01 and res.pvalue_analytic < 0.01 and res.effect > 1.5
-    assert set(res.coincidence_dict()) == {"precursor_rate", "trigger_rate", "pvalue_analytic",
-                                           "pvalue_surrogate"}
+    assert set(res.coincidence_dict()) == {
+        "precursor_rate",
+        "trigger_rate",
+        "pvalue_analytic",
+        "pvalue_surrogate",
+    }
     d = res.to_dict()
     assert d["pvalue_surrogate"] == res.pvalue and "null_distribution" not in d
     assert "coincidence" in res.summary()

@@ -84,7 +84,8 @@ def test_estimates_equal_direct_statsmodels_fit():
         pois = sm.GLM(y, X, family=sm.families.Poisson()).fit()
         mle = NegativeBinomial(y, X, loglike_method="nb2").fit(
             start_params=np.append(pois.params, moment_dispersion(y, pois.fittedvalues)),
-            disp=0, maxiter=300,
+            disp=0,
+            maxiter=300,
         )
         alpha = mle.params[-1]
         fit = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha)).fit(
@@ -103,8 +104,12 @@ def test_estimates_equal_direct_statsmodels_fit():
     assert res.maxlags == 6 and res.cov_type == "HAC" and res.dispersion_method == "mle"
     d = res.to_dict()
     assert d["effect"] == res.effect and "params" not in d and "params" in res.to_dict(full=True)
-    assert res.negbin_dict() == {"irr": res.effect, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                                 "pvalue": res.pvalue}
+    assert res.negbin_dict() == {
+        "irr": res.effect,
+        "ci_low": res.ci_low,
+        "ci_high": res.ci_high,
+        "pvalue": res.pvalue,
+    }
     assert res.poisson_naive_dict() == {"irr": res.naive_irr, "pvalue": res.naive_pvalue}
     assert "IRR" in res.summary()
 

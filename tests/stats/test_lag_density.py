@@ -17,10 +17,15 @@ from timing.timeline import Timeline
 
 def _timeline(counts: np.ndarray, events: np.ndarray, resolution: str = "day") -> Timeline:
     return Timeline(
-        start=dt.date(2024, 1, 1), resolution=resolution, claims=counts.astype(np.float64),
-        event_bins=events, event_end_bins=events.copy(),
-        announced_bins=np.full(events.size, -1), claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame(), excluded={"claims": {}, "events": {}},
+        start=dt.date(2024, 1, 1),
+        resolution=resolution,
+        claims=counts.astype(np.float64),
+        event_bins=events,
+        event_end_bins=events.copy(),
+        announced_bins=np.full(events.size, -1),
+        claims_frame=pl.DataFrame(),
+        events_frame=pl.DataFrame(),
+        excluded={"claims": {}, "events": {}},
     )
 
 
@@ -64,7 +69,7 @@ def test_matches_statsmodels_and_scipy_away_from_zero():
     ev = np.array([150, 300, 450, 599])
     counts = np.zeros(n_bins)
     for e in ev:
-        counts[e - 90:e - 40] = rng.poisson(1.0, 50)
+        counts[e - 90 : e - 40] = rng.poisson(1.0, 50)
     tl = _timeline(counts, ev)
     for method in ("scott", "silverman"):
         res = lag_density(tl, bandwidth=method, null=False, grid=np.linspace(0, 120, 241))
@@ -86,8 +91,12 @@ def test_null_mean_equals_brute_force_over_shifts():
         if min(s, 120 - s) < 3:
             continue
         ev = np.sort((tl.event_bins + s) % 120)
-        lags = [min(e for e in ev if e >= t) - t for t in range(120)
-                for _ in range(int(tl.claims[t])) if any(e >= t for e in ev)]
+        lags = [
+            min(e for e in ev if e >= t) - t
+            for t in range(120)
+            for _ in range(int(tl.claims[t]))
+            if any(e >= t for e in ev)
+        ]
         dens.append(reflected_kde(np.array(lags, float), grid, 2.0))
         means.append(np.mean(lags))
     assert res.n_shifts == len(dens)
@@ -103,7 +112,7 @@ def test_short_lags_planted_give_small_pvalue():
     ev = np.sort(rng.choice(np.arange(30, 730), 25, replace=False))
     counts = rng.poisson(0.3, 730)
     for e in ev:
-        counts[e - 3:e] += 2
+        counts[e - 3 : e] += 2
     res = lag_density(_timeline(counts, ev))
     assert res.pvalue <= 0.01
     assert res.density[res.grid <= 3].mean() > res.null_mean[res.grid <= 3].mean()

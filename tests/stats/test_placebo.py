@@ -34,8 +34,7 @@ def test_weekday_placebo_exact_enumeration_equals_brute_force(exclude):
     res = weekday_placebo_test(_timeline(c, ev), n_placebo=500, exclude_event_days=exclude)
     weekday = [(START + dt.timedelta(days=t)).weekday() for t in range(n)]
     pools = [
-        [t for t in range(n) if weekday[t] == weekday[e] and not (exclude and t in ev)]
-        for e in ev
+        [t for t in range(n) if weekday[t] == weekday[e] and not (exclude and t in ev)] for e in ev
     ]
     null = [
         _window_claims(c, combo)

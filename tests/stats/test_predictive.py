@@ -20,10 +20,15 @@ from timing.timeline import Timeline
 
 def _timeline(counts: np.ndarray, events: np.ndarray) -> Timeline:
     return Timeline(
-        start=dt.date(2022, 1, 3), resolution="day", claims=counts.astype(np.float64),
-        event_bins=events, event_end_bins=events.copy(),
-        announced_bins=np.full(events.size, -1), claims_frame=pl.DataFrame(),
-        events_frame=pl.DataFrame(), excluded={"claims": {}, "events": {}},
+        start=dt.date(2022, 1, 3),
+        resolution="day",
+        claims=counts.astype(np.float64),
+        event_bins=events,
+        event_end_bins=events.copy(),
+        announced_bins=np.full(events.size, -1),
+        claims_frame=pl.DataFrame(),
+        events_frame=pl.DataFrame(),
+        excluded={"claims": {}, "events": {}},
     )
 
 
@@ -35,7 +40,7 @@ def simulate(seed: int, *, n_bins: int = 730, n_events: int = 30, surge: float =
     counts = rng.poisson(rate * rng.gamma(2.0, 0.5, n_bins))
     if surge:
         for e in ev:
-            counts[max(e - 5, 0):e] += rng.poisson(surge, min(5, e))
+            counts[max(e - 5, 0) : e] += rng.poisson(surge, min(5, e))
     return _timeline(counts, ev)
 
 
@@ -45,7 +50,7 @@ def test_features_equal_brute_force():
     x, names = claim_features(counts, (1, 3, 7), weekday_of_first=2)
     for t in range(60):
         for j, lag in enumerate((1, 3, 7)):
-            assert x[t, j] == counts[max(0, t - lag + 1):t + 1].sum()
+            assert x[t, j] == counts[max(0, t - lag + 1) : t + 1].sum()
         past = [u for u in range(t + 1) if counts[u] > 0]
         assert x[t, 3] == pytest.approx(np.log1p(t - past[-1] if past else t + 1))
         wd = (t + 2) % 7
@@ -67,10 +72,10 @@ def test_out_of_fold_predictions_equal_sklearn_pipeline():
     tl = simulate(3, surge=1.0)
     res = predictive_check(tl, k=5, n_null=0, n_splits=4)
     x, _ = claim_features(tl.claims)
-    x = x[13:tl.n_bins - 5]
+    x = x[13 : tl.n_bins - 5]
     ev = np.zeros(tl.n_bins, bool)
     ev[tl.event_bins] = True
-    y = np.array([ev[t + 1:t + 6].any() for t in range(13, tl.n_bins - 5)]).astype(int)
+    y = np.array([ev[t + 1 : t + 6].any() for t in range(13, tl.n_bins - 5)]).astype(int)
     preds, ys = [], []
     for train, test in TimeSeriesSplit(n_splits=4).split(x):
         model = make_pipeline(
@@ -99,8 +104,9 @@ def test_planted_surge_gives_auc_above_half_and_small_p():
     assert res.pvalue == pytest.approx((1 + count) / 100)
     assert abs(res.null_distribution.mean() - 0.5) < 0.08
     assert "supporting view" in res.summary()
-    first, again = (predictive_check(simulate(7, surge=2.0), k=7, n_null=9, seed=5)
-                    for _ in range(2))
+    first, again = (
+        predictive_check(simulate(7, surge=2.0), k=7, n_null=9, seed=5) for _ in range(2)
+    )
     assert np.array_equal(again.null_distribution, first.null_distribution)  # same seed
     assert "y_score" not in res.to_dict() and "y_score" in res.to_dict(full=True)
 

@@ -20,9 +20,16 @@ def _dates(bins) -> list[dt.date]:
 
 
 def simulate(
-    seed: int, *, n_days: int = 730, n_claims: int = 600, n_events: int = 28,
-    p_base: float = 0.3, p_window: float | None = None, window: int = 7,
-    unknown: float = 0.2, regime: bool = False,
+    seed: int,
+    *,
+    n_days: int = 730,
+    n_claims: int = 600,
+    n_events: int = 28,
+    p_base: float = 0.3,
+    p_window: float | None = None,
+    window: int = 7,
+    unknown: float = 0.2,
+    regime: bool = False,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Claims with a status; premature with ``p_window`` in the windows (planted effect).
 
@@ -57,8 +64,9 @@ def simulate(
             "verified_date": verified,
         }
     )
-    events = pl.DataFrame({"event_id": [f"e{i}" for i in range(n_events)], "date": _dates(ev),
-                           "kind": "talks"})
+    events = pl.DataFrame(
+        {"event_id": [f"e{i}" for i in range(n_events)], "date": _dates(ev), "kind": "talks"}
+    )
     return claims, events
 
 
@@ -69,8 +77,15 @@ def test_classification_by_hand():
             "date": _dates([0, 1, 2, 3, 4, 5, 9]),
             "actor": "A",
             "kind": "capture",
-            "status": ["contested", "refuted", "confirmed", "confirmed", "confirmed",
-                       "unverified", None],
+            "status": [
+                "contested",
+                "refuted",
+                "confirmed",
+                "confirmed",
+                "confirmed",
+                "unverified",
+                None,
+            ],
             "verified_date": [None, None, *_dates([2, 10]), None, None, None],
         }
     )
@@ -150,10 +165,15 @@ def _fast_timeline(claims: pl.DataFrame, events: pl.DataFrame, n_days: int) -> T
     cf = claims.with_columns((pl.col("date") - pl.lit(ORIGIN)).dt.total_days().alias("bin"))
     ev = (events["date"] - ORIGIN).dt.total_days().to_numpy()
     return Timeline(
-        start=ORIGIN, resolution="day",
+        start=ORIGIN,
+        resolution="day",
         claims=np.bincount(cf["bin"].to_numpy(), minlength=n_days).astype(float),
-        event_bins=ev, event_end_bins=ev, announced_bins=np.full(ev.size, -1),
-        claims_frame=cf, events_frame=events, excluded={"claims": {}, "events": {}},
+        event_bins=ev,
+        event_end_bins=ev,
+        announced_bins=np.full(ev.size, -1),
+        claims_frame=cf,
+        events_frame=events,
+        excluded={"claims": {}, "events": {}},
     )
 
 
@@ -163,13 +183,15 @@ def test_false_positive_rate_under_autocorrelated_null():
     rejections, wald = [], []
     for seed in range(200):
         claims, events = simulate(100 + seed, n_claims=300, regime=True)
-        res = premature_claims(_fast_timeline(claims, events, 730), window=7, n_shifts=99,
-                               seed=seed, controls=False)
+        res = premature_claims(
+            _fast_timeline(claims, events, 730), window=7, n_shifts=99, seed=seed, controls=False
+        )
         rejections.append(res.pvalue <= 0.05)
         wald.append(res.logit_pvalue / 2 <= 0.05 and res.effect > 1)
     fpr = float(np.mean(rejections))
-    print(f"premature null FPR at 0.05: circular shift {fpr:.3f}, "
-          f"one-sided Wald {np.mean(wald):.3f}")
+    print(
+        f"premature null FPR at 0.05: circular shift {fpr:.3f}, one-sided Wald {np.mean(wald):.3f}"
+    )
     assert 0.01 <= fpr <= 0.09  # 200 runs: 5 % +- 2.5 standard errors
 
 
@@ -189,13 +211,19 @@ def test_disputed_outcome_contrasts_contested_with_confirmed() -> None:
     events = [dt.date(2024, 1, 1) + dt.timedelta(days=i) for i in range(11, 200, 20)]
     near = {e - dt.timedelta(days=k) for e in events for k in (1, 2, 3)}
     status = ["contested" if d in near else "confirmed" for d in days]
-    claims = pl.DataFrame({
-        "claim_id": [str(i) for i in range(len(days))], "date": days, "actor": "A",
-        "kind": "capture", "status": status,
-        "verified_date": [d + dt.timedelta(days=5) for d in days],
-    })
-    events_df = pl.DataFrame({"event_id": [f"e{i}" for i in range(len(events))],
-                              "kind": "talks", "date": events})
+    claims = pl.DataFrame(
+        {
+            "claim_id": [str(i) for i in range(len(days))],
+            "date": days,
+            "actor": "A",
+            "kind": "capture",
+            "status": status,
+            "verified_date": [d + dt.timedelta(days=5) for d in days],
+        }
+    )
+    events_df = pl.DataFrame(
+        {"event_id": [f"e{i}" for i in range(len(events))], "kind": "talks", "date": events}
+    )
     timeline = build_timeline(claims, events_df)
     per_claim = classify_claims(timeline)
     assert per_claim["premature"].all()

@@ -45,12 +45,15 @@ def make_data(
         counts = rng.poisson(rate * rng.gamma(1.0, 1.0, n_days))
         if plant and actor == "A" and kind == "capture":
             for e in ev[ev_kind == "talks"]:
-                counts[max(e - plant_window, 0):e] += plant
+                counts[max(e - plant_window, 0) : e] += plant
         bins = np.repeat(np.arange(n_days), counts)
         parts.append(pl.DataFrame({"date": _dates(bins), "actor": actor, "kind": kind}))
-    claims = pl.concat(parts).with_row_index("i").with_columns(
-        pl.format("c{}", pl.col("i")).alias("claim_id")
-    ).drop("i")
+    claims = (
+        pl.concat(parts)
+        .with_row_index("i")
+        .with_columns(pl.format("c{}", pl.col("i")).alias("claim_id"))
+        .drop("i")
+    )
     events = pl.DataFrame(
         {
             "event_id": [f"e{i}" for i in range(n_events)],
@@ -64,7 +67,9 @@ def make_data(
 
 def _cell(res, window, actor, ck, ek, variant="window"):
     f = res.cells.filter(
-        (pl.col("actor") == actor) & (pl.col("claim_kind") == ck) & (pl.col("event_kind") == ek)
+        (pl.col("actor") == actor)
+        & (pl.col("claim_kind") == ck)
+        & (pl.col("event_kind") == ek)
         & (pl.col("variant") == variant)
     )
     f = f.filter(pl.col("window").is_null() if window is None else pl.col("window") == window)
@@ -74,15 +79,23 @@ def _cell(res, window, actor, ck, ek, variant="window"):
 
 @pytest.mark.parametrize(
     ("window", "actor", "ck", "ek"),
-    [(5, "A", "capture", "talks"), (12, "all", "all", "all"), (1, "B", "all", "call"),
-     (30, "A", "strike", "all"), (None, "A", "all", "talks")],
+    [
+        (5, "A", "capture", "talks"),
+        (12, "all", "all", "all"),
+        (1, "B", "all", "call"),
+        (30, "A", "strike", "all"),
+        (None, "A", "all", "talks"),
+    ],
 )
 def test_cell_equals_circular_shift_test_on_filtered_timeline(window, actor, ck, ek):
     claims, events = make_data(0)
     res = scan(claims, events, windows=range(1, 31))
     full = build_timeline(claims, events)
     tl = build_timeline(
-        claims, events, start=full.start, end=full.end,
+        claims,
+        events,
+        start=full.start,
+        end=full.end,
         actors=None if actor == "all" else [actor],
         claim_kinds=None if ck == "all" else [ck],
         event_kinds=None if ek == "all" else [ek],
@@ -127,7 +140,10 @@ def test_fwer_equals_brute_force_max_statistic():
     zs, z_null = [], []
     for row in res.cells.iter_rows(named=True):
         tl = build_timeline(
-            claims, events, start=full.start, end=full.end,
+            claims,
+            events,
+            start=full.start,
+            end=full.end,
             actors=None if row["actor"] == "all" else [row["actor"]],
             claim_kinds=None if row["claim_kind"] == "all" else [row["claim_kind"]],
             event_kinds=None if row["event_kind"] == "all" else [row["event_kind"]],
@@ -156,8 +172,12 @@ def test_cells_skipped_and_counted():
     assert res.skipped == {"no claims": 9}
     assert res.n_tested + res.n_skipped == res.n_cells == res.cells.height + 9
     # one actor and one event kind only: those dimensions collapse to "all"
-    res1 = scan(claims.filter(pl.col("actor") == "A"), events.filter(pl.col("kind") == "talks"),
-                windows=windows, anticipation=False)
+    res1 = scan(
+        claims.filter(pl.col("actor") == "A"),
+        events.filter(pl.col("kind") == "talks"),
+        windows=windows,
+        anticipation=False,
+    )
     assert set(res1.cells["actor"]) == {"all"} and set(res1.cells["event_kind"]) == {"all"}
     assert res1.n_cells == 3 * 2
 
@@ -194,8 +214,10 @@ def test_fdr_controlled_under_null_by_simulation():
         fdp_bh.append(float((res.cells["q_bh"] <= 0.1).any()))
         fdp_by.append(float((res.cells["q_by"] <= 0.1).any()))
         any_fwer.append(float((res.cells["p_fwer"] <= 0.1).any()))
-    print(f"null FDR at q<=0.1: BH {np.mean(fdp_bh):.3f}, BY {np.mean(fdp_by):.3f}; "
-          f"FWER at 0.1 by max-statistic {np.mean(any_fwer):.3f}")
+    print(
+        f"null FDR at q<=0.1: BH {np.mean(fdp_bh):.3f}, BY {np.mean(fdp_by):.3f}; "
+        f"FWER at 0.1 by max-statistic {np.mean(any_fwer):.3f}"
+    )
     assert np.mean(fdp_bh) <= 0.1 + 0.03  # 200 runs: 2 standard errors of 0.1 is 0.042
     assert np.mean(fdp_by) <= np.mean(fdp_bh)
     assert np.mean(any_fwer) <= 0.1 + 0.03

@@ -4,16 +4,18 @@ Each adapter is a function ``read(path, **options) -> polars.DataFrame`` returni
 canonical columns of :data:`timing.schema.CLAIMS` or :data:`timing.schema.EVENTS` as text
 (plus ``input_row``, where in the source each row came from); most also have a
 ``parse(path, **options) -> AdapterResult`` that adds the accounting (records read,
-skipped by reason, anomalies). :data:`ADAPTERS` lists them by name and
-:func:`load_with_adapter` runs one and validates its output.
+skipped by reason, anomalies). Every adapter declares its options once as
+:class:`OptionSpec` entries (:attr:`Adapter.option_specs`), so text from a command line
+and Python values are typed and checked the same way. :data:`ADAPTERS` lists them by name
+and :func:`load_with_adapter` runs one and validates its output.
 
 ==================  ======  ===================================================
 name                table   source format
 ==================  ======  ===================================================
 ``ua-losses``       claims  UA General Staff cumulative daily losses (JSON)
 ``acled``           claims  ACLED export CSV (fighting as claims-like intensity)
-``gdelt-events``    events  GDELT 2.0 event records, CAMEO diplomacy codes
-``gdelt-claims``    claims  GDELT 2.0 event records, CAMEO fight codes
+``gdelt-events``    events  GDELT 1.0/2.0 event records, CAMEO diplomacy codes
+``gdelt-claims``    claims  GDELT 1.0/2.0 event records, CAMEO fight codes
 ``telegram``        claims  Telegram Desktop ``result.json``, keyword rules
 ``generic-claims``  claims  any table + column map + date format
 ``generic-events``  events  any table + column map + date format
@@ -24,14 +26,17 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
 
+from timing.adapters import acled, gdelt, ua_losses
 from timing.adapters._common import AdapterResult, Anomaly
+from timing.adapters._options import OptionSpec, parse_option, parse_options
 from timing.adapters.acled import parse_acled, read_acled
 from timing.adapters.gdelt import parse_gdelt, read_gdelt_events
 from timing.adapters.generic import read_generic
@@ -45,10 +50,25 @@ __all__ = [
     "Adapter",
     "AdapterResult",
     "Anomaly",
+    "OptionSpec",
     "adapter_names",
     "get_adapter",
     "load_with_adapter",
+    "parse_option",
+    "parse_options",
 ]
+
+#: Options of ``generic-claims`` / ``generic-events``.
+GENERIC_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("mapping", "mapping", None, "CANONICAL:COLUMN_IN_FILE pairs"),
+    OptionSpec("date_format", "str", None, "strptime pattern of the dates, e.g. %d.%m.%Y"),
+)
+#: Options of ``telegram`` (its reader is :func:`timing.adapters.telegram.parse_telegram`).
+TELEGRAM_OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("actor", "str", None, "who announces (default: the chat's name)"),
+    OptionSpec("channel", "str", None, "public username for t.me links"),
+    OptionSpec("gazetteer", "list", (), "settlement names to look for"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +87,8 @@ class Adapter:
         ``read(path, **options) -> polars.DataFrame`` in canonical columns.
     parse : callable or None
         ``parse(path, **options) -> AdapterResult`` with accounting, when available.
+    option_specs : tuple of OptionSpec
+        The options ``read`` and ``parse`` take, with types, defaults and help.
     """
 
     name: str
@@ -74,9 +96,12 @@ class Adapter:
     description: str
     read: Callable[..., pl.DataFrame]
     parse: Callable[..., AdapterResult] | None = None
+    option_specs: tuple[OptionSpec, ...] = ()
 
     def options(self) -> tuple[str, ...]:
-        """Names of the keyword options ``read`` accepts."""
+        """Names of the options the adapter takes (of :attr:`option_specs`)."""
+        if self.option_specs:
+            return tuple(s.name for s in self.option_specs)
         params = list(inspect.signature(self.read).parameters.values())[1:]
         return tuple(p.name for p in params if p.kind is not p.VAR_KEYWORD)
 
@@ -99,27 +124,31 @@ ADAPTERS: dict[str, Adapter] = {
             "Ukraine General Staff daily announced Russian losses (cumulative JSON)",
             read_ua_losses,
             parse_ua_losses,
+            ua_losses.OPTIONS,
         ),
         Adapter(
             "acled",
             "claims",
-            "ACLED export CSV, fighting events as claims-like intensity",
+            "ACLED export CSV (2019+ and older layouts), military action as claims",
             read_acled,
             parse_acled,
+            acled.OPTIONS,
         ),
         Adapter(
             "gdelt-events",
             "events",
-            "GDELT 2.0 event records (TSV), CAMEO diplomacy codes as events",
+            "GDELT 1.0/2.0 event records (TSV, zip, folder), CAMEO diplomacy codes as events",
             _fixed(read_gdelt_events, kind="events"),
             _fixed(parse_gdelt, kind="events"),
+            gdelt.OPTIONS,
         ),
         Adapter(
             "gdelt-claims",
             "claims",
-            "GDELT 2.0 event records (TSV), CAMEO fight codes as claims",
+            "GDELT 1.0/2.0 event records (TSV, zip, folder), CAMEO fight codes as claims",
             _fixed(read_gdelt_events, kind="claims"),
             _fixed(parse_gdelt, kind="claims"),
+            gdelt.OPTIONS,
         ),
         Adapter(
             "telegram",
@@ -127,18 +156,23 @@ ADAPTERS: dict[str, Adapter] = {
             "Telegram Desktop chat export (result.json), claims by keyword rules",
             read_telegram,
             parse_telegram,
+            TELEGRAM_OPTIONS,
         ),
         Adapter(
             "generic-claims",
             "claims",
             "any claims table with a column map and date format",
             _fixed(read_generic, table="claims"),
+            None,
+            GENERIC_OPTIONS,
         ),
         Adapter(
             "generic-events",
             "events",
             "any events table with a column map and date format",
             _fixed(read_generic, table="events"),
+            None,
+            GENERIC_OPTIONS,
         ),
     )
 }
@@ -163,36 +197,48 @@ def load_with_adapter(
     name: str,
     path: str | Path,
     *,
+    options: Mapping[str, Any] | None = None,
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
-    **options: Any,
+    **legacy_options: Any,
 ) -> ValidatedTable:
-    """Read ``path`` with the adapter ``name`` and validate the result.
+    """Read ``path`` with the adapter ``name``, validate the result and count everything.
 
     Parameters
     ----------
     name : str
         A key of :data:`ADAPTERS`.
     path : str or pathlib.Path
-        The source file (or directory, for ``ua-losses``).
+        The source file (or directory or glob, for the adapters that take one).
+    options : mapping of str to object, optional
+        Adapter options by name (see :attr:`Adapter.option_specs`): text as typed on a
+        command line (``{"allow_negative": "false"}``) or Python values; both are typed
+        and checked by :func:`parse_options`.
     lenient : bool
         Quarantine rows that fail validation instead of raising.
     resolution : {"day", "hour"}
         Time resolution of the validated dates.
-    **options
-        Passed to the adapter's ``read`` (see :meth:`Adapter.options`).
+    **legacy_options
+        Deprecated: options as keywords (the old calling form). Merged into ``options``
+        with a :class:`DeprecationWarning`; they cannot be named ``options``,
+        ``lenient`` or ``resolution``.
 
     Returns
     -------
     ValidatedTable
         Validated against :data:`~timing.schema.CLAIMS` or :data:`~timing.schema.EVENTS`
-        by the adapter's table. Problems name the source position (``input_row``) of the
-        bad row, not its position in the adapter's output.
+        by the adapter's table. Problems name the source position (``input_row``, and
+        ``input_file`` when the adapter read several files) of the bad row.
+        ``accounting.skipped`` holds the adapter's skipped records by reason, so that
+        ``read == used + rejected + sum(skipped)``: ``read`` counts the rows the adapter
+        produced plus the records it skipped (the source records, for every adapter that
+        makes at most one row per record). ``anomalies`` holds the adapter's anomalies.
 
     Raises
     ------
     TimingInputError
-        Unknown adapter or option, unreadable input, or (not lenient) invalid rows.
+        Unknown adapter or option, ill-typed option value, unreadable input, or (not
+        lenient) invalid rows.
 
     Examples
     --------
@@ -200,44 +246,67 @@ def load_with_adapter(
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "losses.json"
     >>> _ = p.write_text(json.dumps([{"date": "2025-01-05", "day": 1048, "personnel": 10},
     ...                              {"date": "2025-01-06", "day": 1049, "personnel": 25}]))
-    >>> table = load_with_adapter("ua-losses", p)
-    >>> table.frame["value"].to_list(), table.accounting.rejected
-    ([10.0, 15.0], 0)
+    >>> table = load_with_adapter("ua-losses", p, options={"start": "2025-01-06"})
+    >>> table.frame["value"].to_list(), table.accounting.skipped
+    ([15.0], {'outside start/end': 1})
     """
     adapter = get_adapter(name)
-    accepted = adapter.options()
-    unknown = sorted(set(options) - set(accepted))
-    if unknown:
-        raise TimingInputError(
-            f"format {name!r}: unknown option(s) {', '.join(unknown)}; "
-            f"expected {', '.join(accepted) or 'none'}"
+    raw = dict(options or {})
+    if legacy_options:
+        warnings.warn(
+            "load_with_adapter(name, path, key=value): pass options={'key': value} instead",
+            DeprecationWarning,
+            stacklevel=2,
         )
-    frame = adapter.read(path, **options)
+        both = sorted(set(raw) & set(legacy_options))
+        if both:
+            raise TimingInputError(f"format {name!r}: option(s) {', '.join(both)} given twice")
+        raw.update(legacy_options)
+    typed = parse_options(name, adapter.option_specs, raw)
+    if adapter.parse is not None:
+        result = adapter.parse(path, **typed)
+    else:
+        frame = adapter.read(path, **typed)
+        result = AdapterResult(frame, adapter.table, frame.height)
+    frame = result.frame
     spec = CLAIMS if adapter.table == "claims" else EVENTS
-    file = f"{path} [{name}]"
+    label = f"{path} [{name}]"
+    if frame.height == 0 and result.read:
+        reasons = ", ".join(f"{k}: {v}" for k, v in result.skipped.items() if v) or "none"
+        raise TimingInputError(
+            f"{label}: no {adapter.table} row left: {result.read} records read, all skipped "
+            f"({reasons}); check the options (e.g. event_types, codes, actors)"
+        )
     try:
-        table = validate(frame, spec, file=file, lenient=lenient, resolution=resolution)
+        table = validate(frame, spec, file=label, lenient=lenient, resolution=resolution)
     except ValidationError as exc:
-        raise ValidationError(_source_rows(exc.problems, frame)) from None
-    if not table.accounting.reasons:
+        raise ValidationError(_source_rows(exc.problems, frame, name)) from None
+    skipped = {k: int(v) for k, v in result.skipped.items() if v}
+    acc = table.accounting
+    accounting = replace(acc, read=acc.read + sum(skipped.values()), skipped=skipped)
+    table = replace(table, accounting=accounting, anomalies=tuple(result.anomalies))
+    if not acc.reasons:
         return table
-    reasons = _source_rows(table.accounting.reasons, frame)
+    reasons = _source_rows(acc.reasons, frame, name)
     rows = [p.row for p in reasons]
     return replace(
         table,
         rejects=table.rejects.with_columns(pl.Series("row", rows, dtype=pl.Int64)),
-        accounting=replace(table.accounting, reasons=tuple(reasons)),
+        accounting=replace(accounting, reasons=tuple(reasons)),
     )
 
 
-def _source_rows(problems: tuple[Problem, ...], frame: pl.DataFrame) -> list[Problem]:
-    """Replace output row numbers by the source positions in ``input_row``."""
+def _source_rows(problems: tuple[Problem, ...], frame: pl.DataFrame, name: str) -> list[Problem]:
+    """Replace output row numbers by the source positions in ``input_row``/``input_file``."""
     if "input_row" not in frame.columns:
         return list(problems)
     source = frame["input_row"].to_list()
+    files = frame["input_file"].to_list() if "input_file" in frame.columns else None
     out = []
     for p in problems:
-        cell = source[p.row - 1] if 1 <= p.row <= len(source) else None
+        inside = 1 <= p.row <= len(source)
+        cell = source[p.row - 1] if inside else None
         row = int(cell) if cell is not None and str(cell).isdigit() else p.row
-        out.append(replace(p, row=row))
+        where = files[p.row - 1] if files is not None and inside else None
+        out.append(replace(p, row=row, file=f"{where} [{name}]" if where else p.file))
     return out

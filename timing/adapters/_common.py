@@ -85,6 +85,8 @@ class AdapterResult:
         at least one row (a Telegram message may produce several).
     anomalies : tuple of Anomaly
         Oddities kept in the output but worth a look.
+    files : mapping of str to int
+        Records read per source file, when the adapter read several (or a zip member).
     """
 
     frame: pl.DataFrame
@@ -92,6 +94,7 @@ class AdapterResult:
     read: int
     skipped: Mapping[str, int] = field(default_factory=dict)
     anomalies: tuple[Anomaly, ...] = ()
+    files: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def used(self) -> int:
@@ -115,6 +118,7 @@ class AdapterResult:
             "rows": self.frame.height,
             "skipped": dict(self.skipped),
             "anomalies": [a.to_dict() for a in self.anomalies],
+            "files": dict(self.files),
         }
 
 

@@ -1,25 +1,45 @@
-"""GDELT 2.0 event records (tab-separated, no header) as events or claims.
+"""GDELT event records (1.0 and 2.0, tab-separated, no header) as events or claims.
 
 Source format
 -------------
-The GDELT 2.0 Event Database export (``YYYYMMDDHHMMSS.export.CSV``, despite the name
-tab-separated, no header, no quoting) has the 61 columns of :data:`COLUMNS`. Fields used:
+The GDELT Event Database export files: GDELT 1.0 (57 or 58 columns) and GDELT 2.0 (61
+columns), told apart by the number of fields; zipped as published, unzipped, re-saved
+with a header, or many at once (a directory or a glob pattern): see
+:mod:`timing.adapters._gdelt_io`. Records are counted per file. Fields used:
 
 ``GLOBALEVENTID``        record id -> ``GDELT-<id>`` (``event_id`` / ``claim_id``)
-``SQLDATE``              ``YYYYMMDD``, the day of the event -> ``date``
+``SQLDATE``              ``YYYYMMDD``, the day of the event -> ``date`` (by default)
+``DATEADDED``            when GDELT added the record (``YYYYMMDD`` in 1.0,
+                         ``YYYYMMDDHHMMSS`` in 2.0) -> ``date`` with ``date_field=dateadded``
 ``Actor1Code``, ``Actor1Name``, ``Actor1CountryCode`` (and the same for Actor2)
-                         CAMEO actor codes such as ``USAGOV``, ``RUS``; the country is the
-                         country code or, when blank, the first three letters of the code
+                         the party of a side is its country code or, when blank, the first
+                         three letters of its actor code only when they are a country code
+                         (``RUSGOV`` -> ``RUS``); role codes (``GOV``, ``BUS``, ``EDU``)
+                         never become parties
 ``EventCode``            CAMEO event code (text with leading zeros: ``"042"``, ``"0841"``)
 ``EventRootCode``        two-digit root (``"04"`` CONSULT, ``"19"`` FIGHT); used to restore
                          leading zeros a spreadsheet may have removed
 ``ActionGeo_FullName``   place -> ``location`` (events) / ``target`` (claims)
 ``ActionGeo_ADM1Code``   region code -> ``region`` (claims)
-``SOURCEURL``            the article -> ``source`` (``"GDELT <id>"`` when blank)
+``SOURCEURL``            the article -> ``source`` (``"GDELT <id>"`` when blank or absent)
 
-Records are machine-coded from news: one real meeting appears as many records. They are
-a noisy, dense signal of diplomatic (or military) activity; deduplicate or aggregate
-before treating each record as an event.
+Records are machine-coded from news: one real meeting appears as many records. Every
+record read is used, rejected by validation or skipped under one of these reasons, in this
+order:
+
+``code not mapped``                      its CAMEO code is not in the table below
+``actors not selected``                  ``actors=`` given and a side does not match
+``SQLDATE far from DATEADDED``           the two dates are more than ``max_date_gap``
+                                         days apart (default 30): an old event or a
+                                         mis-dated one; counted in an anomaly per file
+``duplicate record of one story``        ``dedupe`` (on by default): same ``SOURCEURL``,
+                                         same ``EventCode`` and same date as a record
+                                         kept before it (records without a URL are never
+                                         duplicates); ``dedupe=false`` keeps them all
+``wrong number of fields``               a line that is not 57, 58 or 61 fields
+
+A blank ``GLOBALEVENTID`` or an unreadable date does not stop the file: the row goes on to
+validation, which rejects it with its line number.
 
 Mappings (CAMEO code -> canonical kind; records with other codes are skipped and counted):
 
@@ -43,19 +63,24 @@ code         CAMEO description                               kind
 196          violate ceasefire                               other  (claims)
 ===========  ==============================================  ========
 
-A four-digit code falls back to its three-digit base (``1951`` -> ``195``).
+A four-digit code falls back to its three-digit base (``1951`` -> ``195``). ``codes=``
+replaces the table (``046:talks,042:visit``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
-from timing.adapters._common import AdapterResult, canonical_frame, read_csv_text
+from timing.adapters._common import AdapterResult, Anomaly, canonical_frame
+from timing.adapters._countries import country_of
+from timing.adapters._gdelt_io import COLUMNS, LAYOUTS, iter_records, source_files
+from timing.adapters._options import OptionSpec
 from timing.errors import TimingInputError
 from timing.schema import CLAIMS, EVENTS
 
@@ -63,50 +88,11 @@ __all__ = [
     "CLAIM_CODES",
     "COLUMNS",
     "EVENT_CODES",
+    "OPTIONS",
     "parse_gdelt",
     "parse_sqldate",
     "read_gdelt_events",
 ]
-
-_ACTOR = (
-    "Code",
-    "Name",
-    "CountryCode",
-    "KnownGroupCode",
-    "EthnicCode",
-    "Religion1Code",
-    "Religion2Code",
-    "Type1Code",
-    "Type2Code",
-    "Type3Code",
-)
-_GEO = ("Type", "FullName", "CountryCode", "ADM1Code", "ADM2Code", "Lat", "Long", "FeatureID")
-#: The 61 columns of a GDELT 2.0 event record, in file order.
-COLUMNS: tuple[str, ...] = (
-    "GLOBALEVENTID",
-    "SQLDATE",
-    "MonthYear",
-    "Year",
-    "FractionDate",
-    *(f"Actor1{f}" for f in _ACTOR),
-    *(f"Actor2{f}" for f in _ACTOR),
-    "IsRootEvent",
-    "EventCode",
-    "EventBaseCode",
-    "EventRootCode",
-    "QuadClass",
-    "GoldsteinScale",
-    "NumMentions",
-    "NumSources",
-    "NumArticles",
-    "AvgTone",
-    *(f"Actor1Geo_{f}" for f in _GEO),
-    *(f"Actor2Geo_{f}" for f in _GEO),
-    *(f"ActionGeo_{f}" for f in _GEO),
-    "DATEADDED",
-    "SOURCEURL",
-)
-assert len(COLUMNS) == 61
 
 #: CAMEO event code -> (event kind, description) for ``kind="events"``.
 EVENT_CODES: dict[str, tuple[str, str]] = {
@@ -129,30 +115,66 @@ CLAIM_CODES: dict[str, tuple[str, str]] = {
     "195": ("strike", "employed aerial weapons against"),
     "196": ("other", "violated a ceasefire with"),
 }
+#: Options of the ``gdelt-events`` and ``gdelt-claims`` adapters.
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("actors", "list", None, "CAMEO actor or country codes that must all take part"),
+    OptionSpec("codes", "mapping", None, "CAMEO:KIND table replacing the default codes"),
+    OptionSpec("dedupe", "bool", True, "drop repeated records of one story"),
+    OptionSpec("date_field", "choice", "sqldate", "date of a row", ("sqldate", "dateadded")),
+    OptionSpec(
+        "max_date_gap",
+        "int",
+        30,
+        "skip records whose SQLDATE and DATEADDED are more than this many days apart",
+        min=0,
+    ),
+)
+SKIP_REASONS = (
+    "code not mapped",
+    "actors not selected",
+    "SQLDATE far from DATEADDED",
+    "duplicate record of one story",
+    "wrong number of fields",
+)
 
 
 def parse_sqldate(text: str) -> dt.date | None:
-    """Parse a GDELT ``SQLDATE`` (``YYYYMMDD``); ``None`` if it is not one.
+    """Parse a GDELT ``SQLDATE`` (``YYYYMMDD``) or the day of a ``DATEADDED``.
+
+    ``YYYYMMDDHHMMSS`` (2.0 ``DATEADDED``) gives its day. ``None`` if neither.
 
     Examples
     --------
-    >>> parse_sqldate("20250112")
-    datetime.date(2025, 1, 12)
+    >>> parse_sqldate("20250112"), parse_sqldate("20250112093000")
+    (datetime.date(2025, 1, 12), datetime.date(2025, 1, 12))
     >>> parse_sqldate("2025-01-12") is None
     True
     """
     s = text.strip()
-    if len(s) != 8 or not (s.isascii() and s.isdigit()):
+    if len(s) not in (8, 14) or not (s.isascii() and s.isdigit()):
         return None
     try:
-        return dt.date(int(s[:4]), int(s[4:6]), int(s[6:]))
+        return dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
     except ValueError:
         return None
+
+
+def _day(text: str) -> dt.date | None:
+    """A GDELT date, also when a spreadsheet re-save wrote it ``YYYY-MM-DD``."""
+    day = parse_sqldate(text)
+    if day is None and len(text.strip()) >= 10:
+        try:
+            day = dt.date.fromisoformat(text.strip()[:10])
+        except ValueError:
+            return None
+    return day
 
 
 def _code(code: str, root: str) -> str:
     """Restore leading zeros: the code must start with its two-digit root."""
     code, root = code.strip(), root.strip().zfill(2)
+    if not root.strip("0"):
+        return code
     for width in range(len(code), 5):
         candidate = code.zfill(width)
         if candidate.startswith(root):
@@ -160,10 +182,29 @@ def _code(code: str, root: str) -> str:
     return code
 
 
-def _sides(rec: Mapping[str, str | None], n: int) -> set[str]:
+def _sides(rec: Mapping[str, str], n: int) -> set[str]:
     code = (rec.get(f"Actor{n}Code") or "").strip()
-    country = (rec.get(f"Actor{n}CountryCode") or "").strip() or code[:3]
+    country = country_of(rec.get(f"Actor{n}CountryCode"), code)
     return {t for t in (code, country) if t}
+
+
+def _table(
+    kind: str, codes: Mapping[str, str | tuple[str, str]] | None
+) -> dict[str, tuple[str, str]]:
+    spec = EVENTS if kind == "events" else CLAIMS
+    if codes is None:
+        return EVENT_CODES if kind == "events" else CLAIM_CODES
+    known = EVENT_CODES | CLAIM_CODES
+    table: dict[str, tuple[str, str]] = {}
+    for code, entry in codes.items():
+        k, verb = (entry, "") if isinstance(entry, str) else entry
+        if k not in spec.column("kind").allowed:
+            raise TimingInputError(
+                f"option codes: {code!r} maps to {k!r}, expected one of "
+                + ", ".join(spec.column("kind").allowed)
+            )
+        table[code] = (k, verb or known.get(code, ("", f"(CAMEO {code})"))[1])
+    return table
 
 
 def parse_gdelt(
@@ -171,35 +212,47 @@ def parse_gdelt(
     actors: Collection[str] | None = None,
     kind: Literal["events", "claims"] = "events",
     *,
-    codes: Mapping[str, tuple[str, str]] | None = None,
+    codes: Mapping[str, str | tuple[str, str]] | None = None,
+    dedupe: bool = True,
+    date_field: Literal["sqldate", "dateadded"] = "sqldate",
+    max_date_gap: int = 30,
 ) -> AdapterResult:
-    """Read GDELT 2.0 event records into canonical events (or claims), with accounting.
+    """Read GDELT event records into canonical events (or claims), with accounting.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        A GDELT 2.0 ``export.CSV`` file (tab-separated, 61 columns, no header).
+        An export file (``.export.CSV`` or ``.export.CSV.zip``), a directory of them or a
+        glob pattern such as ``"data/2025*.export.CSV.zip"``.
     actors : collection of str, optional
         CAMEO actor or country codes, e.g. ``("USA", "RUS")``. A record is kept when each
-        of them is on one of its two sides (``Actor1``/``Actor2``, matching the full code
-        or the country), so ``("USA", "RUS")`` keeps US-Russia records in either order.
-        A string is split at commas.
+        of them is on one of its two sides (the full actor code or its country), so
+        ``("USA", "RUS")`` keeps US-Russia records in either order. A string is split at
+        commas.
     kind : {"events", "claims"}
         ``events`` maps diplomacy codes (:data:`EVENT_CODES`); ``claims`` maps fight codes
         (:data:`CLAIM_CODES`) with ``actor`` = ``Actor1Name``.
     codes : mapping, optional
-        Replace the code table: ``{cameo_code: (kind, verb phrase)}``.
+        Replace the code table: ``{cameo_code: kind}`` or ``{cameo_code: (kind, verb)}``.
+    dedupe : bool
+        Skip a record with the same ``SOURCEURL``, ``EventCode`` and date as one kept.
+    date_field : {"sqldate", "dateadded"}
+        Which GDELT date becomes ``date``.
+    max_date_gap : int
+        Skip records whose ``SQLDATE`` and ``DATEADDED`` are more than this many days apart.
 
     Returns
     -------
     AdapterResult
-        ``frame`` in canonical columns plus ``input_row`` (the file line) and
-        ``cameo_code``; ``skipped`` counts records with an unmapped code or other actors.
+        ``frame`` in canonical columns plus ``input_row`` (line in its file),
+        ``input_file`` and ``cameo_code``; ``skipped`` counts by reason
+        (:data:`SKIP_REASONS`); ``files`` the records read per file.
 
     Raises
     ------
     TimingInputError
-        Wrong number of columns, an unreadable ``SQLDATE`` or a blank ``GLOBALEVENTID``.
+        Nothing to read, a file none of whose lines has 57, 58 or 61 fields, or a bad
+        ``codes`` table.
 
     Examples
     --------
@@ -214,72 +267,133 @@ def parse_gdelt(
     """
     if kind not in ("events", "claims"):
         raise TimingInputError(f"kind: got {kind!r}, expected 'events' or 'claims'")
+    if date_field not in ("sqldate", "dateadded"):
+        raise TimingInputError(f"date_field: got {date_field!r}, expected sqldate or dateadded")
     spec = EVENTS if kind == "events" else CLAIMS
-    table = dict(codes) if codes is not None else (EVENT_CODES if kind == "events" else CLAIM_CODES)
-    for code, (k, _verb) in table.items():
-        if k not in spec.column("kind").allowed:
-            raise TimingInputError(
-                f"codes: {code!r} maps to {k!r}, expected one of "
-                + ", ".join(spec.column("kind").allowed)
-            )
-    file = str(path)
-    raw = read_csv_text(path, separator="\t", has_header=False, new_columns=COLUMNS)
+    table = _table(kind, codes)
     if isinstance(actors, str):  # "USA,RUS" from a command line
         actors = actors.split(",")
     wanted = None if actors is None else {a.strip() for a in actors if a.strip()}
-    id_col = spec.id_column
-    rows: dict[str, list[object]] = {k: [] for k in (*spec.names, "input_row", "cameo_code")}
-    unmapped = other_actors = 0
-    for line, rec in enumerate(raw.iter_rows(named=True), start=1):
-        code = _code(rec["EventCode"] or "", rec["EventRootCode"] or "")
-        entry = table.get(code) or table.get(code[:3])
-        if entry is None:
-            unmapped += 1
-            continue
-        one, two = _sides(rec, 1), _sides(rec, 2)
-        if wanted is not None and not all(a in one or a in two for a in wanted):
-            other_actors += 1
-            continue
-        gid = (rec["GLOBALEVENTID"] or "").strip()
-        if not gid:
-            raise TimingInputError(f"{file}: line {line}, field 'GLOBALEVENTID': blank")
-        day = parse_sqldate(rec["SQLDATE"] or "")
-        if day is None:
+    extras = ("input_row", "input_file", "cameo_code")
+    rows: dict[str, list[object]] = {k: [] for k in (*spec.names, *extras)}
+    skipped: Counter[str] = Counter()
+    per_file: Counter[str] = Counter()
+    anomalies: list[Anomaly] = []
+    seen: dict[tuple[str, str, str], tuple[str, int]] = {}
+    for source in source_files(path):
+        widths: Counter[int] = Counter()
+        far: list[tuple[int, str, str]] = []
+        for rec in iter_records(source):
+            per_file[rec.file] += 1
+            if rec.fields is None:
+                widths[rec.width] += 1
+                skipped["wrong number of fields"] += 1
+                continue
+            widths[0] += 1
+            values = _convert(rec.fields, kind, table, wanted, date_field, max_date_gap)
+            if isinstance(values, str):
+                skipped[values] += 1
+                if values == "SQLDATE far from DATEADDED":
+                    far.append((rec.line, rec.fields["SQLDATE"], rec.fields["DATEADDED"]))
+                continue
+            url = (rec.fields.get("SOURCEURL") or "").strip()
+            key = (url, str(values["cameo_code"]), str(values["date"]))
+            if dedupe and url and key in seen:
+                skipped["duplicate record of one story"] += 1
+                continue
+            seen.setdefault(key, (rec.file, rec.line))
+            values |= {"input_row": rec.line, "input_file": rec.file}
+            for name, column in rows.items():
+                column.append(values.get(name))
+        bad = {w: n for w, n in widths.items() if w}
+        if bad and not widths[0]:
+            found = ", ".join(str(w) for w in sorted(bad))
             raise TimingInputError(
-                f"{file}: line {line}, field 'SQLDATE': got {rec['SQLDATE']!r}, expected YYYYMMDD"
+                f"{source}: not a GDELT event file: expected 57, 58 or 61 tab-separated "
+                f"fields per line (GDELT 1.0 or 2.0), found {found}"
             )
-        name1 = (rec["Actor1Name"] or rec["Actor1Code"] or "").strip()
-        name2 = (rec["Actor2Name"] or rec["Actor2Code"] or "").strip()
-        place = (rec["ActionGeo_FullName"] or "").strip()
-        title = " ".join(x for x in (name1 or "(unknown)", entry[1], name2 or "(unknown)"))
-        values: dict[str, object] = {
-            id_col: f"GDELT-{gid}",
-            "date": day,
-            "kind": entry[0],
-            "source": (rec["SOURCEURL"] or "").strip() or f"GDELT {gid}",
-            "input_row": line,
-            "cameo_code": code,
-        }
-        if kind == "events":
-            c1 = (rec["Actor1CountryCode"] or "").strip() or (rec["Actor1Code"] or "")[:3]
-            c2 = (rec["Actor2CountryCode"] or "").strip() or (rec["Actor2Code"] or "")[:3]
-            values |= {
-                "parties": "-".join(c for c in (c1, c2) if c) or "(unknown)",
-                "location": place,
-                "title": title,
-            }
-        else:
-            values |= {
-                "actor": name1 or "(unknown)",
-                "target": place or name2,
-                "region": rec["ActionGeo_ADM1Code"],
-                "text": title,
-            }
-        for key, column in rows.items():
-            column.append(values.get(key))
-    frame = canonical_frame(rows, spec, extras=("input_row", "cameo_code"))
-    skipped = {"code not mapped": unmapped, "actors not selected": other_actors}
-    return AdapterResult(frame, kind, raw.height, skipped)
+        if bad:
+            n = sum(bad.values())
+            anomalies.append(
+                Anomaly(
+                    str(source),
+                    0,
+                    "(line)",
+                    "fields",
+                    (
+                        f"{n} line(s) with {', '.join(map(str, sorted(bad)))} fields skipped "
+                        f"(expected {' or '.join(map(str, LAYOUTS))})"
+                    ),
+                )
+            )
+        if far:
+            line, sql, added = far[0]
+            anomalies.append(
+                Anomaly(
+                    str(source),
+                    line,
+                    "SQLDATE",
+                    "date gap",
+                    (
+                        f"{len(far)} record(s) with SQLDATE more than {max_date_gap} days from "
+                        f"DATEADDED skipped (first: line {line}, SQLDATE {sql}, DATEADDED {added})"
+                    ),
+                )
+            )
+    frame = canonical_frame(rows, spec, extras=extras)
+    counts = {r: skipped[r] for r in SKIP_REASONS}
+    return AdapterResult(
+        frame, kind, sum(per_file.values()), counts, tuple(anomalies), files=dict(per_file)
+    )
+
+
+def _convert(
+    rec: Mapping[str, str],
+    kind: str,
+    table: Mapping[str, tuple[str, str]],
+    wanted: set[str] | None,
+    date_field: str,
+    max_gap: int,
+) -> dict[str, object] | str:
+    """One record's canonical values, or the reason it is skipped."""
+    code = _code(rec.get("EventCode") or "", rec.get("EventRootCode") or "")
+    entry = table.get(code) or table.get(code[:3])
+    if entry is None:
+        return "code not mapped"
+    if wanted is not None:
+        one, two = _sides(rec, 1), _sides(rec, 2)
+        if not all(a in one or a in two for a in wanted):
+            return "actors not selected"
+    sql_text, added_text = rec.get("SQLDATE") or "", rec.get("DATEADDED") or ""
+    sql, added = _day(sql_text), _day(added_text)
+    if sql is not None and added is not None and abs((added - sql).days) > max_gap:
+        return "SQLDATE far from DATEADDED"
+    day: object = sql if date_field == "sqldate" else added
+    if day is None:  # passed on as found: validation rejects it with its line
+        day = sql_text if date_field == "sqldate" else added_text
+    gid = (rec.get("GLOBALEVENTID") or "").strip()
+    name1 = (rec.get("Actor1Name") or rec.get("Actor1Code") or "").strip()
+    name2 = (rec.get("Actor2Name") or rec.get("Actor2Code") or "").strip()
+    place = (rec.get("ActionGeo_FullName") or "").strip()
+    title = " ".join((name1 or "(unknown)", entry[1], name2 or "(unknown)"))
+    values: dict[str, object] = {
+        ("event_id" if kind == "events" else "claim_id"): f"GDELT-{gid}" if gid else None,
+        "date": day,
+        "kind": entry[0],
+        "source": (rec.get("SOURCEURL") or "").strip() or (f"GDELT {gid}" if gid else "GDELT"),
+        "cameo_code": code,
+    }
+    if kind == "events":
+        c1 = country_of(rec.get("Actor1CountryCode"), rec.get("Actor1Code"))
+        c2 = country_of(rec.get("Actor2CountryCode"), rec.get("Actor2Code"))
+        parties = "-".join(c for c in (c1, c2) if c) or "(unknown)"
+        return values | {"parties": parties, "location": place, "title": title}
+    return values | {
+        "actor": name1 or "(unknown)",
+        "target": place or name2,
+        "region": rec.get("ActionGeo_ADM1Code"),
+        "text": title,
+    }
 
 
 def read_gdelt_events(
@@ -287,7 +401,10 @@ def read_gdelt_events(
     actors: Collection[str] | None = None,
     kind: Literal["events", "claims"] = "events",
     *,
-    codes: Mapping[str, tuple[str, str]] | None = None,
+    codes: Mapping[str, str | tuple[str, str]] | None = None,
+    dedupe: bool = True,
+    date_field: Literal["sqldate", "dateadded"] = "sqldate",
+    max_date_gap: int = 30,
 ) -> pl.DataFrame:
     """Return only the frame of :func:`parse_gdelt` (same parameters).
 
@@ -302,4 +419,12 @@ def read_gdelt_events(
     >>> read_gdelt_events(p, kind="claims")["kind"].to_list()
     ['strike']
     """
-    return parse_gdelt(path, actors, kind, codes=codes).frame
+    return parse_gdelt(
+        path,
+        actors,
+        kind,
+        codes=codes,
+        dedupe=dedupe,
+        date_field=date_field,
+        max_date_gap=max_date_gap,
+    ).frame

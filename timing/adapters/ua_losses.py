@@ -38,10 +38,14 @@ Decisions (each one visible in the output):
   total is not a daily figure, so the row is listed as an anomaly of kind ``start``.
 * A missing day (between records, or a category absent inside its span) makes the next
   difference cover several days; the row is kept and listed as a ``gap`` anomaly.
-* A negative difference is a downward revision. It raises :class:`TimingInputError`
-  unless ``allow_negative=True``; then the negative value is kept and listed as a
-  ``negative`` anomaly. (The dataset's ``russia_losses_equipment_correction.json`` is not
-  applied.)
+* A negative difference is a downward revision of the cumulative count (the real
+  equipment file has one: tanks 3799 -> 3797). It never stops the load and is always
+  listed as a ``negative`` anomaly. By default the day's value is set to 0 (nothing new
+  was announced; the correction is counted in the anomaly); the next day's figure is
+  taken from the corrected total, so the daily values of a series with corrections add
+  up to more than its net growth, by the sum of the corrections listed. With
+  ``allow_negative=true`` the negative figure itself is kept as the day's value.
+  (The dataset's ``russia_losses_equipment_correction.json`` is not applied.)
 * ``start``/``end`` filter the output after the differences are taken, so the first row
   in the window still carries a one-day figure.
 * Days with a zero difference are kept (value 0): the announcement was made.
@@ -61,10 +65,11 @@ from pathlib import Path
 import polars as pl
 
 from timing.adapters._common import AdapterResult, Anomaly, canonical_frame
+from timing.adapters._options import OptionSpec
 from timing.errors import TimingInputError
 from timing.schema import CLAIMS
 
-__all__ = ["ACTOR", "CITATION", "FILES", "parse_ua_losses", "read_ua_losses"]
+__all__ = ["ACTOR", "CITATION", "FILES", "OPTIONS", "parse_ua_losses", "read_ua_losses"]
 
 ACTOR = "UA General Staff"
 CITATION = (
@@ -72,6 +77,13 @@ CITATION = (
     "(https://github.com/PetroIvaniuk/2022-Ukraine-Russia-War-Dataset)"
 )
 FILES = ("russia_losses_personnel.json", "russia_losses_equipment.json")
+#: Options of the ``ua-losses`` adapter.
+OPTIONS: tuple[OptionSpec, ...] = (
+    OptionSpec("categories", "list", ("personnel",), "count fields, e.g. personnel,tank"),
+    OptionSpec("start", "date", None, "first day kept (after differencing)"),
+    OptionSpec("end", "date", None, "last day kept"),
+    OptionSpec("allow_negative", "bool", False, "keep negative daily figures (revisions)"),
+)
 _NOT_COUNTS = frozenset({"date", "day", "personnel*", "greatest losses direction"})
 
 
@@ -164,7 +176,8 @@ def parse_ua_losses(
     start, end : str or datetime.date, optional
         Inclusive date window applied after differencing.
     allow_negative : bool
-        Keep negative daily figures (downward revisions) instead of raising.
+        Keep negative daily figures (downward revisions) as they are; by default such a
+        day's figure is 0. Either way the revision is listed as an anomaly.
 
     Returns
     -------
@@ -176,8 +189,8 @@ def parse_ua_losses(
     Raises
     ------
     TimingInputError
-        Missing file, bad JSON, a date out of order, an unknown category, a non-integer
-        count, or a negative difference without ``allow_negative``.
+        Missing file, bad JSON, a date out of order, an unknown category or a
+        non-integer count.
 
     Notes
     -----
@@ -235,13 +248,12 @@ def parse_ua_losses(
                     note = f"{gap - 1} day(s) missing before {day}: value covers {gap} days"
                     anomalies.append(Anomaly(str(src), i, cat, "gap", note))
                 if value < 0:
-                    if not allow_negative:
-                        raise TimingInputError(
-                            f"{src}: item {i} ({day}), field {cat!r}: cumulative count fell "
-                            f"from {prev[1]} to {total} (daily figure {value}); pass "
-                            "allow_negative=True to keep downward revisions"
-                        )
-                    msg = f"cumulative count fell from {prev[1]} to {total}"
+                    msg = f"cumulative count fell from {prev[1]} to {total} ({value})" + (
+                        "; negative daily figure kept (allow_negative)"
+                        if allow_negative
+                        else "; daily figure set to 0 (allow_negative=true keeps it)"
+                    )
+                    value = value if allow_negative else 0
                     note = f"{note}; {msg}" if note else msg
                     anomalies.append(Anomaly(str(src), i, cat, "negative", msg))
             prev = (day, total)

@@ -235,8 +235,10 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
     for name, acc in result.accounting.items():
         left_out = result.timeline.excluded.get(name, {})
         extra = "".join(f"; {n} {reason}" for reason, n in left_out.items())
+        skipped = f", {acc.skipped_text()}" if acc.skipped else ""
         console.print(
-            f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected{escape(extra)}"
+            f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected"
+            f"{escape(skipped + extra)}"
         )
     console.print(f"re-run: {escape(result.rerun_command())}")
     if result.report_path:

@@ -62,7 +62,7 @@ def validate(
                 f"--format {format_}: that adapter reads {get_adapter(format_).table}"
             )
         options = parse_mapping(option or [], flag="--option")
-        table = load_with_adapter(format_, path, lenient=True, **options)
+        table = load_with_adapter(format_, path, options=options, lenient=True)
     else:
         table = load_table(path, specs[kind], mapping=mapping, lenient=True)
     acc = table.accounting
@@ -77,9 +77,10 @@ def validate(
                 f"{path}: row {row}, column 'date': {value} lies far outside the rest of the "
                 "table's dates (a typo?); analyses leave it out and count it"
             )
+        skipped = f", {acc.skipped_text()}" if acc.skipped else ""
         typer.echo(
             f"{path} ({kind}): {acc.read} rows read, {acc.used} valid, "
-            f"{acc.rejected} with problems, {len(far)} with far-off dates"
+            f"{acc.rejected} with problems{skipped}, {len(far)} with far-off dates"
         )
     if acc.rejected:
         raise typer.Exit(2)
