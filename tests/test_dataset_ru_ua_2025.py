@@ -15,7 +15,7 @@ from timing.schema import CLAIM_KINDS, CLAIM_STATUSES, CLAIMS, EVENT_KINDS, EVEN
 
 HERE = Path(__file__).resolve().parents[1] / "datasets" / "ru-ua-2025"
 URL = re.compile(r"^https?://[^\s/]+\.[^\s/]+\S*$")
-CLAIM_EXTRAS = ("actor_detail", "status_date", "status_source", "confidence", "notes")
+CLAIM_EXTRAS = ("actor_detail", "status_date", "status_source", "confidence", "notes", "found_by")
 EVENT_EXTRAS = ("confidence", "notes")
 
 
