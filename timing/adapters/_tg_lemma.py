@@ -140,7 +140,9 @@ def _possessive(word: str) -> str | None:
     return None
 
 
-def nominative(name: str, case: str | None, morph: Any | None = None) -> str:
+def nominative(
+    name: str, case: str | None, morph: Any | None = None, *, optional: bool = False
+) -> str:
     """Return the nominative of settlement ``name`` written in grammatical ``case``.
 
     Parameters
@@ -153,6 +155,10 @@ def nominative(name: str, case: str | None, morph: Any | None = None) -> str:
     morph : pymorphy3.MorphAnalyzer, optional
         Analyzer to use; by default :func:`morph_analyzer`, and the ending rules of
         :func:`nominative_by_rules` if that is ``None``.
+    optional : bool
+        The name may stand in the nominative whatever ``case`` says (after "села",
+        "города": "в районе села Андреевка" and "города Купянска" both occur); a name that
+        can be read as a nominative is then left as written.
 
     Examples
     --------
@@ -164,9 +170,11 @@ def nominative(name: str, case: str | None, morph: Any | None = None) -> str:
     if case in (None, "nomn") or not name.strip():
         return name
     morph = morph if morph is not None else morph_analyzer()
+    words = name.split()
+    if optional and _can_be_nominative(words[-1], morph):
+        return name
     if morph is None:
         return nominative_by_rules(name, case)
-    words = name.split()
     head = _head(words[-1], case, morph)
     if head is None or not _same_stem(words[-1], head[0]):
         return nominative_by_rules(name, case)
@@ -176,6 +184,17 @@ def nominative(name: str, case: str | None, morph: Any | None = None) -> str:
         mod = _modifier(word, case, gender, number, morph)
         out.append(_restore(word, mod) if _same_stem(word, mod) else word)
     return " ".join(reversed(out))
+
+
+def _can_be_nominative(word: str, morph: Any | None) -> bool:
+    if morph is not None:
+        return any(
+            p.tag.case == "nomn" and p.tag.POS in ({"NOUN"} | _ADJ) for p in morph.parse(word)
+        )
+    low = word.lower()
+    if low.endswith(_OBLIQUE):
+        return False
+    return not (low.endswith("а") and low[:-1].endswith(_MASC_STEM))
 
 
 # --- rules without a dictionary -------------------------------------------------------------
@@ -220,6 +239,7 @@ _ADJ_RULES: dict[str, tuple[tuple[str, str, str], ...]] = {
     "loct": (("ом", "ое", ""), ("ем", "ее", ""), ("ой", "", "ая")),
 }
 _ADJ_ENDINGS = ("ого", "его", "ому", "ему", "ым", "им", "ую", "юю")
+_OBLIQUE = (*_ADJ_ENDINGS, "у", "ю", "ом", "ем", "ой", "ске", "ке")
 
 
 def _rule_noun(word: str, case: str) -> str:
@@ -246,6 +266,8 @@ def _rule_adj(word: str, case: str, feminine: bool, masculine: bool) -> str | No
             stem = low[: len(low) - len(end)]
             if new == "ее" and stem.endswith(("к", "г", "х")):
                 new = "ое"  # Родинским -> Родинское
+            if new == "ее" and stem.endswith("ь"):
+                new = "е"  # Волчьего -> Волчье
             if masculine and not feminine and new in ("ое", "ее"):
                 new = "ый" if new == "ое" else "ий"
             return word[: len(word) - len(end)] + new

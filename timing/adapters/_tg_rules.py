@@ -47,7 +47,8 @@ _NAME = rf"(?<![\w-])(?!{_STOP}|{_REGION}){_WORD}(?:\s+(?!{_STOP}|{_REGION}){_WO
 _NAME_RE = re.compile(_NAME)
 _TAIL = (
     rf"(?:\s+(?:в\s+)?(?:{_REGION}(?:\s+(?i:республик\w*))?|(?:ДНР|ЛНР)\b)"
-    r"|\s+(?:в\s+)?[А-Я][а-я]+(?:ской|цкой|ской)\s+(?i:области|Народной\s+Республике))?"
+    r"|\s+(?:в\s+)?[А-Я][а-я]+(?:ской|цкой|ской)\s+(?i:области|Народной\s+Республике)"
+    r"|\s+на\s+(?:Запорожье|Херсонщине|Харьковщине|Сумщине|Донбассе|Днепропетровщине))?"
 )
 _SEP = r"(?:\s*,\s*(?:(?i:а\s+также|и)\s+)?|\s+(?i:и|а\s+также)\s+)"
 _LIST = rf"{_NAME}{_TAIL}(?:{_SEP}{_NAME}{_TAIL})*"
@@ -72,7 +73,9 @@ _TYPE_RU = (
     r"|деревн(?:я|и|ю|ей|е)|хутор(?:а|у|ом|е|ов)?|станиц(?:а|ы|у|ей|е))"
 )
 #: Settlement-type word + one name or a list "X, Y и Z" (region phrases may follow a name).
-TYPE_PATTERN_RU = re.compile(rf"(?<![\w.])(?P<type>{_TYPE_RU})(?!\w)\s+(?P<names>{_LIST})")
+TYPE_PATTERN_RU = re.compile(
+    rf"(?<![\w.])(?P<type>{_TYPE_RU})(?!\w)\s*[:—–-]?\s+(?P<names>{_LIST})"
+)
 TYPE_PATTERN_EN = re.compile(
     r"\b(?i:settlements?|villages?|towns?|city|communit(?:y|ies)|hamlets?)\s+of\s+"
     rf"(?P<names>{_EN_LIST})"
@@ -129,6 +132,8 @@ CAPTURE_TRIGGERS: tuple[tuple[re.Pattern[str], str | None, bool, bool], ...] = t
         (r"\bосвободил[иа]?\b|\bосвободив(?:ш\w+)?\b", "accs", True, False),
         (r"\bосвобожден[аоы]?\b", "nomn", True, True),
         (r"\bовладел[иао]?\b|\bовладев\b", "ablt", True, False),
+        (r"\bзанял[иа]?\b|\bзаняв\b", "accs", True, False),
+        (r"\bзанят[аоы]?\b", "nomn", True, True),
         (rf"\bвзял[иа]?\s+{_ADV}под\s+(?:свой\s+|полный\s+)*контроль", "accs", True, False),
         (rf"\bвзят[аоы]?\s+{_ADV}под\s+(?:свой\s+|полный\s+)*контроль", "nomn", True, True),
         (
@@ -143,8 +148,13 @@ CAPTURE_TRIGGERS: tuple[tuple[re.Pattern[str], str | None, bool, bool], ...] = t
             True,
             False,
         ),
-        (r"\bперешл?[аои]?\s+под\s+(?:полный\s+)?контроль", "nomn", False, True),
-        (r"\bпод\s+(?:полный\s+)?контроль\s+(?:\w+\s+){0,3}?перешл?[аои]?\b", "nomn", True, False),
+        (r"\bпереш(?:ел|л[аои])\s+под\s+(?:полный\s+)?контроль", "nomn", False, True),
+        (
+            r"\bпод\s+(?:полный\s+)?контроль\s+(?:\w+\s+){0,3}?переш(?:ел|л[аои])\b",
+            "nomn",
+            True,
+            False,
+        ),
         (r"\bliberat(?:ed|ing)\b", None, True, False),
         (
             r"\b(?:took|taken|take|taking|established|establishing)\s+(?:full\s+)?control\s+"
@@ -218,6 +228,7 @@ class Mention:
     stop: int  # where the phrase ends (end of the list the name is part of)
     capture: bool  # governed by a capture trigger
     target: str | None = None  # fixed target (gazetteer), else derived from the surface
+    optional: bool = False  # after a type word: the name may stand in the nominative anyway
 
 
 _BLOCK = re.compile(
@@ -232,26 +243,38 @@ _FILLER = re.compile(
 )
 
 
+_FROM_ENEMY = re.compile(
+    r"(?i:\bот\s+(?:ВСУ|противника|неонацистов|боевиков|украинских\s+\w+(?:\s+\w+)?"
+    r"|вооруженных\s+сил\s+украины|вооруженных\s+формирований\s+украины))"
+)
+
+
 def _gap_ok(gap: str) -> bool:
-    return len(gap) <= 80 and not _BLOCK.search(gap)
+    return len(gap) <= 80 and not _BLOCK.search(_FROM_ENEMY.sub(" ", gap))
 
 
 def _passive_gap_ok(gap: str) -> bool:
     return len(gap) <= 60 and not _FILLER.sub("", gap).strip()
 
 
+_ON_REGION = re.compile(r"\bна\s+[А-Я][а-я]+")
+
+
 def _names(span_start: int, text: str, english: bool) -> list[tuple[int, int]]:
     rx = _EN_NAME_RE if english else _NAME_RE
+    if not english:  # "Криничное на Запорожье": the region is not a second settlement
+        text = _ON_REGION.sub(lambda m: " " * len(m.group()), text)
     return [(span_start + m.start(), span_start + m.end()) for m in rx.finditer(text)]
 
 
-def _captured(start: int, stop: int, triggers: list[Trigger], norm: str) -> bool:
+def _captured(start: int, stop: int, triggers: list[Trigger], norm: str) -> Trigger | None:
+    """The trigger that claims the phrase at ``start:stop``, if any."""
     for t in triggers:
         if t.forward and t.end <= start and _gap_ok(norm[t.end : start]):
-            return True
+            return t
         if t.backward and t.start >= stop and _passive_gap_ok(norm[stop : t.start]):
-            return True
-    return False
+            return t
+    return None
 
 
 def find_mentions(
@@ -273,9 +296,11 @@ def find_mentions(
     for rx, english in ((TYPE_PATTERN_RU, False), (TYPE_PATTERN_EN, True)):
         for m in rx.finditer(norm):
             case = None if english else type_case(m.group("type").split()[0])
-            cap = _captured(m.start(), m.end(), triggers, norm)
+            trig = _captured(m.start(), m.end(), triggers, norm)
+            if case == "nomn" and trig is not None and trig.forward and trig.end <= m.start():
+                case = trig.case  # "освободили населенные пункты ... Харьковку" (loose usage)
             for s, e in _names(m.start("names"), m.group("names"), english):
-                add(Mention(s, e, case, m.start(), m.end(), cap))
+                add(Mention(s, e, case, m.start(), m.end(), trig is not None, optional=True))
     for t in triggers:
         if t.forward:
             rx = _EN_BARE if t.case is None else _RU_BARE
@@ -295,11 +320,22 @@ def find_mentions(
         if not key:
             continue
         for m in re.finditer(r"(?<!\w)" + re.escape(key) + r"(?!\w)", low):
-            cap = _captured(m.start(), m.end(), triggers, norm)
+            cap = _captured(m.start(), m.end(), triggers, norm) is not None
             add(Mention(m.start(), m.end(), None, m.start(), m.end(), cap, name.strip()))
+    for m in _ELLIPSIS.finditer(norm):
+        # "взят под контроль н.п. X, «Запад» — Y, «Южной» — Z": the verb is understood
+        start = m.start("names")
+        prior = [c for c in out if c.capture and c.end <= m.start()]
+        trig = next((t for t in reversed(triggers) if t.end <= m.start()), None)
+        if not prior or trig is None or not _gap_ok(norm[prior[-1].end : m.start()]):
+            continue
+        case = "nomn" if trig.backward or trig.case is None else trig.case
+        for s, e in _names(start, m.group("names"), False):
+            add(Mention(s, e, case, s, m.end(), True, optional=True))
     return sorted(out, key=lambda m: m.start)
 
 
+_ELLIPSIS = re.compile(rf"\s[—–]\s+(?P<names>{_LIST})")
 _RU_BARE = re.compile(rf"\s+(?i:полностью\s+|окончательно\s+)?(?P<names>{_LIST})")
 _EN_BARE = re.compile(rf"\s+(?:(?i:fully|completely)\s+)?(?P<names>{_EN_LIST})")
 _RU_BEFORE = re.compile(

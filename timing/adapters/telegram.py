@@ -82,7 +82,8 @@ KIND_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "casualties",
         re.compile(
-            r"\blosses\b|\bcasualt\w*|\bkilled\b|\beliminated\b|потер[ьия]\w*"
+            r"\blosses\b|\bcasualt\w*|\bkilled\b|\beliminated\b|\blost\s+(?:up\s+to|over|more"
+            r"\s+than|about)\s+\d|потер[ьия]\w*"
             r"|лишил\w* (?:до|более|свыше|около|порядка) \d",
             _I,
         ),
@@ -150,8 +151,9 @@ def _sentence_claims(
         elif m.case in (None, "nomn"):
             target = surface
         else:
-            target = nominative(surface, m.case, morph)
-        case = None if m.case == "nomn" or m.target is not None else m.case
+            target = nominative(surface, m.case, morph, optional=m.optional)
+        inflected = m.case not in (None, "nomn") and (target != surface or not m.optional)
+        case = m.case if inflected and m.target is None else None
         claims.append(FoundClaim(kind, target, sentence, surface, case))
     kinds = {c.kind for c in claims}
     if triggers and "capture" not in kinds:
