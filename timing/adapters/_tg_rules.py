@@ -40,7 +40,12 @@ _REGION = (
 _STOP = (
     r"(?:Народн|Республик|Федерац|Минобороны|Министр|Вооруж|Подразделен|Группиров|Российск"
     r"|Росси|Украин|Киев|Генштаб|Герасимов|Белоусов|Путин|Верховн|Бойц|Военнослуж|Войск"
-    r"|Армия|Донбасс|Новоросси|Телеграм|Штурмов|Противник|Враг|Остатки|Ранее|Также|Кроме"
+    r"|Армия|Донбасс|Новоросси|Телеграм|Штурмов|Противник|Враг|Остатки|Ранее|Также|Кроме|Военн"
+    r"|Десантник|Морпех|Мотострелк|Танкист|Разведчик|Артиллерист|Оператор|Части|Соединени"
+    r"|Силы|Расчет|Наши|Мы\b|Они\b|Ими\b|Его\b|Ее\b|Их\b|(?:Утром|Днем|Вечером|Ночью|Затем"
+    r"|Позже|Потом|Тогда|Здесь|Там|Теперь|Сначала|Так|Когда|Как|Где|Это|Этот|Эта|Эти|Все"
+    r"|Вместе|Совместно|Успешно|Решительно|Оперативно|Стремительно|Полностью|Штурмом|Ранее"
+    r"|Вскоре|Наконец|Уже|Еще|Однако|Но|После|Перед|Спустя)\b"
     r"|Всего|Благодаря|Итого|Сегодня|Вчера|Накануне|Неделю|Сутки)"
 )
 _NAME = rf"(?<![\w-])(?!{_STOP}|{_REGION}){_WORD}(?:\s+(?!{_STOP}|{_REGION}){_WORD}){{0,2}}"
@@ -121,7 +126,7 @@ class Trigger:
     end: int
     case: str | None  # case of a name that follows; None for English
     forward: bool  # the claimed place follows ("освободили X")
-    backward: bool  # the claimed place precedes ("X освобожден")
+    backward: bool  # the claimed place precedes: "X освобожден", or "Степановку взяли ..."
 
 
 _ADV = r"(?:(?:полностью|окончательно|уже|также|еще)\s+)*"
@@ -129,12 +134,19 @@ _ADV = r"(?:(?:полностью|окончательно|уже|также|е�
 CAPTURE_TRIGGERS: tuple[tuple[re.Pattern[str], str | None, bool, bool], ...] = tuple(
     (re.compile(p, re.IGNORECASE), case, fwd, back)
     for p, case, fwd, back in (
-        (r"\bосвободил[иа]?\b|\bосвободив(?:ш\w+)?\b", "accs", True, False),
+        (r"\bосвободил[иа]?\b|\bосвободив(?:ш\w+)?\b", "accs", True, True),
+        (r"\bосвобожденн(?:ый|ая|ое|ые)\b", "nomn", False, True),
+        (
+            r"\b(?:среди|в\s+числе)\s+освобожденных(?:\s+населенных\s+пунктов)?(?:\s*[—–:-])?",
+            "nomn",
+            True,
+            False,
+        ),
         (r"\bосвобожден[аоы]?\b", "nomn", True, True),
-        (r"\bовладел[иао]?\b|\bовладев\b", "ablt", True, False),
-        (r"\bзанял[иа]?\b|\bзаняв\b", "accs", True, False),
+        (r"\bовладел[иао]?\b|\bовладев\b", "ablt", True, True),
+        (r"\bзанял[иа]?\b|\bзаняв\b", "accs", True, True),
         (r"\bзанят[аоы]?\b", "nomn", True, True),
-        (rf"\bвзял[иа]?\s+{_ADV}под\s+(?:свой\s+|полный\s+)*контроль", "accs", True, False),
+        (rf"\bвзял[иа]?\s+{_ADV}под\s+(?:свой\s+|полный\s+)*контроль", "accs", True, True),
         (rf"\bвзят[аоы]?\s+{_ADV}под\s+(?:свой\s+|полный\s+)*контроль", "nomn", True, True),
         (
             r"\b(?:установил[иа]?|установлен|установив|установлении)\s+(?:полный\s+)?контроль\s+над",
@@ -309,11 +321,14 @@ def find_mentions(
                 for s, e in _names(m.start("names"), m.group("names"), t.case is None):
                     add(Mention(s, e, t.case, s, m.end(), True))
         if t.backward:
-            for m in (_EN_BEFORE if t.case is None else _RU_BEFORE).finditer(norm[: t.start]):
+            # passive: the subject precedes; active: an object put first ("Степановку взяли
+            # под контроль подразделения ...") only at the start of the sentence
+            rx = _EN_BEFORE if t.case is None else _RU_BEFORE if t.case == "nomn" else _FRONTED
+            for m in rx.finditer(norm[: t.start]):
                 if not _passive_gap_ok(norm[m.end("names") : t.start]):
                     continue
                 for s, e in _names(m.start("names"), m.group("names"), t.case is None):
-                    add(Mention(s, e, "nomn" if t.case else None, s, m.end(), True))
+                    add(Mention(s, e, t.case, s, m.end(), True))
     low = norm.lower()
     for name in gazetteer:
         key = name.strip().lower().replace("ё", "е")
@@ -339,9 +354,10 @@ _ELLIPSIS = re.compile(rf"\s[—–]\s+(?P<names>{_LIST})")
 _RU_BARE = re.compile(rf"\s+(?i:полностью\s+|окончательно\s+)?(?P<names>{_LIST})")
 _EN_BARE = re.compile(rf"\s+(?:(?i:fully|completely)\s+)?(?P<names>{_EN_LIST})")
 _RU_BEFORE = re.compile(
-    rf"(?:^\s*|[,:;—–]\s*|\s(?:и|а)\s+)(?P<names>{_LIST})\s+"
+    rf"(?:^\s*|[,:;—–]\s*|\s(?:и|а)\s+)(?P<names>{_LIST})\s*,?\s+"
     r"(?:(?i:полностью|окончательно|уже|был[аои]?)\s+)*$"
 )
+_FRONTED = re.compile(rf"^\s*(?P<names>{_LIST})\s+(?:(?i:полностью|уже)\s+)?$")
 _EN_BEFORE = re.compile(
     rf"(?:^\s*|[,:;—–]\s*|\sand\s+)(?P<names>{_EN_LIST})\s*(?:,?\s*(?:in\s+)?(?:the\s+)?"
     r"(?:[A-Z][\w']*\s+)+(?:Region|Republic|Oblast)\s*,?\s*)?$"
