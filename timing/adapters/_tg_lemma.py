@@ -96,6 +96,8 @@ def _head(word: str, case: str, morph: Any) -> tuple[str, str | None, str | None
     if best is None:
         return None
     tag = best.tag
+    if "Surn" in tag and best.normal_form.endswith(("ский", "цкий", "ый", "ий", "ой")):
+        return None  # "Каменским": a place named by an adjective, not a surname
     if tag.POS in _ADJ:
         gender = tag.gender
         if tag.number != "plur" and gender in (None, "masc"):
@@ -200,31 +202,23 @@ def _can_be_nominative(word: str, morph: Any | None) -> bool:
 # --- rules without a dictionary -------------------------------------------------------------
 # (ending, replacement) tried in order; the first that fits wins. Masculine nouns lose the
 # genitive -а only after stems that end like masculine place names (Купянск-а, Лиман-а).
-_MASC_STEM = (
-    "ск",
-    "цк",
-    "ов",
-    "ев",
-    "ин",
-    "ын",
-    "ан",
-    "ян",
-    "ар",
-    "яр",
-    "ор",
-    "ер",
-    "ол",
-    "ад",
-    "ал",
-    "ял",
-    "ог",
-    "ец",
-    "ур",
-    "ым",
-    "ск",
-)
+_MASC_STEM = tuple("ск цк ов ев ин ын ан ян ар яр ор ер ад ал ял ог ец ур ым ут он ат".split())
+_SOFT_OR_HUSHING = "кгхжшчщцйлья"
+_VOWELS = "аеёиоуыэюя"
 _NOUN_RULES: dict[str, tuple[tuple[str, str], ...]] = {
-    "gent": (("ки", "ка"), ("ги", "га"), ("хи", "ха"), ("ья", "ье"), ("ля", "ле"), ("ы", "а")),
+    "gent": (
+        ("ки", "ка"),
+        ("ги", "га"),
+        ("хи", "ха"),
+        ("жи", "жа"),
+        ("ши", "ша"),
+        ("чи", "ча"),
+        ("щи", "ща"),
+        ("ни", "ня"),
+        ("ья", "ье"),
+        ("ля", "ле"),
+        ("ы", "а"),
+    ),
     "accs": (("у", "а"), ("ю", "я")),
     "datv": (("ке", "ка"), ("ске", "ск")),
     "ablt": (("ой", "а"), ("ей", "я"), ("ем", "е")),
@@ -242,15 +236,22 @@ _ADJ_ENDINGS = ("ого", "его", "ому", "ему", "ым", "им", "ую", 
 _OBLIQUE = (*_ADJ_ENDINGS, "у", "ю", "ом", "ем", "ой", "ске", "ке")
 
 
+def _masc_stem(stem: str) -> bool:
+    """Could ``stem`` be a masculine name in the nominative (Купянск, Бахмут, Херсон)?"""
+    return stem.endswith(_MASC_STEM) or (
+        len(stem) > 2 and stem[-1] not in _VOWELS and stem[-1] not in _SOFT_OR_HUSHING
+    )
+
+
 def _rule_noun(word: str, case: str) -> str:
     low = word.lower()
-    if case == "gent" and low.endswith("а") and low[:-1].endswith(_MASC_STEM):
+    if case == "gent" and low.endswith("а") and _masc_stem(low[:-1]):
         return word[:-1]
-    if case == "ablt" and low.endswith("ом") and low[:-2].endswith(_MASC_STEM):
+    if case == "ablt" and low.endswith("ом") and _masc_stem(low[:-2]):
         return word[:-2]
-    if case in ("loct", "datv") and low.endswith("е") and low[:-1].endswith(_MASC_STEM):
+    if case in ("loct", "datv") and low.endswith("е") and _masc_stem(low[:-1]):
         return word[:-1]
-    if case == "datv" and low.endswith("у") and low[:-1].endswith(_MASC_STEM):
+    if case == "datv" and low.endswith("у") and _masc_stem(low[:-1]):
         return word[:-1]
     for end, new in _NOUN_RULES.get(case, ()):
         if low.endswith(end) and len(low) > len(end) + 2:
@@ -266,8 +267,8 @@ def _rule_adj(word: str, case: str, feminine: bool, masculine: bool) -> str | No
             stem = low[: len(low) - len(end)]
             if new == "ее" and stem.endswith(("к", "г", "х")):
                 new = "ое"  # Родинским -> Родинское
-            if new == "ее" and stem.endswith("ь"):
-                new = "е"  # Волчьего -> Волчье
+            if new in ("ее", "яя") and stem.endswith("ь"):
+                new = new[:-1]  # Волчьего -> Волчье, Казачьей -> Казачья
             if masculine and not feminine and new in ("ое", "ее"):
                 new = "ый" if new == "ое" else "ий"
             return word[: len(word) - len(end)] + new
