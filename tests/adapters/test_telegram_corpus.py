@@ -69,7 +69,7 @@ def test_recall_and_precision_lemmatised(data, record_property):
     assert morph_analyzer() is not None
     posts = _posts(data)
     scores = _measure(posts)
-    for batch in ("with-rules", "after-rules", "after-rules-2"):
+    for batch in ("with-rules", "after-rules", "after-rules-2", "after-rules-3"):
         part = _measure([p for p in posts if p["written"] == batch])
         record_property(f"pymorphy3 {batch}", part)
         print(f"pymorphy3, posts written {batch}: {part}")
