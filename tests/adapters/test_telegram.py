@@ -142,7 +142,7 @@ def test_bad_input_names_file_message_and_field(tmp_path):
 
 
 def test_validates_with_no_rejects(data):
-    table = load_with_adapter("telegram", data / "telegram_result.json", actor="RU MoD")
+    table = load_with_adapter("telegram", data / "telegram_result.json", options={"actor": "RU MoD"})
     assert (table.accounting.used, table.accounting.rejected) == (9, 0)
     assert table.frame["date"][7] == dt.date(2025, 12, 3)
 
