@@ -363,7 +363,7 @@ def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
     """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7)."""
     out: dict[str, Any] = {}
     for name, result in tests.items():
-        out[name] = result.to_dict(full=full)
+        out[name] = plain(result.to_dict(full=full))  # strict JSON: no NaN or infinity
         if isinstance(result, NotApplicable):
             if name == "negbin_glm":
                 out["poisson_naive"] = {
