@@ -137,6 +137,16 @@ def test_sniff_respects_quotes_and_tsv_and_explicit_separator(tmp_path: Path) ->
         read_raw(path, separator=",")
 
 
+def test_separator_names_and_old_mac_line_ends(tmp_path: Path) -> None:
+    path = _write(tmp_path, "c.txt", "claim_id\tdate\nc1\t2025-01-02\n")
+    assert read_raw(path, separator="\\t").columns == ["claim_id", "date"]  # as typed in a shell
+    assert read_raw(path, separator="tab")["date"].to_list() == ["2025-01-02"]
+    mac = _write(tmp_path, "m.csv", f"{HEADER}\rc1,2025-01-02,RU,capture,s\r".encode())
+    table = load_claims(mac)
+    assert table.frame["row"].to_list() == [2]
+    assert table.info is not None and "carriage return only" in table.info.notes[0]
+
+
 def test_pandas_index_column_is_kept_as_index() -> None:
     table = load_claims(DATA / "pandas_to_csv_index.csv")
     assert table.frame["index"].to_list() == ["0", "1", "2"]
@@ -194,6 +204,7 @@ def test_nul_bytes_are_a_problem_of_their_cell(tmp_path: Path) -> None:
     assert (acc.read, acc.used, acc.rejected) == (2, 1, 1)
     assert table.frame["target"].to_list() == ["Beta"]
     assert table.rejects["row"].to_list() == [2]
+    assert table.rejects["value"].to_list() == ["Al\\x00pha"]  # shown, never a raw NUL
 
 
 def test_ndjson_broken_lines_strict_and_lenient() -> None:
@@ -210,6 +221,15 @@ def test_ndjson_broken_lines_strict_and_lenient() -> None:
     assert [p.row for p in acc.reasons] == [2, 4]
     assert "found a JSON list" in acc.reasons[1].expected
     assert table.frame["row"].to_list() == [1, 5]
+
+
+def test_ndjson_with_no_usable_line_and_json_duplicate_keys(tmp_path: Path) -> None:
+    path = _write(tmp_path, "c.ndjson", "not json\n[1]\n")
+    with pytest.raises(TimingInputError, match="none of its 2 non-blank lines is usable; line 1"):
+        load_claims(path, lenient=True)
+    twice = _write(tmp_path, "c.json", '[{"claim_id": "c1", "date": "2025-01-02", " date": "x"}]')
+    with pytest.raises(TimingInputError, match="gives the key 'date' twice"):
+        read_raw(twice)
 
 
 def test_wide_file_loads_only_the_needed_columns(tmp_path: Path) -> None:
@@ -263,6 +283,13 @@ def test_stdin_ndjson_and_json_are_sniffed(stdin) -> None:
     assert load_claims("-").frame["claim_id"].to_list() == ["c1", "c2"]
     stdin(f"[{record}]".encode())
     assert load_claims("-").info.format == "json"
+
+
+def test_stdin_feeds_one_table_only(stdin) -> None:
+    stdin(f"{HEADER}\nc1,2025-01-02,RU MoD,capture,s\n".encode())
+    load_claims("-")
+    with pytest.raises(TimingInputError, match="can feed only one table"):
+        load_events("-")
 
 
 def test_file_sha256_of_stdin_before_reading(stdin) -> None:

@@ -192,7 +192,8 @@ def _nul_problems(frame: pl.DataFrame, rows: np.ndarray, file: str) -> list[Prob
         hit = frame[name].str.contains("\x00", literal=True).fill_null(False)
         if hit.any():
             for i in np.flatnonzero(hit.to_numpy()):
-                problems.append(Problem(file, int(rows[i]), name, frame[name][int(i)], _NUL))
+                shown = frame[name][int(i)].replace("\x00", "\\x00")  # never a raw NUL
+                problems.append(Problem(file, int(rows[i]), name, shown, _NUL))
     return problems
 
 
@@ -268,7 +269,13 @@ def load_table(
         path, separator=separator, encoding=encoding, sheet=sheet, keep=keep, lenient=lenient
     )
     file = raw.info.file
-    if raw.frame.height == 0 and not raw.broken:
+    if raw.frame.height == 0 and raw.broken:
+        first = raw.broken[0]
+        raise TimingInputError(
+            f"{file}: none of its {len(raw.broken)} non-blank lines is usable; line "
+            f"{first.row} is not {first.expected}"
+        )
+    if raw.frame.height == 0:
         if raw.info.format in ("csv", "excel"):
             raise TimingInputError(
                 f"{file}: has a header but no data rows; add at least one row of {spec.kind}"
@@ -276,7 +283,7 @@ def load_table(
         raise TimingInputError(f"{file}: holds no records; add at least one row of {spec.kind}")
     mapped = apply_mapping(raw.frame, mapping, spec, file=file)
     rows = raw.row_numbers()
-    extra = _nul_problems(mapped, rows, file) + raw.broken
+    extra = (_nul_problems(mapped, rows, file) if raw.nul else []) + raw.broken
     table = validate(
         mapped,
         spec,

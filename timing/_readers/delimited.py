@@ -27,6 +27,8 @@ _FLAGS = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}
 #: wanted columns (Polars allocates per column of the header, hundreds of MB at 1e5).
 WIDE = 2_000
 _INTEGER = re.compile(r"^\s*-?\d+\s*$")
+_LEADING_BREAKS = re.compile(rb"[\r\n]*")
+_ALIASES = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
 
 
 def _records(text: str, limit: int) -> list[str]:
@@ -92,7 +94,11 @@ def _header_end(data: bytes, start: int) -> int:
 
 
 def _parse_header(text: str, separator: str) -> list[str]:
-    row = next(csv.reader([text.rstrip("\r\n")], delimiter=separator), [])
+    line = text.rstrip("\r\n")
+    try:
+        row = next(csv.reader([line], delimiter=separator), [])
+    except csv.Error:  # a stray carriage return: split plainly
+        row = line.split(separator)
     return [name.strip() for name in row]
 
 
@@ -228,7 +234,8 @@ def read_delimited(
     file : str
         Name used in messages.
     separator : str, optional
-        One character; sniffed among ``, ; tab |`` when None.
+        One character (or ``\\t``/``tab``, ``comma``, ``semicolon``, ``pipe``); sniffed
+        among ``, ; tab |`` when None.
     encoding : str, optional
         See :func:`timing._readers.text.decode`.
     keep : frozenset of str, optional
@@ -236,6 +243,8 @@ def read_delimited(
     default_separator : str
         Used when sniffing finds no candidate in the header.
     """
+    if separator is not None:
+        separator = _ALIASES.get(separator.lower(), separator)
     if separator is not None and len(separator) != 1:
         raise TimingInputError(
             f"separator {separator!r}: expected one character, e.g. ',' ';' or '\\t'"
@@ -257,16 +266,35 @@ def read_delimited(
     if provisional is not None and sep_guess is not None:
         first = _records(provisional.lstrip("\r\n"), 1)
         header_guess = _parse_header(first[0], sep_guess) if first else None
-    decoded = decode(data, file, encoding=encoding, separator=sep_guess, header=header_guess)
+
+    def located_error() -> TimingInputError:
+        """The message for bytes that are not UTF-8, with line and column (or a fallback)."""
+        try:
+            decode(data, file, encoding=encoding, separator=sep_guess, header=header_guess)
+        except TimingInputError as exc:
+            return exc
+        return TimingInputError(f"{file}: the text is not valid UTF-8")  # pragma: no cover
+
+    # Polars checks UTF-8 while parsing; the bytes are decoded here only on failure.
+    decoded = decode(
+        data, file, encoding=encoding, separator=sep_guess, header=header_guess, check_utf8=False
+    )
     utf8 = decoded.utf8
-    body_start = len(utf8) - len(utf8.lstrip(b"\r\n"))
+    notes: list[str] = []
+    if b"\n" not in utf8 and b"\r" in utf8:  # "CSV (Macintosh)": lines end with CR only
+        utf8 = utf8.replace(b"\r", b"\n")
+        notes.append(f"{file}: lines end with a carriage return only (old Mac); read as lines")
+    body_start = _LEADING_BREAKS.match(utf8).end()  # type: ignore[union-attr]
     header_line = utf8.count(b"\n", 0, body_start) + 1
     if body_start == len(utf8):
         raise TimingInputError(f"{file}: the file holds only blank lines, no header")
     head_end = _header_end(utf8, body_start)
     sample = utf8[body_start : body_start + (1 << 16)].decode("utf-8", errors="replace")
     sep = separator or sniff_separator(sample, default=default_separator)
-    header_text = utf8[body_start:head_end].decode("utf-8")
+    try:
+        header_text = utf8[body_start:head_end].decode("utf-8")
+    except UnicodeDecodeError:
+        raise located_error() from None
     if "\x00" in header_text:
         raise TimingInputError(
             f"{file}: the header holds NUL bytes (\\x00); the file is binary or in another "
@@ -277,10 +305,13 @@ def read_delimited(
     chosen, not_loaded = select_columns(names, keep)
     placeholders = {f"\x00unnamed{i + 1}": i + 1 for i in chosen if not names[i]}
     load_names = [n or f"\x00unnamed{i + 1}" for i, n in enumerate(names)]
-    body = utf8[body_start:]
+    body = utf8[body_start:] if body_start else utf8  # no copy in the usual case
     rows: np.ndarray | None = None
     if len(names) > WIDE:
-        text = body.decode("utf-8")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise located_error() from None
         frame, rows = _read_wide(text, sep, chosen, load_names, file, header_line)
     else:
         try:
@@ -294,7 +325,10 @@ def read_delimited(
                 raise_if_empty=False,
             )
         except pl.exceptions.PolarsError as exc:
-            text = body.decode("utf-8")
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise located_error() from None
             reason = _mismatch(text, sep, file, header_line, len(names))
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise TimingInputError(
@@ -305,10 +339,11 @@ def read_delimited(
         frame.columns = [load_names[i] for i in chosen]
         lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)
         if lines != frame.height + 1:  # quoted line breaks: find where each record starts
-            starts = _record_lines(body.decode("utf-8"), sep)
+            starts = _record_lines(body.decode("utf-8", errors="replace"), sep)
             if len(starts) == frame.height:
                 rows = np.asarray(starts, dtype=np.int64) + (header_line - 1)
-    frame, notes = resolve_unnamed(frame, file, placeholders)
+    frame, more = resolve_unnamed(frame, file, placeholders)
+    notes += more
     info = ReadInfo(
         file=file,
         format="csv",
@@ -318,4 +353,6 @@ def read_delimited(
         not_loaded=not_loaded,
         notes=tuple(notes),
     )
-    return RawTable(frame=frame, info=info, first_row=header_line + 1, rows=rows)
+    return RawTable(
+        frame=frame, info=info, first_row=header_line + 1, rows=rows, nul=b"\x00" in body
+    )

@@ -21,6 +21,30 @@ __all__ = ["read_json", "read_ndjson"]
 _OBJECT = "one JSON object per line"
 
 
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """A JSON object with keys stripped of spaces; a key given twice is an error."""
+    out: dict[str, object] = {}
+    for key, value in pairs:
+        name = key.strip()
+        if name in out:
+            raise _DuplicateKey(name)
+        out[name] = value
+    return out
+
+
+def _duplicate(file: str, where: str, key: str) -> TimingInputError:
+    return TimingInputError(
+        f"{file}: {where} gives the key {key!r} twice; JSON keeps only the last one, so "
+        "remove or rename the other"
+    )
+
+
 def _cell(value: object) -> str | None:
     if value is None:
         return None
@@ -54,7 +78,9 @@ def read_json(
     """Read a JSON array of objects (or ``{"key": [...]}`` with one list) into text cells."""
     decoded = decode(data, file, encoding=encoding)
     try:
-        payload = json.loads(decoded.utf8)
+        payload = json.loads(decoded.utf8, object_pairs_hook=_object)
+    except _DuplicateKey as exc:
+        raise _duplicate(file, "an object", exc.key) from None
     except json.JSONDecodeError as exc:
         raise TimingInputError(
             f"{file}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}; "
@@ -102,7 +128,9 @@ def read_ndjson(
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = json.loads(line, object_pairs_hook=_object)
+        except _DuplicateKey as exc:
+            raise _duplicate(file, f"line {lineno}", exc.key) from None
         except json.JSONDecodeError as exc:
             reason = f"{_OBJECT} (not valid JSON at column {exc.colno}: {exc.msg})"
         else:

@@ -72,6 +72,7 @@ class RawTable:
     first_row: int = 1
     rows: np.ndarray | None = None  # row number per frame row when not first_row + index
     broken: list[Problem] = field(default_factory=list)  # records set aside while reading
+    nul: bool = True  # whether cells may hold NUL bytes (False: the bytes have none)
 
     def row_numbers(self) -> np.ndarray:
         """The row number shown in messages for every row of ``frame``."""

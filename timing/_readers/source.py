@@ -44,6 +44,7 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
 _PARQUET = b"PAR1"
 
 _stdin_bytes: bytes | None = None
+_stdin_tables = 0  # tables read from standard input in this process
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,8 +67,9 @@ def _read_stdin() -> bytes:
 
 def _forget_stdin() -> None:
     """Drop the kept standard-input bytes (tests feed several inputs in one process)."""
-    global _stdin_bytes
+    global _stdin_bytes, _stdin_tables
     _stdin_bytes = None
+    _stdin_tables = 0
 
 
 def _text_start(data: bytes) -> bytes:
@@ -106,9 +108,15 @@ def open_source(path: str | Path) -> Source:
     TimingInputError
         If the path is missing, a directory, an empty file or of an unsupported type.
     """
+    global _stdin_tables
     if str(path) == STDIN:
-        data = _read_stdin()
         label = "<stdin>"
+        if _stdin_tables:
+            raise TimingInputError(
+                f"{label}: standard input (-) can feed only one table; give the other as a file"
+            )
+        _stdin_tables += 1
+        data = _read_stdin()
         if not data:
             raise TimingInputError(f"{label}: nothing was read from standard input")
         return Source(label, sniff_format(data), data, "")

@@ -101,6 +101,7 @@ def decode(
     encoding: str | None = None,
     separator: str | None = None,
     header: list[str] | None = None,
+    check_utf8: bool = True,
 ) -> Decoded:
     """Decode ``data`` strictly and return it as UTF-8 bytes without a byte-order mark.
 
@@ -116,6 +117,10 @@ def decode(
     separator, header : optional
         Field separator and header names of delimited text, to name the column of the
         first bad byte in the message.
+    check_utf8 : bool
+        Whether to check that text without a byte-order mark is valid UTF-8. A caller
+        whose parser checks UTF-8 itself passes False, and calls again with True to get
+        the located message when that parser fails.
 
     Raises
     ------
@@ -164,6 +169,8 @@ def decode(
             f"{file}: every other byte is 0, so the file looks like {wide.upper()} without "
             f"a byte-order mark: pass --encoding {wide}"
         )
+    if not check_utf8:
+        return Decoded(data, "utf-8", False)
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
