@@ -341,6 +341,20 @@ def test_excel_dates_rows_and_sheets(tmp_path: Path) -> None:
         load_events(path, sheet="Notes")
 
 
+def test_excel_table_starting_lower_keeps_spreadsheet_rows(tmp_path: Path) -> None:
+    openpyxl = pytest.importorskip("openpyxl")
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for column, name in enumerate(HEADER.split(","), start=2):  # the table starts at B3
+        sheet.cell(row=3, column=column, value=name)
+    for column, value in enumerate(["y1", "soon", "RU", "capture", "s"], start=2):
+        sheet.cell(row=4, column=column, value=value)
+    book.save(tmp_path / "b.xlsx")
+    with pytest.raises(ValidationError) as info:
+        load_claims(tmp_path / "b.xlsx")
+    assert [(p.row, p.column) for p in info.value.problems] == [(4, "date")]
+
+
 # -- messages ----------------------------------------------------------------------------------
 
 

@@ -2,13 +2,17 @@
 
 Workbooks are read with ``fastexcel`` (the calamine engine behind ``polars.read_excel``),
 which keeps blank rows so that every row keeps its spreadsheet row number (the header is
-row 1). Date cells arrive as ``YYYY-MM-DD`` text (with the time when it is not midnight);
-a date typed as text stays the text it is.
+row 1, or for .xlsx the first filled row, found in the sheet's XML). Date cells arrive as
+``YYYY-MM-DD`` text (with the time when it is not midnight); a date typed as text stays
+the text it is.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
+import re
+import zipfile
 
 import polars as pl
 
@@ -19,6 +23,41 @@ from timing.errors import TimingInputError
 __all__ = ["read_excel", "read_parquet"]
 
 _MIDNIGHT = r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00(?:\.0+)?$"
+_SHEET = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\br:id=\"([^\"]+)\"")
+_REL = re.compile(rb"<Relationship\b[^>]*>")
+_ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"(\d+)\"[^>]*?(/?)>")
+_VALUE = re.compile(rb"<(?:\w+:)?(?:v|is)\b")
+
+
+def _xlsx_first_row(data: bytes, index: int) -> int | None:
+    """Spreadsheet row of the first cell with a value in sheet ``index`` of an .xlsx file.
+
+    The reader starts a sheet at its first filled row; this finds that row's number so that
+    messages name the row a person sees. None when it cannot be told (then row 1).
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            ids = _SHEET.findall(book.read("xl/workbook.xml"))
+            targets = {}
+            for rel in _REL.findall(book.read("xl/_rels/workbook.xml.rels")):
+                rid = re.search(rb'\bId="([^"]+)"', rel)
+                target = re.search(rb'\bTarget="([^"]+)"', rel)
+                if rid and target:
+                    targets[rid.group(1)] = target.group(1).decode()
+            target = targets[ids[index]]
+            member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            with book.open(posixpath.normpath(member)) as fh:
+                head = fh.read(1 << 20)
+    except (KeyError, IndexError, zipfile.BadZipFile, OSError):
+        return None
+    rows = list(_ROW.finditer(head))
+    for this, following in zip(rows, [*rows[1:], None], strict=True):
+        if this.group(2):  # <row .../> holds no cells
+            continue
+        end = following.start() if following else len(head)
+        if _VALUE.search(head, this.end(), end):
+            return int(this.group(1))
+    return None
 
 
 def read_parquet(data: bytes, file: str, *, keep: frozenset[str] | None = None) -> RawTable:
@@ -82,9 +121,13 @@ def read_excel(
     names = [("" if v is None else str(v)).strip() for v in head.row(0)]
     check_header(names, file)
     chosen, not_loaded = select_columns(names, keep)
+    wanted = set(chosen)
     try:
         sheet_data = reader.load_sheet(
-            index, header_row=0, use_columns=chosen, dtypes="string"
+            index,
+            header_row=0,
+            use_columns=lambda column: column.index in wanted,  # relative to the table
+            dtypes="string",
         ).to_polars()
     except Exception as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -104,4 +147,5 @@ def read_excel(
         not_loaded=not_loaded,
         notes=tuple(notes + more),
     )
-    return RawTable(frame=frame, info=info, first_row=2)
+    header_row = _xlsx_first_row(data, index) if data.startswith(b"PK") else None
+    return RawTable(frame=frame, info=info, first_row=(header_row or 1) + 1)
