@@ -132,7 +132,8 @@ def read_ndjson(
         except _DuplicateKey as exc:
             raise _duplicate(file, f"line {lineno}", exc.key) from None
         except json.JSONDecodeError as exc:
-            reason = f"{_OBJECT} (not valid JSON at column {exc.colno}: {exc.msg})"
+            at = "" if exc.msg.endswith(" at") else " at"
+            reason = f"{_OBJECT} (not valid JSON: {exc.msg}{at} column {exc.colno})"
         else:
             if isinstance(rec, dict):
                 records.append(rec)
