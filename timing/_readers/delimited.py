@@ -103,6 +103,13 @@ def _parse_header(text: str, separator: str) -> list[str]:
 
 
 def check_header(names: list[str], file: str) -> None:
+    """Refuse a header that names a column more than once (names already stripped).
+
+    Raises
+    ------
+    TimingInputError
+        Naming the column and its 1-based positions.
+    """
     seen: dict[str, list[int]] = {}
     for i, name in enumerate(names, start=1):
         if name:
@@ -184,7 +191,9 @@ def _read_wide(
     return frame, np.asarray(starts, dtype=np.int64)
 
 
-def resolve_unnamed(frame: pl.DataFrame, file: str, placeholders: dict[str, int]) -> tuple:
+def resolve_unnamed(
+    frame: pl.DataFrame, file: str, placeholders: dict[str, int]
+) -> tuple[pl.DataFrame, list[str]]:
     """Drop empty unnamed columns, keep a pandas index as ``index``, refuse the rest."""
     notes: list[str] = []
     dropped = []
