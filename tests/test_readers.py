@@ -14,9 +14,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from timing._readers import source
-from timing._readers.delimited import sniff_separator
+from timing._readers.delimited import read_delimited, sniff_separator
 from timing.errors import TimingInputError
 from timing.io import EXTRA_COLUMNS, file_sha256, load_claims, load_events, read_raw
 from timing.schema import CLAIMS, ValidationError
@@ -412,3 +414,27 @@ def test_parquet_reads_needed_columns(tmp_path: Path) -> None:
     table = load_claims(tmp_path / "c.parquet")
     assert table.frame["date"].to_list() == [dt.date(2025, 1, 2)]
     assert table.info is not None and len(table.info.not_loaded) == 60 - EXTRA_COLUMNS
+
+
+# -- property: any table polars writes comes back, with the line each record starts on -------
+
+cell_text = st.text(alphabet=st.sampled_from(list('ab ,;\t|"\n\u0436é')), min_size=1, max_size=8)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.lists(cell_text, min_size=3, max_size=3), min_size=1, max_size=6),
+    sep=st.sampled_from([",", ";", "\t", "|"]),
+    crlf=st.booleans(),
+)
+def test_written_tables_read_back_with_their_lines(rows, sep: str, crlf: bool) -> None:
+    frame = pl.DataFrame(rows, schema=["a", "b", "c"], orient="row")
+    text = frame.write_csv(separator=sep, line_terminator="\r\n" if crlf else "\n")
+    raw = read_delimited(text.encode(), "f.csv", keep=None)
+    assert raw.info.separator == sep
+    assert raw.frame.rows() == [tuple(r) for r in rows]
+    expected, line = [], 2
+    for r in rows:
+        expected.append(line)
+        line += 1 + sum(cell.count("\n") for cell in r)
+    assert raw.row_numbers().tolist() == expected
