@@ -287,6 +287,7 @@ def load_inputs(
     claims_format: str | None = None,
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,
+    read_options: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
@@ -303,6 +304,10 @@ def load_inputs(
         A plain entry that neither file can use is an error.
     claims_mapping, events_mapping : mapping of str to str, optional
         Column maps for one file each (the CLI's ``--claims-map`` and ``--events-map``).
+    read_options : mapping, optional
+        ``separator``, ``encoding`` and ``sheet`` for files in the canonical format (see
+        :func:`timing.io.read_raw`); by default the separator and a byte-order mark are
+        detected and text must be UTF-8.
 
     Returns
     -------
@@ -323,6 +328,12 @@ def load_inputs(
     assert events is not None
     say = progress or (lambda _label: None)
     shared, per_table = split_mapping(mapping)
+    reading = {k: v for k, v in (read_options or {}).items() if v is not None}
+    unknown = set(reading) - {"separator", "encoding", "sheet"}
+    if unknown:
+        raise TimingInputError(
+            f"read option {sorted(unknown)[0]!r}: expected separator, encoding or sheet"
+        )
     per_table["claims"].update(claims_mapping or {})
     per_table["events"].update(events_mapping or {})
     formats = {"claims": claims_format, "events": events_format}
@@ -352,6 +363,7 @@ def load_inputs(
                 optional_mapping=shared,
                 lenient=lenient,
                 resolution=resolution,
+                **reading,
             )
         from timing.adapters import get_adapter, load_with_adapter
 
@@ -383,6 +395,7 @@ def load_inputs(
         "claims_mapping": per_table["claims"],
         "events_mapping": per_table["events"],
         "lenient": lenient,
+        "read_options": reading,
     }
     inputs.update({key: value for key, value in extras.items() if value})
     return claims_table, events_table, dataset, inputs
@@ -434,6 +447,7 @@ def analyze(
     claims_format: str | None = None,
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,
+    read_options: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
@@ -456,6 +470,8 @@ def analyze(
         Adapter names for files in public formats (see ``timing.adapters.ADAPTERS``).
     adapter_options : mapping of str to str, optional
         Options for those adapters, e.g. ``{"categories": "personnel,tank"}``.
+    read_options : mapping, optional
+        ``separator``, ``encoding``, ``sheet`` for canonical-format files.
     progress : callable, optional
         Called with a short label as each step starts.
 
@@ -482,6 +498,7 @@ def analyze(
         claims_format=claims_format,
         events_format=events_format,
         adapter_options=adapter_options,
+        read_options=read_options,
         progress=progress,
     )
     return analyze_tables(

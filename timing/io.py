@@ -1,27 +1,49 @@
 """Reading claims and events files into validated Polars tables.
 
-Formats are chosen by extension: ``.csv``, ``.parquet``, ``.json`` (an array of
-objects) and ``.ndjson``/``.jsonl`` (one object per line). Foreign column names are mapped
-to canonical ones with a mapping ``{canonical: source}`` (the CLI's ``--map date=claim_date``).
-Every cell is read as text and checked by :func:`timing.schema.validate`.
+Formats are chosen by extension: delimited text (``.csv``, ``.tsv``, ``.txt``; the
+separator is sniffed among comma, semicolon, tab and pipe unless given), ``.parquet``,
+``.json`` (an array of objects), ``.ndjson``/``.jsonl`` (one object per line) and
+workbooks (``.xlsx``, ``.xls``, ``.ods``; the first sheet unless one is named). The path
+``-`` reads standard input and tells the format from the first bytes. Text must be UTF-8
+unless a byte-order mark says otherwise or an ``encoding`` is given; nothing is replaced
+silently. Foreign column names are mapped to canonical ones with a mapping
+``{canonical: source}`` (the CLI's ``--map date=claim_date``). Every cell is read as text
+and checked by :func:`timing.schema.validate`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import polars as pl
 
+from timing._readers.binary import read_excel, read_parquet
+from timing._readers.delimited import read_delimited
+from timing._readers.jsonish import read_json, read_ndjson
+from timing._readers.raw import EXTRA_COLUMNS, RawTable, ReadInfo
+from timing._readers.source import SUPPORTED_SUFFIXES, open_source, sha256_of
 from timing.errors import TimingInputError
-from timing.schema import CLAIMS, EVENTS, TableSpec, ValidatedTable, validate
+from timing.schema import (
+    CLAIMS,
+    EVENTS,
+    Problem,
+    TableSpec,
+    ValidatedTable,
+    ValidationError,
+    validate,
+)
 
 __all__ = [
+    "EXTRA_COLUMNS",
     "SUPPORTED_SUFFIXES",
+    "LoadedTable",
+    "ReadInfo",
+    "apply_mapping",
     "file_sha256",
     "load_claims",
     "load_events",
@@ -30,93 +52,91 @@ __all__ = [
     "read_raw",
 ]
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet", ".json", ".ndjson", ".jsonl")
+_NUL = (
+    "text without NUL bytes (\\x00); the cell is corrupted, or the file is UTF-16 or "
+    "binary: check --encoding"
+)
 
 
-def read_raw(path: str | Path) -> pl.DataFrame:
+@dataclass(frozen=True, slots=True)
+class LoadedTable(ValidatedTable):
+    """A :class:`~timing.schema.ValidatedTable` plus how its file was read (``info``)."""
+
+    info: ReadInfo | None = None
+
+
+def _read(
+    path: str | Path,
+    *,
+    separator: str | None,
+    encoding: str | None,
+    sheet: str | int | None,
+    keep: frozenset[str] | None,
+    lenient: bool,
+) -> RawTable:
+    source = open_source(path)
+    label, data = source.label, source.data
+    if source.format != "excel" and sheet is not None:
+        raise TimingInputError(f"{label}: --sheet applies to workbooks (.xlsx, .xls, .ods) only")
+    if source.format in ("excel", "parquet") and (separator or encoding):
+        raise TimingInputError(
+            f"{label}: --separator and --encoding apply to text files, not {source.format}"
+        )
+    if source.format == "csv":
+        return read_delimited(
+            data,
+            label,
+            separator=separator,
+            encoding=encoding,
+            keep=keep,
+            default_separator="\t" if source.suffix == ".tsv" else ",",
+        )
+    if separator is not None:
+        raise TimingInputError(f"{label}: --separator applies to delimited text only")
+    if source.format == "json":
+        return read_json(data, label, encoding=encoding, keep=keep)
+    if source.format == "ndjson":
+        return read_ndjson(data, label, encoding=encoding, keep=keep, lenient=lenient)
+    if source.format == "parquet":
+        return read_parquet(data, label, keep=keep)
+    return read_excel(data, label, sheet=sheet, keep=keep)
+
+
+def read_raw(
+    path: str | Path,
+    *,
+    separator: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> pl.DataFrame:
     """Read a file into a frame of strings, choosing the reader by extension.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        A ``.csv``, ``.parquet``, ``.json`` or ``.ndjson``/``.jsonl`` file.
+        A file with one of :data:`SUPPORTED_SUFFIXES`, or ``-`` for standard input.
+    separator : str, optional
+        Field separator of delimited text; sniffed (comma, semicolon, tab, pipe) if None.
+    encoding : str, optional
+        Text encoding (a Python codec name such as ``cp1252``); if None, a byte-order mark
+        decides, else the text must be UTF-8.
+    sheet : str or int, optional
+        Worksheet of a workbook: its name or its number from 1 (default the first).
 
     Returns
     -------
     polars.DataFrame
-        Every column cast to ``pl.String`` so that validation sees the original text.
+        Every column as ``pl.String``, so that validation sees the original text.
 
     Raises
     ------
     TimingInputError
-        If the file is missing, has an unsupported extension or cannot be parsed.
+        If the file is missing, a directory, empty, of an unsupported type, not decodable
+        or cannot be parsed; the message says where and what to do.
     """
-    p = Path(path)
-    if not p.is_file():
-        raise TimingInputError(f"{p}: no such file")
-    suffix = p.suffix.lower()
-    try:
-        if suffix == ".csv":
-            frame = pl.read_csv(p, infer_schema=False, encoding="utf8-lossy")
-        elif suffix == ".parquet":
-            frame = pl.read_parquet(p)
-        elif suffix == ".json":
-            frame = _read_json_array(p)
-        elif suffix in (".ndjson", ".jsonl"):
-            frame = _read_ndjson(p)
-        else:
-            raise TimingInputError(
-                f"{p}: unsupported file type {suffix or '(none)'!r}; "
-                f"expected one of {', '.join(SUPPORTED_SUFFIXES)}"
-            )
-    except TimingInputError:
-        raise
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TimingInputError(f"{p}: could not read as {suffix[1:]}: {first}") from exc
-    return frame.select([pl.col(c).cast(pl.String) for c in frame.columns])
-
-
-def _records_frame(records: list[object], path: Path, *, line_numbers: bool) -> pl.DataFrame:
-    columns: dict[str, None] = {}
-    for i, rec in enumerate(records, start=1):
-        if not isinstance(rec, dict):
-            where = f"line {i}" if line_numbers else f"item {i}"
-            raise TimingInputError(f"{path}: {where} is not a JSON object")
-        for key in rec:
-            columns.setdefault(str(key), None)
-    data = {
-        c: [None if r.get(c) is None else str(r.get(c)) for r in records]  # type: ignore[union-attr]
-        for c in columns
-    }
-    return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
-
-
-def _read_json_array(path: Path) -> pl.DataFrame:
-    with path.open(encoding="utf-8") as fh:
-        payload = json.load(fh)
-    if isinstance(payload, dict):
-        # Also accept {"claims": [...]} / {"data": [...]}: one list-valued key.
-        lists = [v for v in payload.values() if isinstance(v, list)]
-        if len(lists) != 1:
-            raise TimingInputError(f"{path}: expected a JSON array of objects")
-        payload = lists[0]
-    if not isinstance(payload, list):
-        raise TimingInputError(f"{path}: expected a JSON array of objects")
-    return _records_frame(payload, path, line_numbers=False)
-
-
-def _read_ndjson(path: Path) -> pl.DataFrame:
-    records: list[object] = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise TimingInputError(f"{path}: line {lineno} is not JSON: {exc.msg}") from exc
-    return _records_frame(records, path, line_numbers=True)
+    return _read(
+        path, separator=separator, encoding=encoding, sheet=sheet, keep=None, lenient=False
+    ).frame
 
 
 def parse_mapping(items: Sequence[str], *, flag: str = "--map") -> dict[str, str]:
@@ -136,6 +156,11 @@ def parse_mapping(items: Sequence[str], *, flag: str = "--map") -> dict[str, str
             )
         mapping[key.strip()] = value.strip()
     return mapping
+
+
+def _listed(columns: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(columns[:limit])
+    return shown + (f", ... ({len(columns) - limit:,} more)" if len(columns) > limit else "")
 
 
 def apply_mapping(
@@ -173,13 +198,50 @@ def apply_mapping(
         if source not in frame.columns:
             raise TimingInputError(
                 f"{file}: --map {canonical}={source}: no column {source!r} "
-                f"(columns: {', '.join(frame.columns)})"
+                f"(columns: {_listed(frame.columns)})"
             )
         renames[source] = canonical
     clashing = [c for c in renames.values() if c in frame.columns and c not in renames]
     if clashing:
         frame = frame.drop(clashing)
     return frame.rename(renames)
+
+
+def _nul_problems(frame: pl.DataFrame, rows: np.ndarray, file: str) -> list[Problem]:
+    """A problem for every cell holding a NUL byte (never passed on into reports)."""
+    problems: list[Problem] = []
+    for name in frame.columns:
+        hit = frame[name].str.contains("\x00", literal=True).fill_null(False)
+        if hit.any():
+            for i in np.flatnonzero(hit.to_numpy()):
+                shown = frame[name][int(i)].replace("\x00", "\\x00")  # never a raw NUL
+                problems.append(Problem(file, int(rows[i]), name, shown, _NUL))
+    return problems
+
+
+def _merge(table: ValidatedTable, extra: list[Problem], broken: int) -> ValidatedTable:
+    """Add problems found while reading to a leniently validated table."""
+    problems = sorted([*table.accounting.reasons, *extra], key=lambda p: p.row)
+    bad_rows = {p.row for p in extra}
+    frame = table.frame.filter(~pl.col("row").is_in(sorted(bad_rows)))
+    rejects = pl.DataFrame(
+        {
+            "row": [p.row for p in problems],
+            "column": [p.column for p in problems],
+            "value": [p.value for p in problems],
+            "expected": [p.expected for p in problems],
+        },
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
+    )
+    read = table.accounting.read + broken
+    accounting = dataclasses.replace(
+        table.accounting,
+        read=read,
+        used=frame.height,
+        rejected=read - frame.height,
+        reasons=tuple(problems),
+    )
+    return dataclasses.replace(table, frame=frame, rejects=rejects, accounting=accounting)
 
 
 def load_table(
@@ -190,47 +252,95 @@ def load_table(
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
     optional_mapping: Mapping[str, str] | None = None,
-) -> ValidatedTable:
+    separator: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> LoadedTable:
     """Read, map and validate one table.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        File to read (format by extension).
+        File to read (format by extension), or ``-`` for standard input.
     spec : TableSpec
         :data:`timing.schema.CLAIMS` or :data:`timing.schema.EVENTS`.
     mapping : mapping of str to str, optional
         ``{canonical_name: column_in_file}``; a source column that is absent is an error.
     lenient : bool
-        Quarantine bad rows instead of raising.
+        Quarantine bad rows (and broken NDJSON lines) instead of raising.
     resolution : {"day", "hour"}
         Time resolution dates are truncated to.
     optional_mapping : mapping of str to str, optional
         Like ``mapping``, but entries whose source column is absent are skipped; those
         applied are listed in ``ValidatedTable.mapped``.
+    separator, encoding, sheet : optional
+        See :func:`read_raw`.
 
     Returns
     -------
-    ValidatedTable
+    LoadedTable
+        The validated table; ``info`` says how the file was read, including extra
+        columns not loaded (only the canonical, mapped and first
+        :data:`EXTRA_COLUMNS` other columns are read).
+
+    Notes
+    -----
+    Row numbers in messages are what a person sees: the line of a delimited or NDJSON
+    file on which the record starts (the header is line 1), the spreadsheet row of a
+    workbook (the header is row 1), the 1-based record of a JSON array or Parquet file.
     """
-    raw = read_raw(path)
-    mapped = apply_mapping(raw, mapping or {}, spec, file=str(path))
+    mapping = dict(mapping or {})
+    optional = dict(optional_mapping or {})
+    keep = (
+        frozenset(spec.names)
+        | {s for c, s in mapping.items() if c in spec.names}
+        | {s for c, s in optional.items() if c in spec.names}
+    )
+    raw = _read(
+        path, separator=separator, encoding=encoding, sheet=sheet, keep=keep, lenient=lenient
+    )
+    file = raw.info.file
+    if raw.frame.height == 0 and raw.broken:
+        first = raw.broken[0]
+        raise TimingInputError(
+            f"{file}: none of its {len(raw.broken)} non-blank lines is usable; line "
+            f"{first.row} is not {first.expected}"
+        )
+    if raw.frame.height == 0:
+        if raw.info.format in ("csv", "excel"):
+            raise TimingInputError(
+                f"{file}: has a header but no data rows; add at least one row of {spec.kind}"
+            )
+        raise TimingInputError(f"{file}: holds no records; add at least one row of {spec.kind}")
     applied = {
         canonical: source
-        for canonical, source in {**(optional_mapping or {}), **(mapping or {})}.items()
-        if canonical in spec.names and source in raw.columns
+        for canonical, source in {**optional, **mapping}.items()
+        if canonical in spec.names and source in raw.frame.columns
     }
-    mapped = apply_mapping(mapped, optional_mapping or {}, spec, file=str(path), optional=True)
-    # Row numbers in messages are what a person sees: the line in a CSV file (the header
-    # is line 1), the 1-based record in JSON/NDJSON/Parquet.
-    first_row = 2 if Path(path).suffix.lower() == ".csv" else 1
+    mapped = apply_mapping(raw.frame, mapping, spec, file=file)
+    mapped = apply_mapping(mapped, optional, spec, file=file, optional=True)
+    rows = raw.row_numbers()
+    extra = (_nul_problems(mapped, rows, file) if raw.nul else []) + raw.broken
     table = validate(
-        mapped, spec, file=str(path), lenient=lenient, resolution=resolution, first_row=first_row
+        mapped,
+        spec,
+        file=file,
+        lenient=lenient or bool(extra),
+        resolution=resolution,
+        row_numbers=rows,
     )
-    return replace(table, mapped=applied)
+    if extra:
+        table = _merge(table, extra, len(raw.broken))
+        if not lenient:
+            raise ValidationError(table.accounting.reasons)
+    table = replace(table, mapped=applied)
+    return LoadedTable(
+        **{f.name: getattr(table, f.name) for f in fields(table)},
+        info=raw.info,
+    )
 
 
-def load_claims(path: str | Path, **kwargs: object) -> ValidatedTable:
+def load_claims(path: str | Path, **kwargs: object) -> LoadedTable:
     """Load a claims file; see :func:`load_table` for the keyword arguments.
 
     Examples
@@ -243,15 +353,14 @@ def load_claims(path: str | Path, **kwargs: object) -> ValidatedTable:
     return load_table(path, CLAIMS, **kwargs)  # type: ignore[arg-type]
 
 
-def load_events(path: str | Path, **kwargs: object) -> ValidatedTable:
+def load_events(path: str | Path, **kwargs: object) -> LoadedTable:
     """Load an events file; see :func:`load_table` for the keyword arguments."""
     return load_table(path, EVENTS, **kwargs)  # type: ignore[arg-type]
 
 
 def file_sha256(path: str | Path) -> str:
-    """Return the hex SHA-256 of a file's bytes (for the reproducibility footer)."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    """Return the hex SHA-256 of a file's bytes (for the reproducibility footer).
+
+    For ``-`` it is the hash of the bytes read from standard input (read once and kept).
+    """
+    return sha256_of(path)

@@ -191,6 +191,19 @@ class AnalysisResult:
         """Rows read, used and rejected per table."""
         return {"claims": self.claims_table.accounting, "events": self.events_table.accounting}
 
+    def read_notes(self) -> list[str]:
+        """What reading the files noticed: sheet chosen, columns not loaded, adapter oddities."""
+        notes: list[str] = []
+        for table in (self.claims_table, self.events_table):
+            info = getattr(table, "info", None)
+            if info is not None:
+                notes += info.messages()
+            notes += [str(a) for a in getattr(table, "anomalies", ())[:20]]
+            extra = len(getattr(table, "anomalies", ())) - 20
+            if extra > 0:
+                notes.append(f"{table.accounting.file}: {extra} more anomalies (see the JSON)")
+        return notes
+
     def with_report(self, path: str | Path) -> AnalysisResult:
         """A copy that records where its HTML report was written."""
         return replace(self, report_path=str(path))
@@ -253,6 +266,8 @@ class AnalysisResult:
             ):
                 for name, value in (self.inputs.get(key) or {}).items():
                     args += [flag, f"{name}={value}"]
+        for name, value in (self.inputs.get("read_options") or {}).items():
+            args += [f"--{name}", str(value)]
         if self.inputs.get("lenient"):
             args.append("--lenient")
         # A bundled dataset's coverage period is its default: leave it implicit.
@@ -329,6 +344,11 @@ class AnalysisResult:
             "caution": self.caution(),
             "tests": _tests_dict(self.tests, full=full),
             "skipped": dict(self.skipped),
+            "read_notes": self.read_notes(),
+            "anomalies": {
+                name: [plain(getattr(a, "to_dict", lambda a=a: str(a))()) for a in table.anomalies]
+                for name, table in (("claims", self.claims_table), ("events", self.events_table))
+            },
             "report": self.report_path,
         }
         if full:

@@ -320,6 +320,7 @@ def validate(
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
     first_row: int = 1,
+    row_numbers: np.ndarray | None = None,
 ) -> ValidatedTable:
     """Check a string frame against ``spec`` and return it typed, with accounting.
 
@@ -339,6 +340,10 @@ def validate(
         Dates are normalised to UTC and truncated to this resolution.
     first_row : int
         Number of the first data row in messages (1 = first row after the header).
+    row_numbers : numpy.ndarray, optional
+        The number of every row in messages, when rows are not numbered consecutively
+        (a CSV record spanning several lines, NDJSON lines set aside); overrides
+        ``first_row``.
 
     Returns
     -------
@@ -372,7 +377,13 @@ def validate(
     if n == 0:
         raise ValidationError([Problem(file, 0, "*", "", f"at least one row of {spec.kind}")])
 
-    rows = np.arange(first_row, first_row + n, dtype=np.int64)
+    if row_numbers is not None and len(row_numbers) != n:
+        raise ValueError(f"row_numbers has {len(row_numbers)} entries for {n} rows")
+    rows = (
+        np.asarray(row_numbers, dtype=np.int64)
+        if row_numbers is not None
+        else np.arange(first_row, first_row + n, dtype=np.int64)
+    )
     bad_cells: list[tuple[int, str, str, str]] = []  # (row index, column, value, expected)
     parsed: dict[str, pl.Series] = {}
     for col in spec.columns:

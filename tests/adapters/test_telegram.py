@@ -28,8 +28,12 @@ def test_sample_round_trip(data):
     f = result.frame
     assert f.columns[: len(CLAIMS.names)] == list(CLAIMS.names)
     assert result.read == 8
-    assert result.skipped == {"service entry": 1, "no text": 1, "no rule matched": 1,
-                              NO_CLAIM_CAPTURE_WORDING: 0}
+    assert result.skipped == {
+        "service entry": 1,
+        "no text": 1,
+        "no rule matched": 1,
+        NO_CLAIM_CAPTURE_WORDING: 0,
+    }
     assert result.used == 5
     assert f["claim_id"].to_list() == [
         "TG-1234567890-101-1",
@@ -142,7 +146,9 @@ def test_bad_input_names_file_message_and_field(tmp_path):
 
 
 def test_validates_with_no_rejects(data):
-    table = load_with_adapter("telegram", data / "telegram_result.json", options={"actor": "RU MoD"})
+    table = load_with_adapter(
+        "telegram", data / "telegram_result.json", options={"actor": "RU MoD"}
+    )
     assert (table.accounting.used, table.accounting.rejected) == (9, 0)
     assert table.frame["date"][7] == dt.date(2025, 12, 3)
 

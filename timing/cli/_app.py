@@ -165,6 +165,27 @@ EventsMapOpt = Annotated[
     list[str] | None,
     typer.Option("--events-map", help="Map an events column: COL=SRC (repeatable)."),
 ]
+SeparatorOpt = Annotated[
+    str | None,
+    typer.Option(help="Field separator of text files: , ; tab or | (default: detected)."),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(help="Text encoding, e.g. cp1252 (default: UTF-8, or a byte-order mark's)."),
+]
+SheetOpt = Annotated[
+    str | None, typer.Option(help="Worksheet of an .xlsx/.ods file: name or number from 1.")
+]
+
+
+def read_options(separator: str | None, encoding: str | None, sheet: str | None) -> dict[str, Any]:
+    """The ``read_options`` of :func:`timing.analysis.load_inputs` from the CLI's flags."""
+    out: dict[str, Any] = {"separator": separator, "encoding": encoding}
+    if sheet is not None:
+        out["sheet"] = int(sheet) if sheet.isdigit() else sheet
+    return {k: v for k, v in out.items() if v is not None}
+
+
 StartOpt = Annotated[str | None, typer.Option(help="Study period start YYYY-MM-DD.")]
 EndOpt = Annotated[str | None, typer.Option(help="Study period end YYYY-MM-DD.")]
 LenientOpt = Annotated[bool, typer.Option(help="Quarantine bad rows instead of failing.")]

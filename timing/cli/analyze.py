@@ -11,6 +11,7 @@ from timing.cli._app import (
     ClaimsMapOpt,
     ClaimsOpt,
     DatasetOpt,
+    EncodingOpt,
     EndOpt,
     EventsMapOpt,
     EventsOpt,
@@ -18,6 +19,8 @@ from timing.cli._app import (
     MapOpt,
     OutputError,
     PlotlyOpt,
+    SeparatorOpt,
+    SheetOpt,
     SnapshotOpt,
     StartOpt,
     app,
@@ -27,6 +30,7 @@ from timing.cli._app import (
     number,
     plotly_mode,
     print_json,
+    read_options,
     rich_console,
     user_errors,
 )
@@ -42,6 +46,9 @@ def analyze(
     map_: MapOpt = None,
     claims_map: ClaimsMapOpt = None,
     events_map: EventsMapOpt = None,
+    separator: SeparatorOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     claims_format: Annotated[
         str | None, typer.Option(help="Adapter for the claims file, e.g. ua-losses, acled.")
     ] = None,
@@ -165,6 +172,7 @@ def analyze(
             claims_format=claims_format,
             events_format=events_format,
             adapter_options=parse_mapping(option or [], flag="--option"),
+            read_options=read_options(separator, encoding, sheet),
             progress=progress,
         )
         failure = None
@@ -240,6 +248,8 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
             f"{name}: {acc.read} read, {acc.used} used, {acc.rejected} rejected"
             f"{escape(skipped + extra)}"
         )
+    for note in result.read_notes():
+        console.print(escape(note), style="dim")
     console.print(f"re-run: {escape(result.rerun_command())}")
     if result.report_path:
         console.print(f"report: {result.report_path}")

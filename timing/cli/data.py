@@ -9,14 +9,18 @@ from typing import Annotated
 import typer
 
 from timing.cli._app import (
+    EncodingOpt,
     MapOpt,
     PlotlyOpt,
+    SeparatorOpt,
+    SheetOpt,
     SnapshotOpt,
     app,
     datasets_app,
     escape,
     plotly_mode,
     print_json,
+    read_options,
     rich_console,
     user_errors,
 )
@@ -38,9 +42,15 @@ def validate(
     option: Annotated[
         list[str] | None, typer.Option(help="Adapter option KEY=VALUE (repeatable).")
     ] = None,
+    separator: SeparatorOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the problems as JSON.")] = False,
 ) -> None:
-    """Check a claims or events file and list every problem (exit 0 clean, 2 problems)."""
+    """Check a claims or events file and list every problem (exit 0 clean, 2 problems).
+
+    PATH may be - for standard input (give --kind then).
+    """
     from timing.io import load_table, parse_mapping
     from timing.schema import CLAIMS, EVENTS
 
@@ -50,8 +60,10 @@ def validate(
         from timing.adapters import get_adapter
 
         kind = get_adapter(format_).table
+    if kind is None and str(path) == "-":
+        raise TimingInputError("reading standard input: give --kind claims or --kind events")
     if kind is None:
-        kind = _guess_kind(path, mapping)
+        kind = _guess_kind(path, mapping, read_options(separator, encoding, sheet))
     if kind not in specs:
         raise TimingInputError(f"--kind {kind!r}: expected claims or events")
     if format_ is not None:
@@ -64,7 +76,18 @@ def validate(
         options = parse_mapping(option or [], flag="--option")
         table = load_with_adapter(format_, path, options=options, lenient=True)
     else:
-        table = load_table(path, specs[kind], mapping=mapping, lenient=True)
+        own = {
+            k.partition(".")[2] or k: v
+            for k, v in mapping.items()
+            if "." not in k or k.startswith(f"{kind}.")
+        }
+        table = load_table(
+            path,
+            specs[kind],
+            mapping=own,
+            lenient=True,
+            **read_options(separator, encoding, sheet),
+        )
     acc = table.accounting
     far = _far_dates(table)
     if as_json:
@@ -72,6 +95,9 @@ def validate(
     else:
         for problem in acc.reasons:
             typer.echo(str(problem))
+        info = getattr(table, "info", None)
+        for note in info.messages() if info is not None else []:
+            typer.echo(note)
         for row, value in far:
             typer.echo(
                 f"{path}: row {row}, column 'date': {value} lies far outside the rest of the "
@@ -86,11 +112,11 @@ def validate(
         raise typer.Exit(2)
 
 
-def _guess_kind(path: Path, mapping: dict[str, str]) -> str:
+def _guess_kind(path: Path, mapping: dict[str, str], reading: dict[str, object]) -> str:
     """Tell claims from events by their id column (after the column map)."""
     from timing.io import read_raw
 
-    columns = set(read_raw(path).columns)
+    columns = set(read_raw(path, **reading).columns)  # type: ignore[arg-type]
     renamed = {canonical for canonical, source in mapping.items() if source in columns}
     has = columns | renamed | {k.partition(".")[2] for k in mapping}
     if "claim_id" in has and "event_id" not in has:

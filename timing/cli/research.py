@@ -10,16 +10,20 @@ import typer
 from timing.cli._app import (
     ClaimsOpt,
     DatasetOpt,
+    EncodingOpt,
     EndOpt,
     EventsOpt,
     LenientOpt,
     MapOpt,
+    SeparatorOpt,
+    SheetOpt,
     StartOpt,
     app,
     date_option,
     escape,
     print_frame,
     print_json,
+    read_options,
     rich_console,
     user_errors,
 )
@@ -53,6 +57,9 @@ def scan(
     alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Level for discoveries.")] = 0.05,
     top: Annotated[int, typer.Option(min=1, help="Rows of the table to print.")] = 15,
     lenient: LenientOpt = False,
+    separator: SeparatorOpt = None,
+    encoding: EncodingOpt = None,
+    sheet: SheetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
 ) -> None:
     """Test every window x actor x claim kind x event kind, with FDR and FWER control."""
@@ -64,7 +71,12 @@ def scan(
     from timing.stats.scan import scan as run_scan
 
     claims_table, events_table, dataset, _ = load_inputs(
-        claims, events, dataset=dataset, mapping=parse_mapping(map_ or []), lenient=lenient
+        claims,
+        events,
+        dataset=dataset,
+        mapping=parse_mapping(map_ or []),
+        lenient=lenient,
+        read_options=read_options(separator, encoding, sheet),
     )
     period = AnalysisConfig(start=date_option(start, "--start"), end=date_option(end, "--end"))
     if claims is None:

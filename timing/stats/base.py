@@ -106,12 +106,12 @@ def implausible(result: Any, *, effect: EffectKind) -> str | None:
     pvalue = getattr(result, "pvalue", None)
     if pvalue is not None and (not _finite(pvalue) or not 0.0 <= float(pvalue) <= 1.0):
         return f"the p-value could not be computed ({pvalue})"
-    value = getattr(result, "effect", None)
-    if effect == "none" or value is None:
+    if effect == "none":
         return None
-    if not _finite(value):
+    value = getattr(result, "effect", None)
+    if value is not None and not _finite(value):
         return f"the estimate is not finite ({value})"
-    if effect == "model" and not 1.0 / MAX_RATIO <= float(value) <= MAX_RATIO:
+    if value is not None and effect == "model" and not 1.0 / MAX_RATIO <= float(value) <= MAX_RATIO:
         return (
             f"the estimate {float(value):.2g} is not plausible (beyond {MAX_RATIO:.0f}x either "
             "way): too few claims to fit"
