@@ -79,6 +79,21 @@ CASES = {
     "per-table map": ["--events", str(BUNDLED / "events.csv"), "--claims-map", "date=announced_on"],
     "prefixed map": ["--events", str(BUNDLED / "events.csv"), "--map", "claims.date=announced_on"],
     "lenient": ["--events", str(BUNDLED / "events.csv"), "--lenient"],
+    "separator and encoding": [
+        "--claims",
+        str(Path(__file__).parent / "data" / "readers" / "excel_semicolon_cp1252.csv"),
+        "--events",
+        str(BUNDLED / "events.csv"),
+        "--encoding",
+        "cp1252",
+        "--separator",
+        ";",
+        "--lenient",
+        "--start",
+        "2025-02-01",
+        "--end",
+        "2025-04-30",
+    ],
     "adapter with options": [
         "--claims",
         str(ADAPTER_DATA / "ua_losses_personnel.json"),
@@ -105,7 +120,7 @@ def test_rerun_line_reproduces_the_result(name: str, files: dict[str, Path]) -> 
     args = list(CASES[name])
     if "--claims-format" in args:
         args = [*args, "--events", str(files["january_events"])]
-    if "--lenient" in args:
+    if "--lenient" in args and "--claims" not in args:
         args = ["--claims", str(files["bad"]), *args]
     elif any(a.startswith(("--map", "--claims-map")) for a in args):
         args = ["--claims", str(files["renamed"]), *args]
@@ -116,4 +131,4 @@ def test_rerun_line_reproduces_the_result(name: str, files: dict[str, Path]) -> 
     assert _comparable(second) == _comparable(first)
     assert second["rerun"] == first["rerun"]
     if "--lenient" in args:
-        assert "--lenient" in rerun and second["rows"]["claims"]["rejected"] == 1
+        assert "--lenient" in rerun and second["rows"]["claims"]["rejected"] >= 1
