@@ -12,6 +12,7 @@ contract of ``design.md`` section 7.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +23,7 @@ from timing.errors import TimingInputError
 from timing.io import file_sha256, load_claims, load_events
 from timing.methods import Method
 from timing.result import AnalysisConfig, AnalysisResult
-from timing.schema import ValidatedTable
+from timing.schema import ValidatedTable, ValidationError
 from timing.stats.base import NotApplicable
 from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
@@ -226,6 +227,11 @@ def _needs_window_split(ctx: Any) -> str | None:
     return None
 
 
+def formats_given(claims_format: str | None, events_format: str | None) -> dict[str, bool]:
+    """Which tables are read through an adapter."""
+    return {"claims": claims_format is not None, "events": events_format is not None}
+
+
 def split_mapping(
     mapping: Mapping[str, str] | None,
 ) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
@@ -287,7 +293,7 @@ def load_inputs(
     claims_format: str | None = None,
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,
-    read_options: Mapping[str, Any] | None = None,
+    read_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress | None = None,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
@@ -305,9 +311,10 @@ def load_inputs(
     claims_mapping, events_mapping : mapping of str to str, optional
         Column maps for one file each (the CLI's ``--claims-map`` and ``--events-map``).
     read_options : mapping, optional
-        ``separator``, ``encoding`` and ``sheet`` for files in the canonical format (see
-        :func:`timing.io.read_raw`); by default the separator and a byte-order mark are
-        detected and text must be UTF-8.
+        Per file, ``{"claims": {...}, "events": {...}}``: ``separator``, ``encoding`` and
+        ``sheet`` for files in the canonical format (see :func:`timing.io.read_raw`); by
+        default the separator and a byte-order mark are detected and text must be UTF-8.
+        Each file gets its own: an encoding forced on the wrong file would garble it.
 
     Returns
     -------
@@ -328,12 +335,21 @@ def load_inputs(
     assert events is not None
     say = progress or (lambda _label: None)
     shared, per_table = split_mapping(mapping)
-    reading = {k: v for k, v in (read_options or {}).items() if v is not None}
-    unknown = set(reading) - {"separator", "encoding", "sheet"}
-    if unknown:
-        raise TimingInputError(
-            f"read option {sorted(unknown)[0]!r}: expected separator, encoding or sheet"
-        )
+    reading = {
+        table: {k: v for k, v in (read_options or {}).get(table, {}).items() if v is not None}
+        for table in ("claims", "events")
+    }
+    for table, given in reading.items():
+        unknown = set(given) - {"separator", "encoding", "sheet"}
+        if unknown:
+            raise TimingInputError(
+                f"read option {table}.{sorted(unknown)[0]}: expected separator, encoding or sheet"
+            )
+        if given and formats_given(claims_format, events_format)[table]:
+            raise TimingInputError(
+                f"--{table}-{sorted(given)[0]}: the {table} file is read by an adapter; "
+                "this option is for files in the canonical format"
+            )
     per_table["claims"].update(claims_mapping or {})
     per_table["events"].update(events_mapping or {})
     formats = {"claims": claims_format, "events": events_format}
@@ -357,14 +373,22 @@ def load_inputs(
         fmt = formats[table]
         if fmt is None:
             loader = load_claims if table == "claims" else load_events
-            return loader(
-                path,
-                mapping=per_table[table],
-                optional_mapping=shared,
-                lenient=lenient,
-                resolution=resolution,
-                **reading,
-            )
+            try:
+                return loader(
+                    path,
+                    mapping=per_table[table],
+                    optional_mapping=shared,
+                    lenient=lenient,
+                    resolution=resolution,
+                    **reading[table],
+                )
+            except TimingInputError as exc:
+                if isinstance(exc, ValidationError):
+                    raise
+                # The readers suggest --encoding/--separator/--sheet; here each file has its own.
+                raise TimingInputError(
+                    re.sub(r"--(encoding|separator|sheet)\b", rf"--{table}-\1", str(exc))
+                ) from None
         from timing.adapters import get_adapter, load_with_adapter
 
         adapter = get_adapter(fmt)
@@ -395,7 +419,7 @@ def load_inputs(
         "claims_mapping": per_table["claims"],
         "events_mapping": per_table["events"],
         "lenient": lenient,
-        "read_options": reading,
+        "read_options": {table: given for table, given in reading.items() if given},
     }
     inputs.update({key: value for key, value in extras.items() if value})
     return claims_table, events_table, dataset, inputs
@@ -447,7 +471,7 @@ def analyze(
     claims_format: str | None = None,
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,
-    read_options: Mapping[str, Any] | None = None,
+    read_options: Mapping[str, Mapping[str, Any]] | None = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
@@ -471,7 +495,8 @@ def analyze(
     adapter_options : mapping of str to str, optional
         Options for those adapters, e.g. ``{"categories": "personnel,tank"}``.
     read_options : mapping, optional
-        ``separator``, ``encoding``, ``sheet`` for canonical-format files.
+        ``{"claims": {...}, "events": {...}}`` with ``separator``, ``encoding``, ``sheet``
+        for canonical-format files (see :func:`load_inputs`).
     progress : callable, optional
         Called with a short label as each step starts.
 

@@ -266,8 +266,9 @@ class AnalysisResult:
             ):
                 for name, value in (self.inputs.get(key) or {}).items():
                     args += [flag, f"{name}={value}"]
-        for name, value in (self.inputs.get("read_options") or {}).items():
-            args += [f"--{name}", str(value)]
+        for table, given in (self.inputs.get("read_options") or {}).items():
+            for name, value in given.items():
+                args += [f"--{table}-{name}", str(value)]
         if self.inputs.get("lenient"):
             args.append("--lenient")
         # A bundled dataset's coverage period is its default: leave it implicit.

@@ -165,6 +165,25 @@ EventsMapOpt = Annotated[
     list[str] | None,
     typer.Option("--events-map", help="Map an events column: COL=SRC (repeatable)."),
 ]
+ClaimsSeparatorOpt = Annotated[
+    str | None,
+    typer.Option(help="Claims file's field separator: , ; tab or | (default: detected)."),
+]
+ClaimsEncodingOpt = Annotated[
+    str | None, typer.Option(help="Claims file's text encoding, e.g. cp1252 (default: UTF-8).")
+]
+ClaimsSheetOpt = Annotated[
+    str | None, typer.Option(help="Claims workbook's sheet: name or number from 1.")
+]
+EventsSeparatorOpt = Annotated[
+    str | None, typer.Option(help="Events file's field separator (default: detected).")
+]
+EventsEncodingOpt = Annotated[
+    str | None, typer.Option(help="Events file's text encoding (default: UTF-8).")
+]
+EventsSheetOpt = Annotated[
+    str | None, typer.Option(help="Events workbook's sheet: name or number from 1.")
+]
 SeparatorOpt = Annotated[
     str | None,
     typer.Option(help="Field separator of text files: , ; tab or | (default: detected)."),

@@ -8,19 +8,22 @@ from typing import Annotated, Any
 import typer
 
 from timing.cli._app import (
+    ClaimsEncodingOpt,
     ClaimsMapOpt,
     ClaimsOpt,
+    ClaimsSeparatorOpt,
+    ClaimsSheetOpt,
     DatasetOpt,
-    EncodingOpt,
     EndOpt,
+    EventsEncodingOpt,
     EventsMapOpt,
     EventsOpt,
+    EventsSeparatorOpt,
+    EventsSheetOpt,
     LenientOpt,
     MapOpt,
     OutputError,
     PlotlyOpt,
-    SeparatorOpt,
-    SheetOpt,
     SnapshotOpt,
     StartOpt,
     app,
@@ -46,9 +49,12 @@ def analyze(
     map_: MapOpt = None,
     claims_map: ClaimsMapOpt = None,
     events_map: EventsMapOpt = None,
-    separator: SeparatorOpt = None,
-    encoding: EncodingOpt = None,
-    sheet: SheetOpt = None,
+    claims_separator: ClaimsSeparatorOpt = None,
+    claims_encoding: ClaimsEncodingOpt = None,
+    claims_sheet: ClaimsSheetOpt = None,
+    events_separator: EventsSeparatorOpt = None,
+    events_encoding: EventsEncodingOpt = None,
+    events_sheet: EventsSheetOpt = None,
     claims_format: Annotated[
         str | None, typer.Option(help="Adapter for the claims file, e.g. ua-losses, acled.")
     ] = None,
@@ -172,7 +178,10 @@ def analyze(
             claims_format=claims_format,
             events_format=events_format,
             adapter_options=parse_mapping(option or [], flag="--option"),
-            read_options=read_options(separator, encoding, sheet),
+            read_options={
+                "claims": read_options(claims_separator, claims_encoding, claims_sheet),
+                "events": read_options(events_separator, events_encoding, events_sheet),
+            },
             progress=progress,
         )
         failure = None

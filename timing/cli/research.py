@@ -8,15 +8,18 @@ from typing import Annotated
 import typer
 
 from timing.cli._app import (
+    ClaimsEncodingOpt,
     ClaimsOpt,
+    ClaimsSeparatorOpt,
+    ClaimsSheetOpt,
     DatasetOpt,
-    EncodingOpt,
     EndOpt,
+    EventsEncodingOpt,
     EventsOpt,
+    EventsSeparatorOpt,
+    EventsSheetOpt,
     LenientOpt,
     MapOpt,
-    SeparatorOpt,
-    SheetOpt,
     StartOpt,
     app,
     date_option,
@@ -57,9 +60,12 @@ def scan(
     alpha: Annotated[float, typer.Option(min=0.0, max=1.0, help="Level for discoveries.")] = 0.05,
     top: Annotated[int, typer.Option(min=1, help="Rows of the table to print.")] = 15,
     lenient: LenientOpt = False,
-    separator: SeparatorOpt = None,
-    encoding: EncodingOpt = None,
-    sheet: SheetOpt = None,
+    claims_separator: ClaimsSeparatorOpt = None,
+    claims_encoding: ClaimsEncodingOpt = None,
+    claims_sheet: ClaimsSheetOpt = None,
+    events_separator: EventsSeparatorOpt = None,
+    events_encoding: EventsEncodingOpt = None,
+    events_sheet: EventsSheetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print every cell as JSON.")] = False,
 ) -> None:
     """Test every window x actor x claim kind x event kind, with FDR and FWER control."""
@@ -76,7 +82,10 @@ def scan(
         dataset=dataset,
         mapping=parse_mapping(map_ or []),
         lenient=lenient,
-        read_options=read_options(separator, encoding, sheet),
+        read_options={
+            "claims": read_options(claims_separator, claims_encoding, claims_sheet),
+            "events": read_options(events_separator, events_encoding, events_sheet),
+        },
     )
     period = AnalysisConfig(start=date_option(start, "--start"), end=date_option(end, "--end"))
     if claims is None:
