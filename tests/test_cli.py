@@ -361,3 +361,13 @@ def test_rerun_command_reproduces_the_result(tmp_path: Path) -> None:
         second = json.loads(again.stdout)
         assert second["params"] == first["params"], extra
         assert second["tests"] == first["tests"], extra
+
+
+def test_progress_lines_on_stderr_when_not_a_terminal(monkeypatch) -> None:
+    monkeypatch.setenv("TIMING_PROGRESS_AFTER", "0")
+    result = runner.invoke(app, ["analyze", "--no-report", "--n-boot", "50"])
+    assert result.exit_code == 0
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("timing: [")]
+    assert any("circular-shift test" in ln for ln in lines)
+    quiet = runner.invoke(app, ["analyze", "--no-report", "--n-boot", "50", "--quiet"])
+    assert "timing: [" not in quiet.stderr

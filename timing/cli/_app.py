@@ -216,6 +216,42 @@ SnapshotOpt = Annotated[
 ]
 
 
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress lines on stderr when not in a terminal.")
+]
+
+
+def progress_reporter(
+    *, quiet: bool = False, live: bool = True, after: float | None = None
+) -> tuple[Callable[[str], None], Any]:
+    """A progress callback for long steps, and the Rich status it drives (or None).
+
+    In a terminal a Rich spinner shows the current step. When stdout is not a terminal
+    (a pipe, a file, a CI log) plain lines ``timing: [  12.3 s] step...`` go to stderr as
+    each step starts once the run has taken ``after`` seconds (default 1, or the
+    ``TIMING_PROGRESS_AFTER`` environment variable), so a long run is never silent while a
+    quick one, or a refused input, prints nothing extra; ``quiet`` turns them off.
+    """
+    import sys
+    import time
+
+    started = time.monotonic()
+    if after is None:
+        after = float(os.environ.get("TIMING_PROGRESS_AFTER", "1"))
+    status = None
+    if live and sys.stdout.isatty():
+        status = rich_console().status("starting")
+        status.start()
+
+    def progress(label: str) -> None:
+        if status is not None:
+            status.update(f"{label}...")
+        elif not quiet and time.monotonic() - started >= after:
+            typer.echo(f"timing: [{time.monotonic() - started:7.1f} s] {label}...", err=True)
+
+    return progress, status
+
+
 def number(value: Any, fmt: str = "{:.2f}") -> str:
     """Format a finite number; missing, NaN and infinite values print as blank or 'inf'."""
     if value is None:

@@ -24,6 +24,7 @@ from timing.cli._app import (
     MapOpt,
     OutputError,
     PlotlyOpt,
+    QuietOpt,
     SnapshotOpt,
     StartOpt,
     app,
@@ -33,6 +34,7 @@ from timing.cli._app import (
     number,
     plotly_mode,
     print_json,
+    progress_reporter,
     read_options,
     rich_console,
     user_errors,
@@ -108,6 +110,7 @@ def analyze(
     plotlyjs: PlotlyOpt = "inline",
     snapshot: SnapshotOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    quiet: QuietOpt = False,
     full_json: Annotated[
         bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
     ] = False,
@@ -157,14 +160,7 @@ def analyze(
 
             guess["dataset"] = DEFAULT_DATASET
         report_path = check_output_path(out or default_report_path(guess), "--out")
-    status = None if as_json else rich_console().status("starting")
-
-    def progress(label: str) -> None:
-        if status is not None:
-            status.update(f"{label}...")
-
-    if status is not None:
-        status.start()
+    progress, status = progress_reporter(quiet=quiet, live=not as_json)
     try:
         result = run_analysis(
             claims,
