@@ -297,7 +297,8 @@ class AnalysisResult:
         n_claims = self.timeline.claims_frame.height
         if n_events < 20 or n_claims < 50:
             notes.append(
-                f"Caution: with {n_events} events and {n_claims} claims the test has little "
+                f"Caution: with {n_events} event{'s' if n_events != 1 else ''} and {n_claims} "
+                f"claim{'s' if n_claims != 1 else ''} the test has little "
                 "power; a non-significant result is weak evidence of no effect."
             )
         if self.dataset is not None:
