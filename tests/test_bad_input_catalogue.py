@@ -248,3 +248,51 @@ def test_duplicate_ids_and_bad_kinds_name_row_and_column(tmp_path: Path) -> None
     payload = _analyze_json(claims, BUNDLED / "events.csv", "--lenient")
     assert payload["rows"]["claims"]["rejected"] == 2
     assert payload["rows"]["claims"]["read"] == len(rows) - 1
+
+
+ADAPTERS = Path(__file__).parent / "data" / "adapters"
+READERS = Path(__file__).parent / "data" / "readers"
+
+#: Real-shaped files of other tools against the bundled tables: each must give exit 0 with
+#: finite, plausible numbers, or exit 2 with a message; never exit 1 or a traceback.
+FOREIGN = [
+    ["--claims", ADAPTERS / "acled_export_2023.csv", "--claims-format", "acled"],
+    ["--claims", ADAPTERS / "acled_pre2019.csv", "--claims-format", "acled"],
+    ["--claims", ADAPTERS / "acled_excel_resave.csv", "--claims-format", "acled", "--lenient"],
+    ["--claims", ADAPTERS / "gdelt_v2_15min.export.CSV", "--claims-format", "gdelt-claims"],
+    ["--events", ADAPTERS / "gdelt_v2_15min.export.CSV", "--events-format", "gdelt-events"],
+    ["--events", ADAPTERS / "gdelt_v1_daily.export.CSV", "--events-format", "gdelt-events"],
+    ["--claims", ADAPTERS / "telegram_result.json", "--claims-format", "telegram"],
+    ["--claims", ADAPTERS / "ua_losses_personnel.json", "--claims-format", "ua-losses"],
+    ["--claims", READERS / "excel_semicolon_cp1252.csv"],
+    ["--claims", READERS / "excel_semicolon_cp1252.csv", "--claims-encoding", "cp1252"],
+    ["--claims", READERS / "excel_unicode_text.txt", "--lenient"],
+    ["--claims", READERS / "pandas_to_csv_index.csv"],
+    ["--claims", READERS / "ndjson_broken_lines.ndjson"],
+    ["--claims", READERS / "ndjson_broken_lines.ndjson", "--lenient"],
+    ["--claims", READERS / "telegram_multiline.csv"],
+]
+
+
+@pytest.mark.parametrize("args", FOREIGN, ids=lambda a: " ".join(str(x).split("/")[-1] for x in a))
+@pytest.mark.parametrize("period", [[], ["--start", "2025-01-01", "--end", "2025-12-31"]])
+def test_foreign_files_against_bundled_tables(args: list, period: list[str]) -> None:
+    given = [str(a) for a in args]
+    if "--claims" not in given:
+        given += ["--claims", str(BUNDLED / "claims.csv")]
+    if "--events" not in given:
+        given += ["--events", str(BUNDLED / "events.csv")]
+    code, out, err = _run(["analyze", *given, *period, "--json", *FAST])
+    if code == 2:
+        assert err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
+        return
+    assert code == 0, err
+    payload = json.loads(out)
+    for name, test in payload["tests"].items():
+        if test.get("applicable") is False:
+            assert test["reason"], name
+            continue
+        if test.get("pvalue") is not None:
+            assert 0 <= test["pvalue"] <= 1, name
+        if name in ("negbin_glm", "premature", "disputed") and test.get("effect") is not None:
+            assert 1e-3 <= test["effect"] <= 1e3, (name, test["effect"])

@@ -425,7 +425,17 @@ def build_timeline(
     claims = in_period(claims, "claims")
     events = in_period(events, "events")
     if claims.height == 0 or events.height == 0:
-        raise TimingInputError("no claims or no events inside the study period")
+        missing = " and ".join(
+            t for t, f in (("claims", claims), ("events", events)) if not f.height
+        )
+        spans = "; ".join(
+            f"{table} run {a:%Y-%m-%d} to {b:%Y-%m-%d}" for table, (a, b) in period.spans.items()
+        )
+        raise TimingInputError(
+            f"no {missing} inside the study period {period.start:%Y-%m-%d} to "
+            f"{period.end:%Y-%m-%d} ({period.describe().split(': ', 1)[-1]}; {spans}); "
+            "check --start/--end and the dates of both files"
+        )
 
     claim_bins = claims["bin"].to_numpy().astype(np.int64)
     if weight == "value":
