@@ -371,3 +371,23 @@ def test_progress_lines_on_stderr_when_not_a_terminal(monkeypatch) -> None:
     assert any("circular-shift test" in ln for ln in lines)
     quiet = runner.invoke(app, ["analyze", "--no-report", "--n-boot", "50", "--quiet"])
     assert "timing: [" not in quiet.stderr
+
+
+def test_json_writes_no_report_unless_asked(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["analyze", "--json", "--n-boot", "50"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["report"] is None
+    assert not (tmp_path / "reports").exists()
+    out = tmp_path / "r.html"
+    asked = runner.invoke(app, ["analyze", "--json", "--n-boot", "50", "--out", str(out)])
+    assert json.loads(asked.stdout)["report"] == str(out) and out.is_file()
+
+
+def test_help_fits_80_columns_without_cutting_names(monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    for command in (["analyze", "--help"], ["scan", "--help"], ["validate", "--help"]):
+        text = runner.invoke(app, command).stdout
+        assert "…" not in text
+        assert all(len(line) <= 80 for line in text.splitlines()), command
+    assert "--claims-separator" in runner.invoke(app, ["analyze", "--help"]).stdout
+    assert "--no-by-claim-kind" in runner.invoke(app, ["scan", "--help"]).stdout

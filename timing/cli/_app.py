@@ -23,10 +23,12 @@ app = typer.Typer(
     name="timing",
     help="Test whether battlefield announcements are timed around diplomacy.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_show_locals=False,
+    # Plain click help and usage errors: at 80 columns Rich's boxed tables cut option names
+    # ("--claims-separa…") and turn a usage error into a four-line box.
+    rich_markup_mode=None,
 )
-datasets_app = typer.Typer(help="Bundled datasets.", no_args_is_help=True)
+datasets_app = typer.Typer(help="Bundled datasets.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(datasets_app, name="datasets")
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -147,23 +149,33 @@ def _root(
 
 # Options shared by several commands, defined once.
 DatasetOpt = Annotated[str | None, typer.Option(help="Bundled dataset (default ru-ua-2025).")]
-ClaimsOpt = Annotated[Path | None, typer.Option(help="Claims file (.csv/.parquet/.json/.ndjson).")]
+ClaimsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        help="Claims file: .csv/.tsv/.txt, .parquet, .json, .ndjson, .xlsx/.ods, or - for stdin."
+    ),
+]
 EventsOpt = Annotated[Path | None, typer.Option(help="Events file.")]
 MapOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--map",
+        metavar="[TABLE.]COL=SRC",
         help="Map a canonical column to yours: COL=SRC, applied to whichever file has SRC; "
         "claims.COL=SRC or events.COL=SRC for one file (repeatable).",
     ),
 ]
 ClaimsMapOpt = Annotated[
     list[str] | None,
-    typer.Option("--claims-map", help="Map a claims column: COL=SRC (repeatable)."),
+    typer.Option(
+        "--claims-map", metavar="COL=SRC", help="Map a claims column: COL=SRC (repeatable)."
+    ),
 ]
 EventsMapOpt = Annotated[
     list[str] | None,
-    typer.Option("--events-map", help="Map an events column: COL=SRC (repeatable)."),
+    typer.Option(
+        "--events-map", metavar="COL=SRC", help="Map an events column: COL=SRC (repeatable)."
+    ),
 ]
 ClaimsSeparatorOpt = Annotated[
     str | None,

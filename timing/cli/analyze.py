@@ -64,7 +64,7 @@ def analyze(
         str | None, typer.Option(help="Adapter for the events file, e.g. gdelt-events.")
     ] = None,
     option: Annotated[
-        list[str] | None, typer.Option(help="Adapter option KEY=VALUE (repeatable).")
+        list[str] | None, typer.Option(metavar="KEY=VALUE", help="Adapter option (repeatable).")
     ] = None,
     weight: Annotated[
         str, typer.Option(help="count: one per claim; value: sum the claims' value column.")
@@ -80,10 +80,17 @@ def analyze(
     start: StartOpt = None,
     end: EndOpt = None,
     actor: Annotated[
-        list[str] | None, typer.Option(help="Keep only this claim actor (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="ACTOR", help="Keep only this claim actor (repeatable)."),
     ] = None,
-    claim_kind: Annotated[list[str] | None, typer.Option(help="Keep only this claim kind.")] = None,
-    event_kind: Annotated[list[str] | None, typer.Option(help="Keep only this event kind.")] = None,
+    claim_kind: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KIND", help="Keep only this claim kind (repeatable)."),
+    ] = None,
+    event_kind: Annotated[
+        list[str] | None,
+        typer.Option(metavar="KIND", help="Keep only this event kind (repeatable)."),
+    ] = None,
     min_shift: Annotated[
         int | None, typer.Option(min=1, help="Smallest circular shift (bins).")
     ] = None,
@@ -105,7 +112,11 @@ def analyze(
         Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
     ] = None,
     no_report: Annotated[
-        bool, typer.Option("--no-report", help="Do not write the HTML report.")
+        bool,
+        typer.Option(
+            "--no-report",
+            help="Do not write the HTML report (--json writes none unless --out is given).",
+        ),
     ] = False,
     plotlyjs: PlotlyOpt = "inline",
     snapshot: SnapshotOpt = None,
@@ -149,7 +160,8 @@ def analyze(
     if snapshot is not None:
         check_output_path(snapshot, "--snapshot")
     report_path = None
-    if not no_report:
+    # With --json the output is for a program: no report file appears unless --out asks.
+    if not no_report and not (as_json and out is None):
         from timing.report import default_report_path
 
         # Where the report goes is checked before the work starts: a finished analysis is

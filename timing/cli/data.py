@@ -40,7 +40,7 @@ def validate(
         str | None, typer.Option("--format", help="Read through an adapter, e.g. acled.")
     ] = None,
     option: Annotated[
-        list[str] | None, typer.Option(help="Adapter option KEY=VALUE (repeatable).")
+        list[str] | None, typer.Option(metavar="KEY=VALUE", help="Adapter option (repeatable).")
     ] = None,
     separator: SeparatorOpt = None,
     encoding: EncodingOpt = None,

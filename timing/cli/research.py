@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -24,7 +24,7 @@ from timing.cli._app import (
     app,
     date_option,
     escape,
-    print_frame,
+    number,
     print_json,
     read_options,
     rich_console,
@@ -124,8 +124,33 @@ def scan(
             **kwargs,  # type: ignore[arg-type]
         )
     rich_console().print(escape(result.summary()))
-    shown = ["window", "actor", "claim_kind", "event_kind", "variant", "rate_ratio", "pvalue"]
-    print_frame(result.top(top).select([*shown, "q_bh", "p_fwer", "n_claims"]), "Strongest cells")
+    _print_cells(result.top(top))
+
+
+def _print_cells(cells: Any) -> None:
+    """The strongest cells as a table that fits 80 columns: short headers, rounded numbers."""
+    from rich.table import Table
+
+    table = Table(title="Strongest cells", title_justify="left", pad_edge=False)
+    headers = ("window", "actor", "claims", "events", "ratio", "p", "q (BH)", "p (FWER)", "n")
+    for header in headers:
+        numeric = header in ("ratio", "p", "q (BH)", "p (FWER)", "n")
+        table.add_column(header, justify="right" if numeric else "left", overflow="fold")
+    for row in cells.iter_rows(named=True):
+        window = "ann." if row["window"] is None else f"{row['window']} d"
+        table.add_row(
+            window,
+            escape(str(row["actor"])),
+            escape(str(row["claim_kind"])),
+            escape(str(row["event_kind"])),
+            number(row["rate_ratio"]),
+            number(row["pvalue"], "{:.2g}"),
+            number(row["q_bh"], "{:.2g}"),
+            number(row["p_fwer"], "{:.2g}"),
+            str(row["n_claims"]),
+        )
+    rich_console().print(table)
+    rich_console().print("window 'ann.': from each event's announcement to its start", style="dim")
 
 
 @app.command()
