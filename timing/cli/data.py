@@ -151,7 +151,11 @@ def _far_dates(table: object) -> list[tuple[int, str]]:
 def datasets_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """List the bundled datasets with their period, row counts and licence."""
+    """List the bundled datasets with their study period, row counts and licence.
+
+    The period is the one ``timing analyze --dataset NAME`` uses by default: the span the
+    claims and events were compiled over together.
+    """
     from rich.table import Table
 
     from timing.datasets import list_datasets
@@ -161,12 +165,13 @@ def datasets_list(
         print_json([i.to_dict() for i in infos])
         return
     table = Table()
-    for column in ("name", "period", "claims", "events", "licence"):
+    for column in ("name", "study period", "claims", "events", "licence"):
         table.add_column(column)
     for info in infos:
+        start, end = info.coverage or (info.period_start, info.period_end)
         table.add_row(
             info.name,
-            f"{info.period_start} to {info.period_end}",
+            f"{start} to {end}",
             str(info.rows.get("claims", "")),
             str(info.rows.get("events", "")),
             info.licence,
@@ -190,13 +195,21 @@ def datasets_show(
     console = rich_console()
     console.print(f"[bold]{escape(info.title)}[/bold] ({info.name})")
     console.print(escape(info.description))
-    console.print(f"period: {info.period_start} to {info.period_end}")
+    console.print(f"data: {info.period_start} to {info.period_end}")
+    if info.coverage:
+        console.print(
+            f"study period: {info.coverage[0]} to {info.coverage[1]} (compiled together; "
+            "the default of timing analyze)"
+        )
     for table, n in info.rows.items():
         console.print(f"{table}: {n} rows")
     console.print(f"licence: {escape(info.licence)}")
     console.print(f"path: {info.path}")
-    for source in info.sources:
-        console.print(f"source: {escape(source)}")
+    if info.caveat:
+        console.print(f"caveat: {escape(info.caveat)}")
+    shown = ", ".join(info.sources[:8])
+    more = f" and {len(info.sources) - 8} more (--json lists all)" if len(info.sources) > 8 else ""
+    console.print(f"sources: {len(info.sources)} sites, e.g. {escape(shown)}{escape(more)}")
 
 
 @app.command()
