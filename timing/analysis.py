@@ -294,6 +294,7 @@ def load_inputs(
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,
     read_options: Mapping[str, Mapping[str, Any]] | None = None,
+    engine: Any = None,
     progress: Progress | None = None,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
@@ -315,6 +316,8 @@ def load_inputs(
         ``sheet`` for files in the canonical format (see :func:`timing.io.read_raw`); by
         default the separator and a byte-order mark are detected and text must be UTF-8.
         Each file gets its own: an encoding forced on the wrong file would garble it.
+    engine : timing.engine.Engine, optional
+        Where adapters that read many files (GDELT folders and globs) read them.
 
     Returns
     -------
@@ -396,7 +399,9 @@ def load_inputs(
             raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
         wanted = set(adapter.options())
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
-        return load_with_adapter(fmt, path, options=options, lenient=lenient, resolution=resolution)
+        return load_with_adapter(
+            fmt, path, options=options, lenient=lenient, resolution=resolution, engine=engine
+        )
 
     claims_table = read(claims, "claims")
     events_table = read(events, "events")
@@ -472,6 +477,7 @@ def analyze(
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,
     read_options: Mapping[str, Mapping[str, Any]] | None = None,
+    engine: Any = None,
     progress: Progress | None = None,
 ) -> AnalysisResult:
     """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
@@ -497,6 +503,8 @@ def analyze(
     read_options : mapping, optional
         ``{"claims": {...}, "events": {...}}`` with ``separator``, ``encoding``, ``sheet``
         for canonical-format files (see :func:`load_inputs`).
+    engine : timing.engine.Engine, optional
+        Where many-file inputs are read (see :mod:`timing.engine`); the result is the same.
     progress : callable, optional
         Called with a short label as each step starts.
 
@@ -524,6 +532,7 @@ def analyze(
         events_format=events_format,
         adapter_options=adapter_options,
         read_options=read_options,
+        engine=engine,
         progress=progress,
     )
     return analyze_tables(

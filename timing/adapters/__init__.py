@@ -97,6 +97,8 @@ class Adapter:
     read: Callable[..., pl.DataFrame]
     parse: Callable[..., AdapterResult] | None = None
     option_specs: tuple[OptionSpec, ...] = ()
+    #: Whether ``parse`` takes an ``engine`` (many files read in parallel).
+    parallel: bool = False
 
     def options(self) -> tuple[str, ...]:
         """Names of the options the adapter takes (of :attr:`option_specs`)."""
@@ -141,6 +143,7 @@ ADAPTERS: dict[str, Adapter] = {
             _fixed(read_gdelt_events, kind="events"),
             _fixed(parse_gdelt, kind="events"),
             gdelt.OPTIONS,
+            parallel=True,
         ),
         Adapter(
             "gdelt-claims",
@@ -149,6 +152,7 @@ ADAPTERS: dict[str, Adapter] = {
             _fixed(read_gdelt_events, kind="claims"),
             _fixed(parse_gdelt, kind="claims"),
             gdelt.OPTIONS,
+            parallel=True,
         ),
         Adapter(
             "telegram",
@@ -200,6 +204,7 @@ def load_with_adapter(
     options: Mapping[str, Any] | None = None,
     lenient: bool = False,
     resolution: Literal["day", "hour"] = "day",
+    engine: Any = None,
     **legacy_options: Any,
 ) -> ValidatedTable:
     """Read ``path`` with the adapter ``name``, validate the result and count everything.
@@ -218,6 +223,8 @@ def load_with_adapter(
         Quarantine rows that fail validation instead of raising.
     resolution : {"day", "hour"}
         Time resolution of the validated dates.
+    engine : timing.engine.Engine, optional
+        Where an adapter that reads many files (GDELT) reads them; same result anywhere.
     **legacy_options
         Deprecated: options as keywords (the old calling form). Merged into ``options``
         with a :class:`DeprecationWarning`; they cannot be named ``options``,
@@ -264,7 +271,8 @@ def load_with_adapter(
         raw.update(legacy_options)
     typed = parse_options(name, adapter.option_specs, raw)
     if adapter.parse is not None:
-        result = adapter.parse(path, **typed)
+        extra = {"engine": engine} if adapter.parallel and engine is not None else {}
+        result = adapter.parse(path, **typed, **extra)
     else:
         frame = adapter.read(path, **typed)
         result = AdapterResult(frame, adapter.table, frame.height)

@@ -72,8 +72,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import polars as pl
 
@@ -81,6 +82,7 @@ from timing.adapters._common import AdapterResult, Anomaly, canonical_frame
 from timing.adapters._countries import country_of
 from timing.adapters._gdelt_io import COLUMNS, LAYOUTS, iter_records, source_files
 from timing.adapters._options import OptionSpec
+from timing.engine import Engine
 from timing.errors import TimingInputError
 from timing.schema import CLAIMS, EVENTS
 
@@ -216,6 +218,7 @@ def parse_gdelt(
     dedupe: bool = True,
     date_field: Literal["sqldate", "dateadded"] = "sqldate",
     max_date_gap: int = 30,
+    engine: Engine | None = None,
 ) -> AdapterResult:
     """Read GDELT event records into canonical events (or claims), with accounting.
 
@@ -240,6 +243,10 @@ def parse_gdelt(
         Which GDELT date becomes ``date``.
     max_date_gap : int
         Skip records whose ``SQLDATE`` and ``DATEADDED`` are more than this many days apart.
+    engine : Engine, optional
+        Where the files are read (:class:`timing.engine.Engine`): by default one after
+        another here; ``Engine("dask")`` reads them on a Dask cluster. The result is the
+        same either way.
 
     Returns
     -------
@@ -274,77 +281,134 @@ def parse_gdelt(
     if isinstance(actors, str):  # "USA,RUS" from a command line
         actors = actors.split(",")
     wanted = None if actors is None else {a.strip() for a in actors if a.strip()}
-    extras = ("input_row", "input_file", "cameo_code")
-    rows: dict[str, list[object]] = {k: [] for k in (*spec.names, *extras)}
     skipped: Counter[str] = Counter()
     per_file: Counter[str] = Counter()
     anomalies: list[Anomaly] = []
-    seen: dict[tuple[str, str, str], tuple[str, int]] = {}
-    for source in source_files(path):
-        widths: Counter[int] = Counter()
-        far: list[tuple[int, str, str]] = []
-        for rec in iter_records(source):
-            per_file[rec.file] += 1
-            if rec.fields is None:
-                widths[rec.width] += 1
-                skipped["wrong number of fields"] += 1
-                continue
-            widths[0] += 1
-            values = _convert(rec.fields, kind, table, wanted, date_field, max_date_gap)
-            if isinstance(values, str):
-                skipped[values] += 1
-                if values == "SQLDATE far from DATEADDED":
-                    far.append((rec.line, rec.fields["SQLDATE"], rec.fields["DATEADDED"]))
-                continue
-            url = (rec.fields.get("SOURCEURL") or "").strip()
-            key = (url, str(values["cameo_code"]), str(values["date"]))
-            if dedupe and url and key in seen:
-                skipped["duplicate record of one story"] += 1
-                continue
-            seen.setdefault(key, (rec.file, rec.line))
-            values |= {"input_row": rec.line, "input_file": rec.file}
-            for name, column in rows.items():
-                column.append(values.get(name))
-        bad = {w: n for w, n in widths.items() if w}
-        if bad and not widths[0]:
-            found = ", ".join(str(w) for w in sorted(bad))
-            raise TimingInputError(
-                f"{source}: not a GDELT event file: expected 57, 58 or 61 tab-separated "
-                f"fields per line (GDELT 1.0 or 2.0), found {found}"
-            )
-        if bad:
-            n = sum(bad.values())
-            anomalies.append(
-                Anomaly(
-                    str(source),
-                    0,
-                    "(line)",
-                    "fields",
-                    (
-                        f"{n} line(s) with {', '.join(map(str, sorted(bad)))} fields skipped "
-                        f"(expected {' or '.join(map(str, LAYOUTS))})"
-                    ),
-                )
-            )
-        if far:
-            line, sql, added = far[0]
-            anomalies.append(
-                Anomaly(
-                    str(source),
-                    line,
-                    "SQLDATE",
-                    "date gap",
-                    (
-                        f"{len(far)} record(s) with SQLDATE more than {max_date_gap} days from "
-                        f"DATEADDED skipped (first: line {line}, SQLDATE {sql}, DATEADDED {added})"
-                    ),
-                )
-            )
-    frame = canonical_frame(rows, spec, extras=extras)
+    # Each file is read on its own (on an engine's workers when one is given); the parts
+    # are merged in file order, so deduplication across files keeps the same record as a
+    # reading of one file after another would.
+    jobs = [
+        _FileJob(source, kind, table, wanted, date_field, max_date_gap)
+        for source in source_files(path)
+    ]
+    parts = (engine or Engine()).map(_parse_file, jobs)
+    for part in parts:
+        per_file.update(part.per_file)
+        skipped.update(part.skipped)
+        anomalies += part.anomalies
+    frame = (
+        pl.concat([p.frame for p in parts], how="vertical")
+        if parts
+        else canonical_frame({}, spec, extras=(*_EXTRAS, "_url"))
+    )
+    if dedupe:
+        # A later record of the same story (same URL, code and date) is a duplicate;
+        # records without a URL never are.
+        first = pl.struct("_url", "cameo_code", "date").is_first_distinct()
+        keep = frame.select(pl.col("_url").is_null() | first).to_series()
+        skipped["duplicate record of one story"] += int((~keep).sum())
+        frame = frame.filter(keep)
+    frame = frame.drop("_url")
     counts = {r: skipped[r] for r in SKIP_REASONS}
     return AdapterResult(
         frame, kind, sum(per_file.values()), counts, tuple(anomalies), files=dict(per_file)
     )
+
+
+@dataclass(frozen=True)
+class _FileJob:
+    """What one worker needs to read one export file."""
+
+    source: Path
+    kind: str
+    table: Any
+    wanted: set[str] | None
+    date_field: str
+    max_date_gap: int
+
+
+#: Columns the adapter adds after the canonical ones.
+_EXTRAS = ("input_row", "input_file", "cameo_code")
+
+
+@dataclass
+class _FilePart:
+    """One file's records as a text frame (before deduplication), counts and anomalies."""
+
+    frame: pl.DataFrame = field(default_factory=pl.DataFrame)
+    skipped: Counter[str] = field(default_factory=Counter)
+    per_file: Counter[str] = field(default_factory=Counter)
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+
+def _parse_file(job: _FileJob) -> _FilePart:
+    """Read one export file into converted records; a module-level function, so picklable."""
+    part = _FilePart()
+    records: list[dict[str, object]] = []
+    widths: Counter[int] = Counter()
+    far: list[tuple[int, str, str]] = []
+    for rec in iter_records(job.source):
+        part.per_file[rec.file] += 1
+        if rec.fields is None:
+            widths[rec.width] += 1
+            part.skipped["wrong number of fields"] += 1
+            continue
+        widths[0] += 1
+        values = _convert(
+            rec.fields,
+            job.kind,
+            job.table,
+            job.wanted,
+            job.date_field,
+            job.max_date_gap,  # type: ignore[arg-type]
+        )
+        if isinstance(values, str):
+            part.skipped[values] += 1
+            if values == "SQLDATE far from DATEADDED":
+                far.append((rec.line, rec.fields["SQLDATE"], rec.fields["DATEADDED"]))
+            continue
+        url = (rec.fields.get("SOURCEURL") or "").strip()
+        records.append(values | {"input_row": rec.line, "input_file": rec.file, "_url": url})
+    bad = {w: n for w, n in widths.items() if w}
+    if bad and not widths[0]:
+        found = ", ".join(str(w) for w in sorted(bad))
+        raise TimingInputError(
+            f"{job.source}: not a GDELT event file: expected 57, 58 or 61 tab-separated "
+            f"fields per line (GDELT 1.0 or 2.0), found {found}"
+        )
+    if bad:
+        n = sum(bad.values())
+        part.anomalies.append(
+            Anomaly(
+                str(job.source),
+                0,
+                "(line)",
+                "fields",
+                (
+                    f"{n} line(s) with {', '.join(map(str, sorted(bad)))} fields skipped "
+                    f"(expected {' or '.join(map(str, LAYOUTS))})"
+                ),
+            )
+        )
+    if far:
+        line, sql, added = far[0]
+        part.anomalies.append(
+            Anomaly(
+                str(job.source),
+                line,
+                "SQLDATE",
+                "date gap",
+                (
+                    f"{len(far)} record(s) with SQLDATE more than {job.max_date_gap} days from "
+                    f"DATEADDED skipped (first: line {line}, SQLDATE {sql}, DATEADDED {added})"
+                ),
+            )
+        )
+    spec = EVENTS if job.kind == "events" else CLAIMS
+    columns = (*spec.names, *_EXTRAS, "_url")
+    rows = {name: [r.get(name) for r in records] for name in columns}
+    part.frame = canonical_frame(rows, spec, extras=(*_EXTRAS, "_url"))
+    return part
 
 
 def _convert(

@@ -228,6 +228,31 @@ SnapshotOpt = Annotated[
 ]
 
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        help="Where many independent tasks run: local (this process) or dask (a cluster)."
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="ADDRESS", help="With --engine dask: join this scheduler, tcp://host:8786."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(help="With --engine dask and no --scheduler: local worker processes."),
+]
+
+
+def make_engine(name: str, scheduler: str | None, workers: int | None) -> Any:
+    """The :class:`timing.engine.Engine` the CLI's options describe (checked)."""
+    from timing.engine import Engine
+
+    return Engine(name, scheduler, workers)  # type: ignore[arg-type]
+
+
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress lines on stderr when not in a terminal.")
 ]
