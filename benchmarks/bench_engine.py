@@ -75,7 +75,11 @@ def main() -> None:
         for workers in (1, 2):
             started = time.perf_counter()
             with LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
             ) as cluster:
                 boot = time.perf_counter() - started
                 engine = Engine("dask", scheduler=cluster.scheduler_address)

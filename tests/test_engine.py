@@ -31,7 +31,11 @@ def cluster():
     from dask.distributed import LocalCluster
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
     ) as local:
         yield local
 
@@ -87,3 +91,91 @@ def test_engine_options_are_checked() -> None:
 def test_unreachable_scheduler_is_a_clear_error() -> None:
     with pytest.raises(TimingInputError, match=r"could not reach tcp://127\.0\.0\.1:9"):
         Engine("dask", scheduler="tcp://127.0.0.1:9", timeout=2).map(_square, [1])
+
+
+def test_cluster_recipe_from_the_command_line(tmp_path: Path, export_folder: Path) -> None:
+    """The README's recipe: a scheduler and a worker started as commands, then analyze."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    bin_dir = Path(sys.executable).parent
+    scheduler_file = tmp_path / "scheduler.json"
+    common = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen(
+        [
+            bin_dir / "dask",
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            scheduler_file,
+        ],
+        **common,
+    )
+    worker = None
+    try:
+        for _ in range(100):
+            if scheduler_file.exists() and scheduler_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(scheduler_file.read_text())["address"]
+        assert address.startswith("tcp://127.0.0.1:")
+        worker = subprocess.Popen(
+            [
+                bin_dir / "dask",
+                "worker",
+                address,
+                "--host",
+                "127.0.0.1",
+                "--nworkers",
+                "1",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+            ],
+            **common,
+        )
+        args = [
+            sys.executable,
+            "-m",
+            "timing",
+            "analyze",
+            "--events",
+            str(export_folder),
+            "--events-format",
+            "gdelt-events",
+            "--claims",
+            str(Path(__file__).parents[1] / "datasets" / "ru-ua-2025" / "claims.csv"),
+            "--start",
+            "2025-01-01",
+            "--end",
+            "2025-12-31",
+            "--window",
+            "1",
+            "--n-boot",
+            "50",
+            "--json",
+            "--quiet",
+        ]
+        local = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+        there = subprocess.run(
+            [*args, "--engine", "dask", "--scheduler", address],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert local.returncode == 0 and there.returncode == 0, there.stderr
+        keep = ("rows", "period", "counts", "tests", "headline")
+        first, second = json.loads(local.stdout), json.loads(there.stdout)
+        assert {k: first[k] for k in keep} == {k: second[k] for k in keep}
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)

@@ -122,6 +122,7 @@ class Engine:
                     n_workers=self.workers or (os.cpu_count() or 1),
                     threads_per_worker=1,
                     processes=True,
+                    host="127.0.0.1",
                     dashboard_address=None,
                 )
                 client = Client(cluster)

@@ -14,6 +14,7 @@ and checked by :func:`timing.schema.validate`.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -362,5 +363,19 @@ def file_sha256(path: str | Path) -> str:
     """Return the hex SHA-256 of a file's bytes (for the reproducibility footer).
 
     For ``-`` it is the hash of the bytes read from standard input (read once and kept).
+    For a folder or a glob pattern of files (adapters that read many files), it is the
+    SHA-256 of the sorted lines ``<name> <sha256 of the file>``, so renaming, changing,
+    adding or removing any file changes it.
     """
+    import glob
+
+    text = str(path)
+    if text != "-" and (Path(text).is_dir() or any(c in text for c in "*?[")):
+        found = (
+            sorted(p for p in Path(text).rglob("*") if p.is_file())
+            if Path(text).is_dir()
+            else sorted(Path(p) for p in glob.glob(text) if Path(p).is_file())
+        )
+        lines = "".join(f"{p.name} {sha256_of(p)}\n" for p in found)
+        return hashlib.sha256(lines.encode("utf-8")).hexdigest()
     return sha256_of(path)
