@@ -16,6 +16,7 @@ import polars as pl
 
 from timing import __version__
 from timing.schema import RowAccounting, ValidatedTable
+from timing.schemas import SCHEMA_VERSION
 from timing.stats._common import plain
 from timing.stats.base import NotApplicable
 from timing.timeline import Timeline
@@ -293,7 +294,7 @@ class AnalysisResult:
         return " ".join(notes) or None
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """The JSON contract of design.md section 7.
+        """The JSON contract: ``timing/schemas/result.schema.json`` (see docs/json-schema.md).
 
         Parameters
         ----------
@@ -303,6 +304,7 @@ class AnalysisResult:
         """
         t = self.timeline
         out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
             "timing_version": __version__,
             "dataset": self.dataset,
             "inputs": self.inputs,
