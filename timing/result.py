@@ -15,13 +15,57 @@ import numpy as np
 import polars as pl
 
 from timing import __version__
+from timing.constraints import (
+    Constraint,
+    Dates,
+    Flag,
+    Interval,
+    Options,
+    Pair,
+    ParameterError,
+    Strings,
+    check_fields,
+)
 from timing.schema import RowAccounting, ValidatedTable
 from timing.schemas import SCHEMA_VERSION
 from timing.stats._common import plain
 from timing.stats.base import NotApplicable
 from timing.timeline import Timeline
 
-__all__ = ["AnalysisConfig", "AnalysisResult"]
+__all__ = ["CONFIG_CONSTRAINTS", "CONFIG_OPTIONS", "AnalysisConfig", "AnalysisResult"]
+
+#: What each :class:`AnalysisConfig` field accepts: checked on construction, by the CLI
+#: (:data:`CONFIG_OPTIONS` names the option of each field) and listed in its help text.
+CONFIG_CONSTRAINTS: dict[str, Constraint] = {
+    "offsets": Pair(),
+    "anticipation": Flag(),
+    "resolution": Options(("day", "hour")),
+    "seed": Interval(0),
+    "min_shift": Interval(1, none=True),
+    "max_shift": Interval(1, none=True),
+    "detrend": Interval(0, none=True),
+    "start": Dates(),
+    "end": Dates(),
+    "actors": Strings(),
+    "claim_kinds": Strings(),
+    "event_kinds": Strings(),
+    "n_boot": Interval(10),
+    "weight": Options(("count", "value")),
+}
+#: The ``timing analyze`` option that sets each field.
+CONFIG_OPTIONS: dict[str, str] = {
+    "offsets": "--offsets",
+    "anticipation": "--anticipation",
+    "actors": "--actor",
+    "claim_kinds": "--claim-kind",
+    "event_kinds": "--event-kind",
+    **{
+        name: "--" + name.replace("_", "-")
+        for name in ("resolution", "seed", "min_shift", "max_shift", "detrend", "start", "end")
+    },
+    "n_boot": "--n-boot",
+    "weight": "--weight",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +115,29 @@ class AnalysisConfig:
     event_kinds: tuple[str, ...] | None = None
     n_boot: int = 2000
     weight: Literal["count", "value"] = "count"
+
+    def __post_init__(self) -> None:
+        """Check every field against :data:`CONFIG_CONSTRAINTS`, then the fields together.
+
+        Raises
+        ------
+        timing.constraints.ParameterError
+            Naming the field, the value and what is expected, e.g.
+            ``AnalysisConfig(weight='sum'): expected one of count, value``.
+        """
+        check_fields(self, CONFIG_CONSTRAINTS, owner="AnalysisConfig")
+        if self.min_shift is not None and self.max_shift is not None:
+            if self.max_shift < self.min_shift:
+                raise ParameterError(
+                    "AnalysisConfig",
+                    "max_shift",
+                    self.max_shift,
+                    f"an integer >= min_shift ({self.min_shift})",
+                )
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ParameterError(
+                "AnalysisConfig", "end", self.end, f"a date not before start ({self.start})"
+            )
 
     def bin_offsets(self) -> tuple[int, int]:
         """Offsets in bins (days times 24 at hour resolution)."""
