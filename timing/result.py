@@ -296,6 +296,20 @@ class AnalysisResult:
             f"{amount}, {t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
 
+    def summary(self) -> str:
+        """Plain text: headline, cautions, every test, methods not applied, rows, re-run."""
+        from timing._display import analysis_text
+
+        return analysis_text(self)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        from timing._display import analysis_html
+
+        return analysis_html(self)
+
     def rerun_command(self) -> str:
         """A ``timing analyze`` command line that reproduces this result."""
         import shlex

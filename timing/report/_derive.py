@@ -10,11 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
 
+from timing.errors import TimingInputError
+
+if TYPE_CHECKING:
+    from timing.result import AnalysisResult
+
+#: What every figure accepts: an :class:`~timing.result.AnalysisResult`, or its
+#: ``to_dict(full=True)`` (also as read back from ``timing analyze --json --full``).
+ResultLike: TypeAlias = "AnalysisResult | dict[str, Any]"
+
 __all__ = [
+    "ResultLike",
+    "as_data",
     "bins_per_day",
     "claim_bins",
     "esc",
@@ -29,6 +40,30 @@ __all__ = [
 
 #: Most shifts used for the lag-histogram null (evenly spaced over the admissible ones).
 MAX_NULL_SHIFTS = 2000
+
+
+def as_data(result: ResultLike) -> dict[str, Any]:
+    """The plain dict of a result: ``result.to_dict(full=True)``, or the dict itself.
+
+    Raises
+    ------
+    TimingInputError
+        For anything else (e.g. a path: read the JSON first, or use ``timing report``).
+
+    Examples
+    --------
+    >>> as_data({"tests": {}})
+    {'tests': {}}
+    """
+    if isinstance(result, dict):
+        return result
+    to_dict = getattr(result, "to_dict", None)
+    if callable(to_dict) and hasattr(result, "timeline"):
+        data: dict[str, Any] = to_dict(full=True)
+        return data
+    raise TimingInputError(
+        f"expected an AnalysisResult or its to_dict(full=True) dict, got {type(result).__name__}"
+    )
 
 
 def esc(value: Any) -> str:

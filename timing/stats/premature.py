@@ -18,6 +18,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, monte_carlo_pvalue, plain, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts
 from timing.timeline import bins_to_next_event, window_weights
 
@@ -30,7 +31,7 @@ _KNOWN = ("confirmed", "contested", "refuted")
 
 
 @dataclass(frozen=True, slots=True)
-class PrematureResult:
+class PrematureResult(ResultDisplay):
     """Result of :func:`premature_claims`.
 
     Attributes
