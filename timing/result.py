@@ -233,7 +233,10 @@ class AnalysisResult:
         :class:`~timing.stats.base.NotApplicable` saying why a method was not run or its
         result was withheld.
     per_event : polars.DataFrame or None
-        One row per event: claims in its window and the lag of the nearest claim before it.
+        One row per event: claims in its window (``claims_in_window`` from the series,
+        ``window_claims`` and ``window_targets`` from the rows), the lag of the nearest
+        claim before it, and the nearest claims with their targets
+        (:func:`timing.stats.per_event.event_claims`); the report's per-event table.
     scan : timing.stats.scan.ScanResult or None
         Every window x actor x claim kind x event kind cell with FDR-adjusted q-values.
     skipped : dict
