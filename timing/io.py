@@ -79,16 +79,15 @@ def read_raw(path: str | Path) -> pl.DataFrame:
 
 def _records_frame(records: list[object], path: Path, *, line_numbers: bool) -> pl.DataFrame:
     columns: dict[str, None] = {}
+    objects: list[dict[str, object]] = []
     for i, rec in enumerate(records, start=1):
         if not isinstance(rec, dict):
             where = f"line {i}" if line_numbers else f"item {i}"
             raise TimingInputError(f"{path}: {where} is not a JSON object")
+        objects.append(rec)
         for key in rec:
             columns.setdefault(str(key), None)
-    data = {
-        c: [None if r.get(c) is None else str(r.get(c)) for r in records]  # type: ignore[union-attr]
-        for c in columns
-    }
+    data = {c: [None if r.get(c) is None else str(r.get(c)) for r in objects] for c in columns}
     return pl.DataFrame(data, schema=dict.fromkeys(columns, pl.String))
 
 

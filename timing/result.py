@@ -188,8 +188,8 @@ class AnalysisConfig:
             ("--claim-kind", self.claim_kinds),
             ("--event-kind", self.event_kinds),
         ):
-            for value in values or ():
-                args += [flag, value]
+            for item in values or ():
+                args += [flag, item]
         if self.seed != default.seed:
             args += ["--seed", str(self.seed)]
         return args
@@ -352,10 +352,11 @@ class AnalysisResult:
 
     def caution(self) -> str | None:
         """Plain warnings: too few data for power, and the bundled dataset's own caveat."""
-        notes = []
+        notes: list[str] = []
         period = self.timeline.period
-        if period is not None and period.caution():
-            notes.append(period.caution())
+        coverage = None if period is None else period.caution()
+        if coverage:
+            notes.append(coverage)
         n_shifts = getattr(self.tests.get("circular_shift"), "n_shifts", None)
         if n_shifts is not None and n_shifts < 39:
             notes.append(

@@ -268,7 +268,10 @@ def parse_telegram(
     region_of = {k.strip().lower(): v for k, v in regions.items()}
     rows: dict[str, list[object]] = {k: [] for k in (*CLAIMS.names, "input_row", "message_id")}
     read = service = empty = unmatched = 0
-    for index, msg in enumerate(payload["messages"], start=1):  # type: ignore[arg-type]
+    messages = payload["messages"]
+    if not isinstance(messages, list):  # checked by _load; this tells the type checker
+        raise TimingInputError(f"{path}: the export has no 'messages' list")
+    for index, msg in enumerate(messages, start=1):
         read += 1
         if not isinstance(msg, dict) or msg.get("type") != "message":
             service += 1

@@ -59,11 +59,11 @@ def scan_heatmap_figure(result: ResultLike) -> go.Figure:
         p = _num(c.get("pvalue"))
         best[row(c)] = min(best.get(row(c), 1.0), 1.0 if p is None else p)
     rows = sorted(best, key=lambda r: (best[r], r))[:MAX_SCAN_ROWS]
-    windows = sorted({c.get("window") for c in cells if c.get("window") is not None})
+    windows = sorted({int(c["window"]) for c in cells if c.get("window") is not None})
     cols = [str(w) for w in windows] + (
         ["ant."] if any(c.get("window") is None for c in cells) else []
     )
-    z = [[None] * len(cols) for _ in rows]
+    z: list[list[float | None]] = [[None] * len(cols) for _ in rows]
     text = [[""] * len(cols) for _ in rows]
     index_r, index_c = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(cols)}
     for c in cells:

@@ -280,7 +280,7 @@ def lag_distribution(
     if n_null is None and pairs > MAX_PAIRS:
         n_null = 2000
     sampled = n_null is not None and n_null < shifts.size
-    if sampled:
+    if n_null is not None and sampled:
         rng = np.random.default_rng(seed)
         shifts = np.sort(rng.choice(shifts, size=int(n_null), replace=False))
     all_shifts = np.concatenate([[0], shifts])

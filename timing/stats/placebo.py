@@ -180,7 +180,7 @@ def _draw_placebos(pools: list[np.ndarray], n: int, rng: np.random.Generator) ->
 def _enumerate_placebos(pools: list[np.ndarray]) -> np.ndarray:
     """Every placebo calendar (distinct days within a shared pool, as when drawing)."""
     combos = np.array(list(itertools.product(*pools)), dtype=np.int64).reshape(-1, len(pools))
-    shared = {}
+    shared: dict[bytes, list[int]] = {}
     for i, pool in enumerate(pools):
         shared.setdefault(pool.tobytes(), []).append(i)
     keep = np.ones(combos.shape[0], dtype=bool)

@@ -364,7 +364,7 @@ def premature_claims(
     weights = window_weights(timeline.event_bins, n_bins, (-window, -1))
     bins = per_claim["bin"].to_numpy().astype(np.int64)
     y_all = per_claim[outcome].cast(pl.Float64).to_numpy()
-    groups = {
+    groups: dict[str, np.ndarray] = {
         c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
         for c in ("actor", "kind")
         if controls and c in per_claim.columns
