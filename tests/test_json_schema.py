@@ -35,32 +35,30 @@ def bundled_full(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return json.loads(result.stdout)
 
 
+CLAIMS = [
+    {"claim_id": f"c{i}", "date": d, "actor": "RU MoD", "kind": "capture", "target": t,
+     "source": f"https://example.org/{i}"}
+    for i, (d, t) in enumerate((("2025-01-02", "A"), ("2025-01-09", "B"), ("2025-02-20", "C")))
+]  # fmt: skip
+EVENTS = [
+    {"event_id": "e1", "date": "2025-01-10", "kind": "talks", "parties": "US-RU",
+     "title": "Talks", "source": "https://example.org/e1"},
+    {"event_id": "e2", "date": "2025-03-01", "kind": "call", "parties": "US-UA",
+     "title": "Call", "source": "https://example.org/e2"},
+]  # fmt: skip
+
+
+def tiny_files(folder: Path) -> list[str]:
+    """Three claims and two events: most methods are not applicable."""
+    claims = write_table(CLAIMS, folder / "claims.csv")
+    return ["--claims", str(claims), "--events", str(write_table(EVENTS, folder / "events.csv"))]
+
+
 @pytest.fixture(scope="module")
 def degenerate(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Three claims and two events: most methods are not applicable."""
-    folder = tmp_path_factory.mktemp("degenerate")
-    claims = [
-        {"claim_id": f"c{i}", "date": d, "actor": "RU MoD", "kind": "capture",
-         "target": t, "source": f"https://example.org/{i}"}
-        for i, (d, t) in enumerate((("2025-01-02", "A"), ("2025-01-09", "B"), ("2025-02-20", "C")))
-    ]  # fmt: skip
-    events = [
-        {"event_id": "e1", "date": "2025-01-10", "kind": "talks", "parties": "US-RU",
-         "title": "Talks", "source": "https://example.org/e1"},
-        {"event_id": "e2", "date": "2025-03-01", "kind": "call", "parties": "US-UA",
-         "title": "Call", "source": "https://example.org/e2"},
-    ]  # fmt: skip
-    args = [
-        "analyze",
-        "--claims",
-        str(write_table(claims, folder / "claims.csv")),
-        "--events",
-        str(write_table(events, folder / "events.csv")),
-        "--json",
-        "--full",
-        "--no-report",
-    ]
-    result = runner.invoke(app, args)
+    """The real CLI output on the tiny tables."""
+    files = tiny_files(tmp_path_factory.mktemp("degenerate"))
+    result = runner.invoke(app, ["analyze", *files, "--json", "--full", "--no-report"])
     assert result.exit_code == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -146,3 +144,20 @@ def test_report_redraws_a_valid_document(degenerate: dict[str, Any], tmp_path: P
     result = runner.invoke(app, ["report", str(saved), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "r.html").stat().st_size > 10_000
+
+
+def test_lenient_and_hourly_value_weighted_outputs_follow_the_schema(tmp_path: Path) -> None:
+    from tests.report.conftest import xss_files
+    from timing.analysis import analyze
+    from timing.result import AnalysisConfig
+
+    claims, events = xss_files(tmp_path)  # free text full of markup, one rejected row
+    data = analyze(claims, events, AnalysisConfig(n_boot=50), lenient=True).to_dict(full=True)
+    _validate(data)
+    assert data["rows"]["claims"]["rejected"] == 1 and len(data["rejects"]["claims"]) == 1
+    args = [*tiny_files(tmp_path), "--resolution", "hour", "--weight", "value", "--n-boot", "50"]
+    hourly = runner.invoke(app, ["analyze", *args, "--json", "--full", "--no-report"])
+    assert hourly.exit_code == 0, hourly.stderr
+    payload = json.loads(hourly.stdout)
+    _validate(payload)
+    assert payload["params"]["resolution"] == "hour" and payload["timeline"]["start"][10] == "T"

@@ -447,7 +447,11 @@ _NOT_REDRAWN = ("null_histograms", "y_true", "y_score", "shifts", "replicates")
 
 
 def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7)."""
+    """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7).
+
+    Every entry goes through :func:`~timing.stats._common.plain`, so a NaN or infinite
+    number a method left in its dict becomes ``null`` (strict JSON, as the schema says).
+    """
     out: dict[str, Any] = {}
     for name, result in tests.items():
         out[name] = result.to_dict(full=full)
@@ -470,7 +474,7 @@ def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
             }
         elif name == "coincidence":
             out[name].update(result.coincidence_dict())
-    return out
+    return {name: plain(entry) for name, entry in out.items()}
 
 
 def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
