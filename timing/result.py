@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from timing import __version__
+from timing._result_json import json_records, json_tests
 from timing.constraints import (
     Constraint,
     Dates,
@@ -28,7 +28,6 @@ from timing.constraints import (
 )
 from timing.schema import RowAccounting, ValidatedTable
 from timing.schemas import SCHEMA_VERSION
-from timing.stats._common import plain
 from timing.stats.base import NotApplicable
 from timing.timeline import Timeline
 
@@ -414,7 +413,7 @@ class AnalysisResult:
             "headline": self.headline(),
             "rerun": self.rerun_command(),
             "caution": self.caution(),
-            "tests": _tests_dict(self.tests, full=full),
+            "tests": json_tests(self.tests, full=full),
             "skipped": dict(self.skipped),
             "report": self.report_path,
         }
@@ -425,14 +424,14 @@ class AnalysisResult:
                 "claims": t.claims.tolist(),
                 "event_bins": t.event_bins.tolist(),
             }
-            out["claims"] = _records(t.claims_frame)
-            out["events"] = _records(t.events_frame)
+            out["claims"] = json_records(t.claims_frame)
+            out["events"] = json_records(t.events_frame)
             out["rejects"] = {
-                "claims": _records(self.claims_table.rejects),
-                "events": _records(self.events_table.rejects),
+                "claims": json_records(self.claims_table.rejects),
+                "events": json_records(self.events_table.rejects),
             }
         if self.per_event is not None:
-            out["per_event"] = _records(self.per_event)
+            out["per_event"] = json_records(self.per_event)
         if self.scan is not None:
             out["scan"] = self.scan.to_dict(full=full)
         return out
@@ -440,55 +439,3 @@ class AnalysisResult:
 
 def _fmt_p(p: float) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
-
-
-#: Arrays no figure is drawn from: left out of the full JSON to keep it small.
-_NOT_REDRAWN = ("null_histograms", "y_true", "y_score", "shifts", "replicates")
-
-
-def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7).
-
-    Every entry goes through :func:`~timing.stats._common.plain`, so a NaN or infinite
-    number a method left in its dict becomes ``null`` (strict JSON, as the schema says).
-    """
-    out: dict[str, Any] = {}
-    for name, result in tests.items():
-        out[name] = result.to_dict(full=full)
-        if isinstance(result, NotApplicable):
-            if name == "negbin_glm":
-                out["poisson_naive"] = {
-                    "method": "Poisson GLM, naive standard errors (diagnostic only)",
-                    "applicable": False,
-                    "reason": result.reason,
-                }
-            continue
-        for bulky in _NOT_REDRAWN:
-            out[name].pop(bulky, None)
-        if name == "negbin_glm":
-            out[name].update(result.negbin_dict())
-            out["poisson_naive"] = {
-                "method": "Poisson GLM, naive standard errors (diagnostic only)",
-                **result.poisson_naive_dict(),
-                "effect": result.poisson_naive_dict()["irr"],
-            }
-        elif name == "coincidence":
-            out[name].update(result.coincidence_dict())
-    return {name: plain(entry) for name, entry in out.items()}
-
-
-def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    cols = [c for c in frame.columns if c not in ("row",)]
-    converted = frame.select(
-        [
-            pl.col(c).dt.to_string("%Y-%m-%d") if frame.schema[c] == pl.Date else pl.col(c)
-            for c in cols
-        ]
-    )
-    converted = converted.select(
-        [
-            pl.col(c).cast(pl.String) if converted.schema[c] == pl.Datetime else pl.col(c)
-            for c in cols
-        ]
-    )
-    return [plain(r) for r in converted.to_dicts()]
