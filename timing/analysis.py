@@ -116,6 +116,7 @@ def _run_methods(
     from timing.methods import METHODS, MethodContext, run_method
     from timing.stats.bootstrap import block_bootstrap_rate_ratio
     from timing.stats.lags import per_event_table
+    from timing.stats.per_event import event_claims
     from timing.stats.scan import scan
 
     ctx = MethodContext(timeline, cfg)
@@ -186,7 +187,9 @@ def _run_methods(
     except TimingInputError as exc:
         skipped["scan"] = str(exc).splitlines()[0]
         scanned = None
-    per_event = per_event_table(timeline, offsets)
+    per_event = per_event_table(timeline, offsets).hstack(
+        event_claims(timeline, None if cfg.anticipation else offsets)
+    )
     return tests, {"per_event": per_event, "scan": scanned, "skipped": skipped}
 
 

@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
@@ -234,7 +234,7 @@ def _run_event_study(ctx: MethodContext) -> Any:
     # The profile is compared with bins outside every -K..K window; when events are so
     # dense that those bins are a minority, the overall mean is the fairer baseline.
     near = ctx.timeline.weights((-k, k)).mean()
-    baseline = "outside" if near <= 0.5 else "all"
+    baseline: Literal["outside", "all"] = "outside" if near <= 0.5 else "all"
     return event_study(ctx.timeline, k=k, baseline=baseline, seed=ctx.config.seed)
 
 

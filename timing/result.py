@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -15,12 +14,58 @@ import numpy as np
 import polars as pl
 
 from timing import __version__
+from timing._result_json import json_records, json_tests
+from timing.constraints import (
+    Constraint,
+    Dates,
+    Flag,
+    Interval,
+    Options,
+    Pair,
+    ParameterError,
+    Strings,
+    check_fields,
+)
 from timing.schema import RowAccounting, ValidatedTable
+from timing.schemas import SCHEMA_VERSION
 from timing.stats._common import plain
 from timing.stats.base import NotApplicable
 from timing.timeline import Timeline
 
-__all__ = ["AnalysisConfig", "AnalysisResult"]
+__all__ = ["CONFIG_CONSTRAINTS", "CONFIG_OPTIONS", "AnalysisConfig", "AnalysisResult"]
+
+#: What each :class:`AnalysisConfig` field accepts: checked on construction, by the CLI
+#: (:data:`CONFIG_OPTIONS` names the option of each field) and listed in its help text.
+CONFIG_CONSTRAINTS: dict[str, Constraint] = {
+    "offsets": Pair(),
+    "anticipation": Flag(),
+    "resolution": Options(("day", "hour")),
+    "seed": Interval(0),
+    "min_shift": Interval(1, none=True),
+    "max_shift": Interval(1, none=True),
+    "detrend": Interval(0, none=True),
+    "start": Dates(),
+    "end": Dates(),
+    "actors": Strings(),
+    "claim_kinds": Strings(),
+    "event_kinds": Strings(),
+    "n_boot": Interval(10),
+    "weight": Options(("count", "value")),
+}
+#: The ``timing analyze`` option that sets each field.
+CONFIG_OPTIONS: dict[str, str] = {
+    "offsets": "--offsets",
+    "anticipation": "--anticipation",
+    "actors": "--actor",
+    "claim_kinds": "--claim-kind",
+    "event_kinds": "--event-kind",
+    **{
+        name: "--" + name.replace("_", "-")
+        for name in ("resolution", "seed", "min_shift", "max_shift", "detrend", "start", "end")
+    },
+    "n_boot": "--n-boot",
+    "weight": "--weight",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +116,29 @@ class AnalysisConfig:
     n_boot: int = 2000
     weight: Literal["count", "value"] = "count"
 
+    def __post_init__(self) -> None:
+        """Check every field against :data:`CONFIG_CONSTRAINTS`, then the fields together.
+
+        Raises
+        ------
+        timing.constraints.ParameterError
+            Naming the field, the value and what is expected, e.g.
+            ``AnalysisConfig(weight='sum'): expected one of count, value``.
+        """
+        check_fields(self, CONFIG_CONSTRAINTS, owner="AnalysisConfig")
+        if self.min_shift is not None and self.max_shift is not None:
+            if self.max_shift < self.min_shift:
+                raise ParameterError(
+                    "AnalysisConfig",
+                    "max_shift",
+                    self.max_shift,
+                    f"an integer >= min_shift ({self.min_shift})",
+                )
+        if self.start is not None and self.end is not None and self.end < self.start:
+            raise ParameterError(
+                "AnalysisConfig", "end", self.end, f"a date not before start ({self.start})"
+            )
+
     def bin_offsets(self) -> tuple[int, int]:
         """Offsets in bins (days times 24 at hour resolution)."""
         scale = 1 if self.resolution == "day" else 24
@@ -120,8 +188,8 @@ class AnalysisConfig:
             ("--claim-kind", self.claim_kinds),
             ("--event-kind", self.event_kinds),
         ):
-            for value in values or ():
-                args += [flag, value]
+            for item in values or ():
+                args += [flag, item]
         if self.seed != default.seed:
             args += ["--seed", str(self.seed)]
         return args
@@ -165,7 +233,10 @@ class AnalysisResult:
         :class:`~timing.stats.base.NotApplicable` saying why a method was not run or its
         result was withheld.
     per_event : polars.DataFrame or None
-        One row per event: claims in its window and the lag of the nearest claim before it.
+        One row per event: claims in its window (``claims_in_window`` from the series,
+        ``window_claims`` and ``window_targets`` from the rows), the lag of the nearest
+        claim before it, and the nearest claims with their targets
+        (:func:`timing.stats.per_event.event_claims`); the report's per-event table.
     scan : timing.stats.scan.ScanResult or None
         Every window x actor x claim kind x event kind cell with FDR-adjusted q-values.
     skipped : dict
@@ -241,6 +312,20 @@ class AnalysisResult:
             f"{amount}, {t.n_events} events, {t.start:%Y-%m-%d} to {t.end:%Y-%m-%d})."
         )
 
+    def summary(self) -> str:
+        """Plain text: headline, cautions, every test, methods not applied, rows, re-run."""
+        from timing._display import analysis_text
+
+        return analysis_text(self)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        from timing._display import analysis_html
+
+        return analysis_html(self)
+
     def rerun_command(self) -> str:
         """A ``timing analyze`` command line that reproduces this result."""
         import shlex
@@ -283,10 +368,11 @@ class AnalysisResult:
 
     def caution(self) -> str | None:
         """Plain warnings: too few data for power, and the bundled dataset's own caveat."""
-        notes = []
+        notes: list[str] = []
         period = self.timeline.period
-        if period is not None and period.caution():
-            notes.append(period.caution())
+        coverage = None if period is None else period.caution()
+        if coverage:
+            notes.append(coverage)
         n_shifts = getattr(self.tests.get("circular_shift"), "n_shifts", None)
         if n_shifts is not None and n_shifts < 39:
             notes.append(
@@ -310,7 +396,7 @@ class AnalysisResult:
         return " ".join(notes) or None
 
     def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """The JSON contract of design.md section 7.
+        """The JSON contract: ``timing/schemas/result.schema.json`` (see docs/json-schema.md).
 
         Parameters
         ----------
@@ -320,6 +406,7 @@ class AnalysisResult:
         """
         t = self.timeline
         out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
             "timing_version": __version__,
             "dataset": self.dataset,
             "inputs": self.inputs,
@@ -344,7 +431,7 @@ class AnalysisResult:
             "headline": self.headline(),
             "rerun": self.rerun_command(),
             "caution": self.caution(),
-            "tests": _tests_dict(self.tests, full=full),
+            "tests": json_tests(self.tests, full=full),
             "skipped": dict(self.skipped),
             "read_notes": self.read_notes(),
             "anomalies": {
@@ -360,14 +447,14 @@ class AnalysisResult:
                 "claims": t.claims.tolist(),
                 "event_bins": t.event_bins.tolist(),
             }
-            out["claims"] = _records(t.claims_frame)
-            out["events"] = _records(t.events_frame)
+            out["claims"] = json_records(t.claims_frame)
+            out["events"] = json_records(t.events_frame)
             out["rejects"] = {
-                "claims": _records(self.claims_table.rejects),
-                "events": _records(self.events_table.rejects),
+                "claims": json_records(self.claims_table.rejects),
+                "events": json_records(self.events_table.rejects),
             }
         if self.per_event is not None:
-            out["per_event"] = _records(self.per_event)
+            out["per_event"] = json_records(self.per_event)
         if self.scan is not None:
             out["scan"] = self.scan.to_dict(full=full)
         return out
@@ -375,51 +462,3 @@ class AnalysisResult:
 
 def _fmt_p(p: float) -> str:
     return f"{p:.3f}" if p >= 0.001 else f"{p:.1e}"
-
-
-#: Arrays no figure is drawn from: left out of the full JSON to keep it small.
-_NOT_REDRAWN = ("null_histograms", "y_true", "y_score", "shifts", "replicates")
-
-
-def _tests_dict(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
-    """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7)."""
-    out: dict[str, Any] = {}
-    for name, result in tests.items():
-        out[name] = plain(result.to_dict(full=full))  # strict JSON: no NaN or infinity
-        if isinstance(result, NotApplicable):
-            if name == "negbin_glm":
-                out["poisson_naive"] = {
-                    "method": "Poisson GLM, naive standard errors (diagnostic only)",
-                    "applicable": False,
-                    "reason": result.reason,
-                }
-            continue
-        for bulky in _NOT_REDRAWN:
-            out[name].pop(bulky, None)
-        if name == "negbin_glm":
-            out[name].update(result.negbin_dict())
-            out["poisson_naive"] = {
-                "method": "Poisson GLM, naive standard errors (diagnostic only)",
-                **result.poisson_naive_dict(),
-                "effect": result.poisson_naive_dict()["irr"],
-            }
-        elif name == "coincidence":
-            out[name].update(result.coincidence_dict())
-    return out
-
-
-def _records(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    cols = [c for c in frame.columns if c not in ("row",)]
-    converted = frame.select(
-        [
-            pl.col(c).dt.to_string("%Y-%m-%d") if frame.schema[c] == pl.Date else pl.col(c)
-            for c in cols
-        ]
-    )
-    converted = converted.select(
-        [
-            pl.col(c).cast(pl.String) if converted.schema[c] == pl.Datetime else pl.col(c)
-            for c in cols
-        ]
-    )
-    return [plain(r) for r in converted.to_dicts()]

@@ -420,13 +420,13 @@ def validate(
         ):
             other = parsed[column]
             wrong = (other < start) if later else (other > start)
-            for i in np.flatnonzero(wrong.fill_null(False).to_numpy()):
-                when = start[int(i)].strftime("%Y-%m-%d")
+            for at in np.flatnonzero(wrong.fill_null(False).to_numpy()):
+                when = start[int(at)].strftime("%Y-%m-%d")
                 bad_cells.append(
                     (
-                        int(i),
+                        int(at),
                         column,
-                        frame[column].cast(pl.String)[int(i)] or "",
+                        frame[column].cast(pl.String)[int(at)] or "",
                         expected.format(when),
                     )
                 )

@@ -155,7 +155,7 @@ class Timeline:
 
     def times(self) -> np.ndarray:
         """Return the start of every bin as ``datetime64`` values."""
-        unit = "D" if self.resolution == "day" else "h"
+        unit: Literal["D", "h"] = "D" if self.resolution == "day" else "h"
         origin = np.datetime64(
             self.start.replace(tzinfo=None) if isinstance(self.start, dt.datetime) else self.start,
             unit,
@@ -389,7 +389,7 @@ def build_timeline(
         claims = claims.with_row_index("row", offset=1)
     if "row" not in events.columns:
         events = events.with_row_index("row", offset=1)
-    period = choose_period(
+    chosen = choose_period(
         {"claims": claims, "events": events},
         start=start,
         end=end,
@@ -398,16 +398,16 @@ def build_timeline(
         default=period,
     )
     for table in ("claims", "events"):
-        far_rows = [f.row for f in period.far if f.table == table]
+        far_rows = [f.row for f in chosen.far if f.table == table]
         if far_rows:
             excluded[table][FAR_DATE_REASON] = len(far_rows)
-    if period.far:
-        far_claims = [f.row for f in period.far if f.table == "claims"]
-        far_events = [f.row for f in period.far if f.table == "events"]
+    if chosen.far:
+        far_claims = [f.row for f in chosen.far if f.table == "claims"]
+        far_events = [f.row for f in chosen.far if f.table == "events"]
         claims = claims.filter(~pl.col("row").is_in(far_claims))
         events = events.filter(~pl.col("row").is_in(far_events))
-    first = _as_bin_start(period.start, resolution)
-    last = _as_bin_start(period.end, resolution)
+    first = _as_bin_start(chosen.start, resolution)
+    last = _as_bin_start(chosen.end, resolution)
     if resolution == "hour":
         last = last + dt.timedelta(hours=23)  # the end day is inclusive
     step = dt.timedelta(days=1) if resolution == "day" else dt.timedelta(hours=1)
@@ -429,11 +429,11 @@ def build_timeline(
             t for t, f in (("claims", claims), ("events", events)) if not f.height
         )
         spans = "; ".join(
-            f"{table} run {a:%Y-%m-%d} to {b:%Y-%m-%d}" for table, (a, b) in period.spans.items()
+            f"{table} run {a:%Y-%m-%d} to {b:%Y-%m-%d}" for table, (a, b) in chosen.spans.items()
         )
         raise TimingInputError(
-            f"no {missing} inside the study period {period.start:%Y-%m-%d} to "
-            f"{period.end:%Y-%m-%d} ({period.describe().split(': ', 1)[-1]}; {spans}); "
+            f"no {missing} inside the study period {chosen.start:%Y-%m-%d} to "
+            f"{chosen.end:%Y-%m-%d} ({chosen.describe().split(': ', 1)[-1]}; {spans}); "
             "check --start/--end and the dates of both files"
         )
 
@@ -480,5 +480,5 @@ def build_timeline(
         claims_frame=claims,
         events_frame=events,
         excluded=excluded,
-        period=period,
+        period=chosen,
     )

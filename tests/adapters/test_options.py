@@ -43,6 +43,9 @@ def test_specs_match_the_reader_signatures():
     for name, adapter in ADAPTERS.items():
         for func in filter(None, (adapter.read, adapter.parse)):
             params = list(inspect.signature(func).parameters)[1:]
+            if adapter.parallel and func is adapter.parse:
+                assert params[-1] == "engine", name  # where its files are read, not an option
+                params = params[:-1]
             assert params == [s.name for s in adapter.option_specs], name
         assert adapter.options() == tuple(s.name for s in adapter.option_specs)
 

@@ -31,13 +31,22 @@ def _key(name: str) -> str:
 def _measure(posts) -> dict[str, float]:
     tp = fp = fn = 0
     for post in posts:
-        found = {_key(c.target) for c in extract_claims(post["text"]) if c.kind == "capture"
-                 and c.target}
+        found = {
+            _key(c.target) for c in extract_claims(post["text"]) if c.kind == "capture" and c.target
+        }
         expected = {_key(t) for t, kind in post["expected"] if kind == "capture" and t}
-        tp, fp, fn = tp + len(found & expected), fp + len(found - expected), fn + len(
-            expected - found)
-    return {"tp": tp, "fp": fp, "fn": fn, "precision": tp / max(1, tp + fp),
-            "recall": tp / max(1, tp + fn)}
+        tp, fp, fn = (
+            tp + len(found & expected),
+            fp + len(found - expected),
+            fn + len(expected - found),
+        )
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "precision": tp / max(1, tp + fp),
+        "recall": tp / max(1, tp + fn),
+    }
 
 
 @pytest.fixture()
@@ -58,8 +67,12 @@ def test_corpus_shape(data):
         assert post["url"].startswith(("http://", "https://")) and post["text"].strip()
         assert all(kind in CLAIM_KINDS for _, kind in post["expected"])
     # many targets are written inflected in the post, so lemmatisation is exercised
-    inflected = sum(_key(t) not in _key(p["text"]) for p in posts for t, k in p["expected"]
-                    if k == "capture" and t)
+    inflected = sum(
+        _key(t) not in _key(p["text"])
+        for p in posts
+        for t, k in p["expected"]
+        if k == "capture" and t
+    )
     assert inflected >= 15
 
 
@@ -119,27 +132,37 @@ def test_optional_agreement_keeps_nominatives():
 
 def test_surface_form_kept_next_to_lemma():
     (claim,) = extract_claims("Подразделения группировки «Восток» овладели Новой Полтавкой.")
-    assert (claim.kind, claim.target, claim.surface) == ("capture", "Новая Полтавка",
-                                                         "Новой Полтавкой")
+    assert (claim.kind, claim.target, claim.surface) == (
+        "capture",
+        "Новая Полтавка",
+        "Новой Полтавкой",
+    )
     assert claim.surface in claim.sentence
 
 
 def _export(tmp_path, texts):
-    messages = [{"id": i, "type": "message", "date": "2025-12-01T10:00:00", "text": t}
-                for i, t in enumerate(texts, start=1)]
+    messages = [
+        {"id": i, "type": "message", "date": "2025-12-01T10:00:00", "text": t}
+        for i, t in enumerate(texts, start=1)
+    ]
     p = tmp_path / "result.json"
-    p.write_text(json.dumps({"name": "MoD", "id": 5, "messages": messages}, ensure_ascii=False),
-                 encoding="utf-8")
+    p.write_text(
+        json.dumps({"name": "MoD", "id": 5, "messages": messages}, ensure_ascii=False),
+        encoding="utf-8",
+    )
     return p
 
 
 def test_every_post_used_or_skipped_by_reason(tmp_path):
-    p = _export(tmp_path, [
-        "Бойцы овладели Урожайным.",
-        "Продолжается освобождение города Гуляйполе.",
-        "Заявления Киева о якобы освобождении Купянска не соответствуют действительности.",
-        "Министр провёл совещание.",
-    ])
+    p = _export(
+        tmp_path,
+        [
+            "Бойцы овладели Урожайным.",
+            "Продолжается освобождение города Гуляйполе.",
+            "Заявления Киева о якобы освобождении Купянска не соответствуют действительности.",
+            "Министр провёл совещание.",
+        ],
+    )
     result = parse_telegram(p)
     assert result.read == 4 and result.used == 1
     assert result.skipped[NO_CLAIM_CAPTURE_WORDING] == 2
@@ -162,66 +185,66 @@ def test_missing_lemmatiser_is_recorded(tmp_path, no_pymorphy):
 #: Inflected settlement names and their nominatives (written before the lemmatiser was
 #: measured on them: pymorphy3 got 55 and the ending rules 47 of these 60 right at first).
 LEMMAS = [
-    ('Покровска', 'gent', 'Покровск'),
-    ('Покровском', 'ablt', 'Покровск'),
-    ('Покровске', 'loct', 'Покровск'),
-    ('Мирнограда', 'gent', 'Мирноград'),
-    ('Константиновки', 'gent', 'Константиновка'),
-    ('Константиновкой', 'ablt', 'Константиновка'),
-    ('Константиновку', 'accs', 'Константиновка'),
-    ('Песков', 'gent', 'Пески'),
-    ('Пескам', 'datv', 'Пески'),
-    ('Красного Лимана', 'gent', 'Красный Лиман'),
-    ('Красным Лиманом', 'ablt', 'Красный Лиман'),
-    ('Часовом Яре', 'loct', 'Часов Яр'),
-    ('Часова Яра', 'gent', 'Часов Яр'),
-    ('Великой Новоселкой', 'ablt', 'Великая Новоселка'),
-    ('Великую Новоселку', 'accs', 'Великая Новоселка'),
-    ('Угледаром', 'ablt', 'Угледар'),
-    ('Угледаре', 'loct', 'Угледар'),
-    ('Вольным', 'ablt', 'Вольное'),
-    ('Зеленого', 'gent', 'Зеленое'),
-    ('Отрадным', 'ablt', 'Отрадное'),
-    ('Северском', 'ablt', 'Северск'),
-    ('Северске', 'loct', 'Северск'),
-    ('Гуляйполем', 'ablt', 'Гуляйполе'),
-    ('Гуляйполе', 'loct', 'Гуляйполе'),
-    ('Новой Полтавкой', 'ablt', 'Новая Полтавка'),
-    ('Малой Токмачки', 'gent', 'Малая Токмачка'),
-    ('Сухой Балкой', 'ablt', 'Сухая Балка'),
-    ('Купянском', 'ablt', 'Купянск'),
-    ('Купянску', 'datv', 'Купянск'),
-    ('Авдеевки', 'gent', 'Авдеевка'),
-    ('Авдеевкой', 'ablt', 'Авдеевка'),
-    ('Марьинки', 'gent', 'Марьинка'),
-    ('Волновахи', 'gent', 'Волноваха'),
-    ('Бахмута', 'gent', 'Бахмут'),
-    ('Артемовска', 'gent', 'Артемовск'),
-    ('Соледаром', 'ablt', 'Соледар'),
-    ('Лисичанска', 'gent', 'Лисичанск'),
-    ('Северодонецком', 'ablt', 'Северодонецк'),
-    ('Родинским', 'ablt', 'Родинское'),
-    ('Новым Трудом', 'ablt', 'Новый Труд'),
-    ('Золотой Нивой', 'ablt', 'Золотая Нива'),
-    ('Першотравневым', 'ablt', 'Першотравневое'),
-    ('Димитрове', 'loct', 'Димитров'),
-    ('Торецка', 'gent', 'Торецк'),
-    ('Волчанском', 'ablt', 'Волчанск'),
-    ('Ямполя', 'gent', 'Ямполь'),
-    ('Горналя', 'gent', 'Горналь'),
-    ('Суджи', 'gent', 'Суджа'),
-    ('Херсоном', 'ablt', 'Херсон'),
-    ('Запорожья', 'gent', 'Запорожье'),
-    ('Угледара', 'gent', 'Угледар'),
-    ('Новогродовку', 'accs', 'Новогродовка'),
-    ('Красногоровкой', 'ablt', 'Красногоровка'),
-    ('Селидова', 'gent', 'Селидово'),
-    ('Новомихайловку', 'accs', 'Новомихайловка'),
-    ('Первомайским', 'ablt', 'Первомайское'),
-    ('Южным', 'ablt', 'Южный'),
-    ('Казачьей Локни', 'gent', 'Казачья Локня'),
-    ('Русским Поречным', 'ablt', 'Русское Поречное'),
-    ('Каменским', 'ablt', 'Каменское'),
+    ("Покровска", "gent", "Покровск"),
+    ("Покровском", "ablt", "Покровск"),
+    ("Покровске", "loct", "Покровск"),
+    ("Мирнограда", "gent", "Мирноград"),
+    ("Константиновки", "gent", "Константиновка"),
+    ("Константиновкой", "ablt", "Константиновка"),
+    ("Константиновку", "accs", "Константиновка"),
+    ("Песков", "gent", "Пески"),
+    ("Пескам", "datv", "Пески"),
+    ("Красного Лимана", "gent", "Красный Лиман"),
+    ("Красным Лиманом", "ablt", "Красный Лиман"),
+    ("Часовом Яре", "loct", "Часов Яр"),
+    ("Часова Яра", "gent", "Часов Яр"),
+    ("Великой Новоселкой", "ablt", "Великая Новоселка"),
+    ("Великую Новоселку", "accs", "Великая Новоселка"),
+    ("Угледаром", "ablt", "Угледар"),
+    ("Угледаре", "loct", "Угледар"),
+    ("Вольным", "ablt", "Вольное"),
+    ("Зеленого", "gent", "Зеленое"),
+    ("Отрадным", "ablt", "Отрадное"),
+    ("Северском", "ablt", "Северск"),
+    ("Северске", "loct", "Северск"),
+    ("Гуляйполем", "ablt", "Гуляйполе"),
+    ("Гуляйполе", "loct", "Гуляйполе"),
+    ("Новой Полтавкой", "ablt", "Новая Полтавка"),
+    ("Малой Токмачки", "gent", "Малая Токмачка"),
+    ("Сухой Балкой", "ablt", "Сухая Балка"),
+    ("Купянском", "ablt", "Купянск"),
+    ("Купянску", "datv", "Купянск"),
+    ("Авдеевки", "gent", "Авдеевка"),
+    ("Авдеевкой", "ablt", "Авдеевка"),
+    ("Марьинки", "gent", "Марьинка"),
+    ("Волновахи", "gent", "Волноваха"),
+    ("Бахмута", "gent", "Бахмут"),
+    ("Артемовска", "gent", "Артемовск"),
+    ("Соледаром", "ablt", "Соледар"),
+    ("Лисичанска", "gent", "Лисичанск"),
+    ("Северодонецком", "ablt", "Северодонецк"),
+    ("Родинским", "ablt", "Родинское"),
+    ("Новым Трудом", "ablt", "Новый Труд"),
+    ("Золотой Нивой", "ablt", "Золотая Нива"),
+    ("Першотравневым", "ablt", "Першотравневое"),
+    ("Димитрове", "loct", "Димитров"),
+    ("Торецка", "gent", "Торецк"),
+    ("Волчанском", "ablt", "Волчанск"),
+    ("Ямполя", "gent", "Ямполь"),
+    ("Горналя", "gent", "Горналь"),
+    ("Суджи", "gent", "Суджа"),
+    ("Херсоном", "ablt", "Херсон"),
+    ("Запорожья", "gent", "Запорожье"),
+    ("Угледара", "gent", "Угледар"),
+    ("Новогродовку", "accs", "Новогродовка"),
+    ("Красногоровкой", "ablt", "Красногоровка"),
+    ("Селидова", "gent", "Селидово"),
+    ("Новомихайловку", "accs", "Новомихайловка"),
+    ("Первомайским", "ablt", "Первомайское"),
+    ("Южным", "ablt", "Южный"),
+    ("Казачьей Локни", "gent", "Казачья Локня"),
+    ("Русским Поречным", "ablt", "Русское Поречное"),
+    ("Каменским", "ablt", "Каменское"),
 ]
 
 

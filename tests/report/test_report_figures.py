@@ -4,12 +4,13 @@ brute force and against the stats modules, and tolerance of missing keys."""
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
-import importlib.util
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+import polars as pl
 import pytest
 
 from timing.report import _derive
@@ -62,58 +63,24 @@ def test_timeline_hover_holds_target_date_source(bundled: dict[str, Any]) -> Non
     assert _derive.esc(pokrovsk["source"][:60]) in hover
 
 
-def test_lag_histogram_matches_brute_force() -> None:
-    # 3 events on a 40-day circle; claims placed by hand
-    claims = [0, 5, 5, 9, 10, 21, 35, 39]
-    events = [10, 20, 30]
-    data = {
-        "timeline": {"claims": np.bincount(claims, minlength=40).tolist(), "event_bins": events},
-        "params": {"offsets": [-3, -1]},
-    }
-    hist = _derive.lag_histogram(data, max_lag=12)
-    expected = np.zeros(13, int)
-    for c in claims:
-        nxt = [e - c for e in events if e >= c]
-        if nxt and min(nxt) <= 12:
-            expected[min(nxt)] += 1
-    assert hist["observed"] == expected.tolist()
-    assert hist["no_next"] == 2 and hist["beyond"] == 0
-    # null: every shift with circular distance >= 3 (window length), recomputed by hand
-    null = []
-    for s in range(1, 40):
-        if min(s, 40 - s) < 3:
-            continue
-        moved = sorted((e + s) % 40 for e in events)
-        h = np.zeros(13, int)
-        for c in claims:
-            nxt = [e - c for e in moved if e >= c]
-            if nxt and min(nxt) <= 12:
-                h[min(nxt)] += 1
-        null.append(h)
-    null = np.array(null)
-    assert hist["n_shifts"] == len(null)
-    np.testing.assert_allclose(hist["null_mean"], null.mean(axis=0))
-    np.testing.assert_allclose(hist["null_high"], np.percentile(null, 97.5, axis=0))
+def test_lag_figure_draws_the_stored_lags_test(bundled: dict[str, Any]) -> None:
+    lags = bundled["tests"]["lags"]
+    fig = lag_histogram_figure(bundled)
+    assert list(fig.data[0].y) == lags["observed"] and list(fig.data[0].x) == lags["lags"]
+    assert list(fig.data[1].y) == lags["null_high"] and list(fig.data[2].y) == lags["null_low"]
+    assert list(fig.data[3].y) == lags["null_mean"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("timing.stats.lags") is None, reason="no lags module")
-def test_lag_histogram_agrees_with_stats_lags(bundled: dict[str, Any]) -> None:
+def test_per_event_rows_are_the_stored_rows(bundled: dict[str, Any]) -> None:
     from timing.analysis import analyze
-    from timing.stats.lags import lag_distribution, per_event_table
+    from timing.stats.lags import per_event_table
 
-    timeline = analyze().timeline
-    peer = lag_distribution(timeline, max_lag=30)
-    ours = _derive.lag_histogram(bundled, max_lag=30)
-    assert ours["observed"] == peer.observed.tolist()
-    assert (ours["beyond"], ours["no_next"]) == (peer.beyond, peer.no_next)
-    if not peer.sampled:
-        np.testing.assert_allclose(ours["null_mean"], peer.null_mean)
-        np.testing.assert_allclose(ours["null_low"], peer.null_low)
-    table = per_event_table(timeline, (-3, -1))
+    table = per_event_table(analyze().timeline, (-3, -1))
     rows = per_event_rows(bundled)
     assert [r["window_claims"] for r in rows] == table["claims_in_window"].to_list()
     lags = [None if v is None else -float(v) for v in table["nearest_claim_lag"].to_list()]
     assert [r["last_before_lag"] for r in rows] == lags
+    assert rows == [{k: r[k] for k in _derive.PER_EVENT_KEYS} for r in bundled["per_event"]]
 
 
 def test_lag_figure_prefers_stored_lags_test(bundled: dict[str, Any]) -> None:
@@ -139,23 +106,35 @@ def test_per_event_seed_case(bundled: dict[str, Any]) -> None:
 
 
 def test_per_event_brute_force_on_small_case() -> None:
-    data = {
-        "params": {"offsets": [-2, -1]},
-        "claims": [{"bin": b, "target": f"t{b}"} for b in (1, 3, 4, 9)],
-        "events": [{"event_id": "a", "bin": 5}, {"event_id": "b", "bin": 9}, {"event_id": "c"}],
-    }
-    rows = per_event_rows(data)
-    assert [r["window_claims"] for r in rows] == [2, 0, 0]
+    from timing.stats.per_event import event_claims
+    from timing.timeline import Timeline
+
+    def timeline(claim_bins: list[int], events: list[dict[str, Any]]) -> Timeline:
+        start = dt.date(2025, 1, 1)
+        claims = pl.DataFrame(
+            {"bin": claim_bins, "target": [f"t{b}" for b in claim_bins]},
+            schema={"bin": pl.Int64, "target": pl.String},
+        )
+        frame = pl.DataFrame(events).with_columns(
+            pl.col("bin").cast(pl.Int64),
+            date=pl.col("bin").map_elements(
+                lambda b: start + dt.timedelta(days=b), return_dtype=pl.Date
+            ),
+        )
+        counts = np.bincount(claim_bins, minlength=12).astype(float)
+        base = Timeline.from_arrays(counts, event_bins=frame["bin"].to_numpy())
+        return dataclasses.replace(base, claims_frame=claims, events_frame=frame)
+
+    rows = event_claims(timeline([1, 3, 4, 9], [{"bin": 5}, {"bin": 9}]), (-2, -1)).to_dicts()
+    assert [r["window_claims"] for r in rows] == [2, 0]
     assert rows[0]["window_targets"] == ["t3", "t4"]
-    assert [r["nearest_lag"] for r in rows[:2]] == [-1.0, 0.0]
-    assert [r["last_before_lag"] for r in rows[:2]] == [-1.0, -5.0]
+    assert [r["nearest_lag"] for r in rows] == [-1.0, 0.0]
+    assert [r["last_before_lag"] for r in rows] == [-1.0, -5.0]
+    assert [r["last_before_target"] for r in rows] == ["t4", "t4"]
     # anticipation windows: from the announcement to the day before
-    data = {
-        "params": {"anticipation": True},
-        "claims": [{"bin": b} for b in (1, 3, 4)],
-        "events": [{"bin": 5, "date": "2025-01-06", "announced_date": "2025-01-02"}],
-    }
-    assert per_event_rows(data)[0]["window_claims"] == 3  # announced 4 days before: bins 1..4
+    events = [{"bin": 5, "announced_date": dt.date(2025, 1, 2)}]
+    rows = event_claims(timeline([1, 3, 4], events), None).to_dicts()
+    assert rows[0]["window_claims"] == 3  # announced 4 days before: bins 1..4
 
 
 def test_tests_table_orders_naive_last_and_splits_pvalues(bundled: dict[str, Any]) -> None:
@@ -230,7 +209,11 @@ def test_figures_tolerate_missing_keys(bundled: dict[str, Any]) -> None:
         assert isinstance(table_rows(data), list)
         assert isinstance(per_event_rows(data), list)
     missing = lag_histogram_figure({})
-    assert "No claims or events" in missing.layout.annotations[0].text
+    assert "No lag distribution in this result" in missing.layout.annotations[0].text
+    entry = {"method": "x", "applicable": False, "reason": "too <b>few</b>"}
+    na = {"tests": {"event_study": entry}}
+    text = event_study_figure(na).layout.annotations[0].text
+    assert text == "Event-study profile not available: too &lt;b&gt;few&lt;/b&gt;."
 
 
 def test_scan_and_premature_figures(bundled: dict[str, Any]) -> None:

@@ -147,7 +147,7 @@ def test_render_tolerates_missing_keys(bundled: dict[str, Any]) -> None:
         page = render_report(data, plotlyjs="cdn", generated=STAMP)
         assert "</html>" in page
     assert "No event rows in this result" in render_report({}, plotlyjs="cdn")
-    with pytest.raises(TimingInputError, match="data must be"):
+    with pytest.raises(TimingInputError, match="expected an AnalysisResult or its to_dict"):
         render_report([])  # type: ignore[arg-type]
 
 

@@ -41,9 +41,9 @@ def _xlsx_first_row(data: bytes, index: int) -> int | None:
             targets = {}
             for rel in _REL.findall(book.read("xl/_rels/workbook.xml.rels")):
                 rid = re.search(rb'\bId="([^"]+)"', rel)
-                target = re.search(rb'\bTarget="([^"]+)"', rel)
-                if rid and target:
-                    targets[rid.group(1)] = target.group(1).decode()
+                found = re.search(rb'\bTarget="([^"]+)"', rel)
+                if rid and found:
+                    targets[rid.group(1)] = found.group(1).decode()
             target = targets[ids[index]]
             member = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
             with book.open(posixpath.normpath(member)) as fh:

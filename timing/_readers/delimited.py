@@ -339,11 +339,11 @@ def read_delimited(
             except UnicodeDecodeError:
                 raise located_error() from None
             reason = _mismatch(text, sep, file, header_line, len(names))
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise TimingInputError(
                 reason
                 or f"{file}: could not read as delimited text (separator {_NAMES.get(sep, sep)}"
-                f"): {first}"
+                f"): {detail}"
             ) from exc
         frame.columns = [load_names[i] for i in chosen]
         lines = body.count(b"\n") + (0 if body.endswith(b"\n") else 1)

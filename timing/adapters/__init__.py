@@ -295,12 +295,12 @@ def load_with_adapter(
     table = replace(table, accounting=accounting, anomalies=tuple(result.anomalies))
     if not acc.reasons:
         return table
-    reasons = _source_rows(acc.reasons, frame, name)
-    rows = [p.row for p in reasons]
+    problems = _source_rows(acc.reasons, frame, name)
+    rows = [p.row for p in problems]
     return replace(
         table,
         rejects=table.rejects.with_columns(pl.Series("row", rows, dtype=pl.Int64)),
-        accounting=replace(accounting, reasons=tuple(reasons)),
+        accounting=replace(accounting, reasons=tuple(problems)),
     )
 
 

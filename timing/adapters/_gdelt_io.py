@@ -179,8 +179,8 @@ def iter_records(path: Path) -> Iterator[Record]:
                         )
                     continue
             if names is not None:
-                fields = {n: c for n, c in zip(names, cells, strict=False) if n is not None}
-                yield Record(label, number, fields, len(cells))
+                named = {n: c for n, c in zip(names, cells, strict=False) if n is not None}
+                yield Record(label, number, named, len(cells))
                 continue
             layout = LAYOUTS.get(len(cells))
             fields = None if layout is None else dict(zip(layout[1], cells, strict=True))

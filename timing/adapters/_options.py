@@ -136,13 +136,16 @@ def parse_option(adapter: str, spec: OptionSpec, value: object) -> Any:
         if isinstance(value, bool):
             raise _fail(adapter, spec, value)
         try:
+            text = value.strip() if isinstance(value, str) else value
+            if not isinstance(text, str | int | float):
+                raise TypeError
             if kind == "int":
-                if isinstance(value, float) and not value.is_integer():
+                if isinstance(text, float) and not text.is_integer():
                     raise ValueError
-                number: float = int(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
+                number: float = int(text)
             else:
-                number = float(value.strip() if isinstance(value, str) else value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+                number = float(text)
+        except (TypeError, ValueError, OverflowError):
             raise _fail(adapter, spec, value) from None
         if number != number or (spec.min is not None and number < spec.min):  # NaN or too small
             raise _fail(adapter, spec, value)

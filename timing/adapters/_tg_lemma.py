@@ -42,7 +42,7 @@ def morph_analyzer() -> Any | None:
     True
     """
     try:
-        import pymorphy3
+        import pymorphy3  # type: ignore[import-untyped]
     except ImportError:
         return None
     try:

@@ -316,10 +316,10 @@ def find_mentions(
     for t in triggers:
         if t.forward:
             rx = _EN_BARE if t.case is None else _RU_BARE
-            m = rx.match(norm, t.end)
-            if m:
-                for s, e in _names(m.start("names"), m.group("names"), t.case is None):
-                    add(Mention(s, e, t.case, s, m.end(), True))
+            bare = rx.match(norm, t.end)
+            if bare:
+                for s, e in _names(bare.start("names"), bare.group("names"), t.case is None):
+                    add(Mention(s, e, t.case, s, bare.end(), True))
         if t.backward:
             # passive: the subject precedes; active: an object put first ("Степановку взяли
             # под контроль подразделения ...") only at the start of the sentence

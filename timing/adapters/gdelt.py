@@ -360,7 +360,7 @@ def _parse_file(job: _FileJob) -> _FilePart:
             job.table,
             job.wanted,
             job.date_field,
-            job.max_date_gap,  # type: ignore[arg-type]
+            job.max_date_gap,
         )
         if isinstance(values, str):
             part.skipped[values] += 1

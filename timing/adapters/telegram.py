@@ -341,7 +341,10 @@ def parse_telegram(
     morph = morph_analyzer()
     read = service = empty = unmatched = no_claim = 0
     guessed: list[int] = []  # messages whose inflected names were normalised by rules alone
-    for index, msg in enumerate(payload["messages"], start=1):  # type: ignore[arg-type]
+    messages = payload["messages"]
+    if not isinstance(messages, list):  # checked by _load; this tells the type checker
+        raise TimingInputError(f"{path}: the export has no 'messages' list")
+    for index, msg in enumerate(messages, start=1):
         read += 1
         if not isinstance(msg, dict) or msg.get("type") != "message":
             service += 1

@@ -227,7 +227,7 @@ def parse_ua_losses(
                 continue
             raw = rec[cat]
             whole = isinstance(raw, int) or (isinstance(raw, float) and raw.is_integer())
-            if isinstance(raw, bool) or not whole:
+            if isinstance(raw, bool) or not whole or not isinstance(raw, int | float):
                 raise TimingInputError(
                     f"{src}: item {i} ({day}), field {cat!r}: got {raw!r}, expected an integer"
                 )

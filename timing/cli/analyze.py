@@ -95,22 +95,17 @@ def analyze(
         list[str] | None,
         typer.Option(metavar="KIND", help="Keep only this event kind (repeatable)."),
     ] = None,
-    min_shift: Annotated[
-        int | None, typer.Option(min=1, help="Smallest circular shift (bins).")
-    ] = None,
+    min_shift: Annotated[int | None, typer.Option(help="Smallest circular shift (bins).")] = None,
     max_shift: Annotated[
-        int | None, typer.Option(min=1, help="Largest circular shift (bins): block-local shifts.")
+        int | None, typer.Option(help="Largest circular shift (bins): block-local shifts.")
     ] = None,
     n_boot: Annotated[
-        int, typer.Option(min=10, help="Bootstrap and Monte Carlo replicates.")
+        int, typer.Option(help="Bootstrap and Monte Carlo replicates (10 or more).")
     ] = 2000,
     detrend: Annotated[
-        int,
-        typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
+        int, typer.Option(help="Remove an N-day moving average first (0: off).")
     ] = 91,
-    seed: Annotated[
-        int, typer.Option(min=0, help="Seed for every Monte Carlo step (0 or more).")
-    ] = 0,
+    seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step (0 or more).")] = 0,
     lenient: LenientOpt = False,
     out: Annotated[
         Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
@@ -134,25 +129,20 @@ def analyze(
     ] = False,
 ) -> None:
     """Test whether claims cluster in the days before diplomatic events."""
-    from timing.analysis import AnalysisConfig
     from timing.analysis import analyze as run_analysis
     from timing.io import parse_mapping
     from timing.timeline import parse_offsets
 
-    if resolution not in ("day", "hour"):
-        raise TimingInputError(f"--resolution {resolution!r}: expected day or hour")
-    if weight not in ("count", "value"):
-        raise TimingInputError(f"--weight {weight!r}: expected count or value")
     plotly_mode(plotlyjs)
     if snapshot is not None and snapshot.suffix.lower() not in (".png", ".pdf"):
         raise TimingInputError(f"--snapshot {snapshot}: expected a .png or .pdf path")
     if snapshot is not None and no_report:
         raise TimingInputError("--snapshot copies the HTML report; drop --no-report")
-    config = AnalysisConfig(
-        weight=weight,  # type: ignore[arg-type]
+    config = _config(
+        weight=weight,
         offsets=parse_offsets(offsets) if offsets else (-window, -1),
         anticipation=anticipation,
-        resolution=resolution,  # type: ignore[arg-type]
+        resolution=resolution,
         seed=seed,
         min_shift=min_shift,
         max_shift=max_shift,
@@ -233,6 +223,25 @@ def analyze(
         _render_analysis(result, snapshot)
     if failure is not None:
         raise OutputError(failure)
+
+
+def _config(**fields: Any) -> Any:
+    """``AnalysisConfig(**fields)``, its constraint errors restated for the CLI's options.
+
+    The constraints are those declared once in :data:`timing.result.CONFIG_CONSTRAINTS`.
+    """
+    import datetime as dt
+
+    from timing.constraints import ParameterError
+    from timing.result import CONFIG_OPTIONS, AnalysisConfig
+
+    try:
+        return AnalysisConfig(**fields)
+    except ParameterError as exc:
+        value = fields.get(exc.field)
+        shown = value.isoformat() if isinstance(value, dt.date) else value
+        option = CONFIG_OPTIONS.get(exc.field, exc.field)
+        raise exc.for_option(option, shown) from None
 
 
 def _render_analysis(result: Any, snapshot: Path | None = None) -> None:

@@ -231,7 +231,10 @@ def report(
         raise TimingInputError(
             f"{result_json}: not JSON ({exc.msg} at line {exc.lineno})"
         ) from None
-    if not isinstance(data, dict) or "timeline" not in data or "tests" not in data:
+    from timing.schemas import check_result
+
+    check_result(data, str(result_json))
+    if "timeline" not in data or "claims" not in data or "events" not in data:
         raise TimingInputError(
             f"{result_json}: not a full analysis result; "
             "save one with 'timing analyze --json --full'"

@@ -205,14 +205,19 @@ def simulate(
             result = run_calibration(progress=progress, **kwargs)  # type: ignore[arg-type]
         typer.echo(result.summary())
         return
-    from timing.stats.simulate import simulate_dataset
+    from typing import get_args
 
+    from timing.stats.simulate import Model, simulate_dataset
+
+    models: dict[str, Model] = {name: name for name in get_args(Model)}
+    if model not in models:
+        raise TimingInputError(f"--model {model!r}: expected one of {', '.join(models)}")
     claims_df, events_df = simulate_dataset(
         days,
         n_events,
-        model=model,
+        model=models[model],
         rate=rate,
-        uplift=uplift,  # type: ignore[arg-type]
+        uplift=uplift,
         offsets=(-window, -1),
         seed=seed,
     )

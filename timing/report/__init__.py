@@ -11,7 +11,51 @@ Build everything from ``AnalysisResult.to_dict(full=True)``::
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the same names as _EXPORTS, for type checkers and IDEs
+    from timing.report.extras import (
+        premature_figure as premature_figure,
+    )
+    from timing.report.extras import (
+        scan_heatmap_figure as scan_heatmap_figure,
+    )
+    from timing.report.figures import (
+        event_study_figure as event_study_figure,
+    )
+    from timing.report.figures import (
+        lag_histogram_figure as lag_histogram_figure,
+    )
+    from timing.report.figures import (
+        null_distribution_figure as null_distribution_figure,
+    )
+    from timing.report.figures import (
+        per_event_rows as per_event_rows,
+    )
+    from timing.report.figures import (
+        tests_table as tests_table,
+    )
+    from timing.report.figures import (
+        timeline_figure as timeline_figure,
+    )
+    from timing.report.page import (
+        default_report_path as default_report_path,
+    )
+    from timing.report.page import (
+        export_static as export_static,
+    )
+    from timing.report.page import (
+        render_report as render_report,
+    )
+    from timing.report.page import (
+        write_report as write_report,
+    )
+    from timing.report.snapshot import (
+        find_browser as find_browser,
+    )
+    from timing.report.snapshot import (
+        snapshot_report as snapshot_report,
+    )
 
 _EXPORTS = {
     "timeline_figure": "timing.report.figures",

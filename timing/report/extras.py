@@ -1,7 +1,8 @@
 """Figures for the optional parts of an analysis: the hypothesis scan and premature claims.
 
-Like :mod:`timing.report.figures`, each function takes ``AnalysisResult.to_dict(full=True)``
-and returns a Plotly figure, saying on the figure what is missing rather than failing.
+Like :mod:`timing.report.figures`, each figure takes an ``AnalysisResult`` or its
+``to_dict(full=True)`` and returns a Plotly figure, saying on the figure what is missing
+rather than failing.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from timing.report._derive import esc
+from timing.report._derive import ResultLike, as_data, esc
 from timing.report.figures import _figure, _missing
 
 if TYPE_CHECKING:
@@ -33,13 +34,14 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, int | float) and math.isfinite(value) else None
 
 
-def scan_heatmap_figure(data: dict[str, Any]) -> go.Figure:
+def scan_heatmap_figure(result: ResultLike) -> go.Figure:
     """Heatmap of the scan: subsets (rows) by window length (columns), colour -log10 q_BH.
 
     Rows are ``actor / claim kind / event kind`` (``all`` pools a dimension), at most
     :data:`MAX_SCAN_ROWS` of them with the smallest p-values; the anticipation variant is
     the column ``ant.``. Hover shows the rate ratio, raw p, BH q-value and family-wise p.
     """
+    data = as_data(result)
     fig = _figure("Scan over windows and subsets (colour: -log10 of the BH q-value)")
     scan = scan_data(data)
     if scan is None:
@@ -57,11 +59,11 @@ def scan_heatmap_figure(data: dict[str, Any]) -> go.Figure:
         p = _num(c.get("pvalue"))
         best[row(c)] = min(best.get(row(c), 1.0), 1.0 if p is None else p)
     rows = sorted(best, key=lambda r: (best[r], r))[:MAX_SCAN_ROWS]
-    windows = sorted({c.get("window") for c in cells if c.get("window") is not None})
+    windows = sorted({int(c["window"]) for c in cells if c.get("window") is not None})
     cols = [str(w) for w in windows] + (
         ["ant."] if any(c.get("window") is None for c in cells) else []
     )
-    z = [[None] * len(cols) for _ in rows]
+    z: list[list[float | None]] = [[None] * len(cols) for _ in rows]
     text = [[""] * len(cols) for _ in rows]
     index_r, index_c = {r: i for i, r in enumerate(rows)}, {c: j for j, c in enumerate(cols)}
     for c in cells:
@@ -105,13 +107,14 @@ _OUTCOMES = {
 }
 
 
-def premature_figure(data: dict[str, Any], test: str = "premature") -> go.Figure:
+def premature_figure(result: ResultLike, test: str = "premature") -> go.Figure:
     """Share of premature (or disputed) claims inside vs outside the pre-event windows.
 
     Reads ``data["tests"][test]`` (``share_in``, ``share_out``, ``window``, and the
     ``sensitivity`` variants with unknown-status claims counted one way or the other);
     ``test`` is ``"premature"`` or ``"disputed"``.
     """
+    data = as_data(result)
     title, word = _OUTCOMES.get(test, _OUTCOMES["premature"])
     fig = _figure(title)
     res = (data.get("tests") or {}).get(test)

@@ -1,10 +1,11 @@
 """Plotly figures of one analysis, built from ``AnalysisResult.to_dict(full=True)``.
 
-Every function takes that plain dict (``data``), tolerates missing optional keys (a figure
-then says what is missing instead of failing) and returns a ``plotly.graph_objects.Figure``
-that works in a notebook as well as in the HTML report. Every string taken from the data is
-HTML-escaped before it reaches Plotly, which renders a subset of HTML in text, hover text
-and trace names.
+Every public function takes the :class:`~timing.result.AnalysisResult` itself or that
+plain dict (as read back from ``timing analyze --json --full``), tolerates missing
+optional keys (a figure then says what is missing instead of failing) and returns a
+``plotly.graph_objects.Figure`` that works in a notebook as well as in the HTML report.
+Every string taken from the data is HTML-escaped before it reaches Plotly, which renders a
+subset of HTML in text, hover text and trace names.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from timing.report._derive import (
+    ResultLike,
+    as_data,
     bins_per_day,
     esc,
-    event_profile,
-    lag_histogram,
     per_event_rows,
     tests_table,
     to_datetime,
@@ -134,7 +135,7 @@ def _event_bands(data: dict[str, Any]) -> tuple[list, list]:
     return _merge(events), _merge(windows)
 
 
-def timeline_figure(data: dict[str, Any]) -> go.Figure:
+def timeline_figure(result: ResultLike) -> go.Figure:
     """Claims as markers (colour: kind, symbol: status) with events as shaded bands.
 
     Claims on the same day are stacked (y = 1, 2, ...). Event days are shaded blue and
@@ -148,6 +149,7 @@ def timeline_figure(data: dict[str, Any]) -> go.Figure:
     >>> fig.layout.xaxis.rangeslider.visible
     True
     """
+    data = as_data(result)
     fig = _figure("Claims and diplomatic events")
     claims = [c for c in data.get("claims") or [] if isinstance(c, dict)]
     events = [e for e in data.get("events") or [] if isinstance(e, dict)]
@@ -235,19 +237,26 @@ def timeline_figure(data: dict[str, Any]) -> go.Figure:
     return fig
 
 
-def lag_histogram_figure(data: dict[str, Any], max_lag: int = 30) -> go.Figure:
+def _not_stored(data: dict[str, Any], test: str, what: str) -> str:
+    """Why the result holds no ``test`` to draw: its not-applicable reason, or its absence."""
+    entry = (data.get("tests") or {}).get(test)
+    if isinstance(entry, dict) and entry.get("applicable") is False:
+        return f"{what} not available: {entry.get('reason') or 'not applicable'}."
+    return f"No {what.lower()} in this result."
+
+
+def lag_histogram_figure(result: ResultLike) -> go.Figure:
     """Claims by days to the next event, against the circular-shift null band.
 
-    Uses ``data["tests"]["lags"]`` when it holds ``lags``/``observed`` arrays (with optional
-    ``null_low``/``null_high``/``null_mean``), otherwise computes the histogram and a
-    circular-shift null from the timeline (see :func:`timing.report._derive.lag_histogram`).
+    Draws ``tests["lags"]`` as the analysis stored it (``lags``/``observed`` arrays with
+    ``null_low``/``null_high``/``null_mean``); without it, says why on the figure.
     """
+    data = as_data(result)
     fig = _figure("Days from each claim to the next event")
-    stored = dict((data.get("tests") or {}).get("lags") or {})
-    stored.setdefault("lag", stored.get("lags"))  # timing.stats.lags names the axis "lags"
-    hist = stored if stored.get("lag") and stored.get("observed") else lag_histogram(data, max_lag)
-    if not hist:
-        return _missing(fig, "No claims or events to compute lags from.")
+    hist = dict((data.get("tests") or {}).get("lags") or {})
+    hist.setdefault("lag", hist.get("lags"))  # timing.stats.lags names the axis "lags"
+    if not (hist.get("lag") and hist.get("observed")):
+        return _missing(fig, _not_stored(data, "lags", "Lag distribution"))
     lag, observed = list(hist["lag"]), list(hist["observed"])
     fig.add_bar(x=lag, y=observed, name="observed claims", marker_color="#c0392b", opacity=0.8)
     low, high, mean = hist.get("null_low"), hist.get("null_high"), hist.get("null_mean")
@@ -294,20 +303,17 @@ def lag_histogram_figure(data: dict[str, Any], max_lag: int = 30) -> go.Figure:
     return fig
 
 
-def event_study_figure(data: dict[str, Any]) -> go.Figure:
+def event_study_figure(result: ResultLike) -> go.Figure:
     """Mean claims per day by day relative to the events, with its band and baseline.
 
-    Uses ``data["tests"]["event_study"]`` (``relative``, ``mean``, ``lower``, ``upper``,
-    ``baseline``) when present; otherwise the plain mean profile without a band.
+    Draws ``tests["event_study"]`` as the analysis stored it (``relative``, ``mean``,
+    ``lower``, ``upper``, ``baseline``); without it, says why on the figure.
     """
-    stored = (data.get("tests") or {}).get("event_study") or {}
-    prof = stored if stored.get("relative") and stored.get("mean") else event_profile(data)
-    title = "Claims around events (event-study profile)"
-    if prof is not stored:
-        title += ": mean only, no interval (event-study test not run)"
-    fig = _figure(title)
-    if not prof:
-        return _missing(fig, "No daily claim series in this result (re-run with full data).")
+    data = as_data(result)
+    prof = (data.get("tests") or {}).get("event_study") or {}
+    fig = _figure("Claims around events (event-study profile)")
+    if not (prof.get("relative") and prof.get("mean")):
+        return _missing(fig, _not_stored(data, "event_study", "Event-study profile"))
     rel, mean = list(prof["relative"]), list(prof["mean"])
     lower, upper = prof.get("lower"), prof.get("upper")
     if lower and upper:
@@ -356,7 +362,7 @@ def _null_axis(test: str, result: dict[str, Any]) -> str:
     return f"{what} in the windows, for each shift of the calendar"
 
 
-def null_distribution_figure(data: dict[str, Any], test: str = "circular_shift") -> go.Figure:
+def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -> go.Figure:
     """Histogram of ``tests[test]["null_distribution"]`` with the observed statistic.
 
     Examples
@@ -365,6 +371,7 @@ def null_distribution_figure(data: dict[str, Any], test: str = "circular_shift")
     >>> len(null_distribution_figure(data, "t").data)
     1
     """
+    data = as_data(result)
     result = (data.get("tests") or {}).get(test) or {}
     name = str(result.get("method") or test.replace("_", " "))
     fig = _figure(f"Null distribution: {name}")

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from timing.errors import TimingInputError
-from timing.report._derive import per_event_rows, tests_table
+from timing.report._derive import ResultLike, as_data, per_event_rows, tests_table
 
 __all__ = [
     "default_report_path",
@@ -151,7 +151,7 @@ def _environment() -> Any:
 
 
 def render_report(
-    data: dict[str, Any],
+    data: ResultLike,
     *,
     plotlyjs: PlotlyJs = "inline",
     generated: dt.datetime | None = None,
@@ -160,9 +160,9 @@ def render_report(
 
     Parameters
     ----------
-    data : dict
-        ``AnalysisResult.to_dict(full=True)`` (or the same dict read back from ``--json``).
-        Missing optional parts are reported on the page, never an error.
+    data : AnalysisResult or dict
+        The result, or ``AnalysisResult.to_dict(full=True)`` (also as read back from
+        ``--json --full``). Missing optional parts are reported on the page, never an error.
     plotlyjs : {"inline", "cdn", "directory"}
         Embed plotly.js (about 4.6 MB; opens offline), load it from the Plotly CDN, or
         from ``plotly.min.js`` beside the HTML file (:func:`write_report` writes it).
@@ -183,10 +183,7 @@ def render_report(
     """
     from timing.report import extras
 
-    if not isinstance(data, dict):
-        raise TimingInputError(
-            f"data must be the dict of AnalysisResult.to_dict(), got {type(data).__name__}"
-        )
+    data = as_data(data)
     from plotly.offline import get_plotlyjs_version
 
     stamp = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
@@ -228,10 +225,11 @@ def render_report(
     return template.render(**context)
 
 
-def write_report(data: dict[str, Any], path: str | Path, *, plotlyjs: PlotlyJs = "inline") -> Path:
+def write_report(data: ResultLike, path: str | Path, *, plotlyjs: PlotlyJs = "inline") -> Path:
     """Render the report and write it atomically to ``path`` (parent folders created).
 
-    The HTML is written to a temporary file in the same folder and moved over ``path``
+    ``data`` is what :func:`render_report` takes: the result or its full dict. The HTML is
+    written to a temporary file in the same folder and moved over ``path``
     with ``os.replace``, so a reader never sees a half-written report. With
     ``plotlyjs="directory"`` a ``plotly.min.js`` is written beside it if absent.
 

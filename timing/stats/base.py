@@ -13,11 +13,21 @@ names what is wrong with its numbers, if anything.
 
 from __future__ import annotations
 
+import html
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-__all__ = ["MAX_RATIO", "EffectKind", "NotApplicable", "implausible"]
+__all__ = [
+    "MAX_RATIO",
+    "EffectKind",
+    "NotApplicable",
+    "ResultDisplay",
+    "html_rows",
+    "implausible",
+    "result_html",
+]
 
 #: A rate or incidence ratio beyond this factor (either way) is not an estimate but a
 #: symptom: a model fitted to a window with (almost) no claims, or to a single claim.
@@ -25,8 +35,81 @@ __all__ = ["MAX_RATIO", "EffectKind", "NotApplicable", "implausible"]
 MAX_RATIO = 1e3
 
 
+def _cell(value: Any) -> str:
+    """A scalar for an HTML table: numbers to 4 significant digits, everything escaped."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:.4g}" if math.isfinite(value) else "–"
+    return html.escape(str(value), quote=True)
+
+
+def html_rows(pairs: Iterable[tuple[str, Any]]) -> str:
+    """``<tr><th>key</th><td>value</td></tr>`` for each scalar pair (lists and dicts skipped).
+
+    Examples
+    --------
+    >>> html_rows([("p", 0.0123456), ("name", "<b>"), ("null", [1, 2])])
+    '<tr><th>p</th><td>0.01235</td></tr><tr><th>name</th><td>&lt;b&gt;</td></tr>'
+    """
+    return "".join(
+        f"<tr><th>{html.escape(str(key))}</th><td>{_cell(value)}</td></tr>"
+        for key, value in pairs
+        if not isinstance(value, list | tuple | dict)
+    )
+
+
+def result_html(result: Any) -> str:
+    """HTML for a notebook: the method's name, its ``summary()`` and its scalar numbers.
+
+    Every string is escaped: names, reasons and values may come from the user's data.
+
+    Parameters
+    ----------
+    result : object
+        Anything with ``summary()`` and ``to_dict()`` (a method's result or
+        :class:`NotApplicable`).
+
+    Returns
+    -------
+    str
+    """
+    data = result.to_dict()
+    name = data.get("method") or type(result).__name__
+    rows = html_rows((k, v) for k, v in data.items() if k != "method")
+    table = f'<table class="timing-result">{rows}</table>' if rows else ""
+    return (
+        f"<div><p><b>{html.escape(str(name))}</b></p>"
+        f"<p>{html.escape(result.summary())}</p>{table}</div>"
+    )
+
+
+class ResultDisplay:
+    """Mixin: ``str(result)`` is its ``summary()``; in Jupyter it shows as :func:`result_html`.
+
+    Every method result (and :class:`NotApplicable`) inherits it; a class using it defines
+    ``summary()`` and ``to_dict()``.
+    """
+
+    __slots__ = ()
+
+    def summary(self) -> str:  # pragma: no cover - every result defines its own
+        """One line (or paragraph) for people."""
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return result_html(self)
+
+
 @dataclass(frozen=True, slots=True)
-class NotApplicable:
+class NotApplicable(ResultDisplay):
     """A method that was not run, or whose result was withheld, and why.
 
     Parameters
@@ -61,8 +144,6 @@ class NotApplicable:
         return {"method": self.method, "applicable": False, "reason": self.reason}
 
     def _repr_html_(self) -> str:
-        import html
-
         method, reason = html.escape(self.method), html.escape(self.reason)
         return f"<p><b>{method}</b>: not applicable ({reason})</p>"
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import rate_ratio, result_dict
+from timing.stats.base import ResultDisplay
 
 __all__ = [
     "RateRatioInterval",
@@ -157,7 +158,7 @@ def percentile_interval(replicates: np.ndarray, alpha: float) -> tuple[float, fl
 
 
 @dataclass(frozen=True, slots=True)
-class RateRatioInterval:
+class RateRatioInterval(ResultDisplay):
     """Result of :func:`block_bootstrap_rate_ratio`.
 
     Attributes

@@ -24,6 +24,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts, circular_cross_correlation
 from timing.stats.simulate import simulate_batch, simulate_events
 from timing.timeline import window_weights
@@ -176,7 +177,7 @@ TESTS: dict[str, TestFunc] = {
 
 
 @dataclass(frozen=True, slots=True)
-class CalibrationResult:
+class CalibrationResult(ResultDisplay):
     """False-positive rate and power of each test under each null model.
 
     Attributes

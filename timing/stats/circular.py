@@ -20,6 +20,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, monte_carlo_pvalue, rate_ratio, result_dict
+from timing.stats.base import ResultDisplay
 
 if TYPE_CHECKING:
     from timing.timeline import Timeline, WindowForm
@@ -103,7 +104,7 @@ def detrended(counts: np.ndarray, span: int) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class CircularShiftResult:
+class CircularShiftResult(ResultDisplay):
     """Result of :func:`circular_shift_test`.
 
     Attributes

@@ -22,6 +22,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts, circular_cross_correlation
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def coincidence_probability(
 
 
 @dataclass(frozen=True, slots=True)
-class CoincidenceResult:
+class CoincidenceResult(ResultDisplay):
     """Result of :func:`event_coincidence`.
 
     Attributes

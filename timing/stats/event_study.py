@@ -16,6 +16,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.bootstrap import (
     default_block,
     draw_block_starts,
@@ -77,7 +78,7 @@ def lag_profile(counts: np.ndarray, event_series: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True, slots=True)
-class EventStudyResult:
+class EventStudyResult(ResultDisplay):
     """Result of :func:`event_study`.
 
     Attributes

@@ -17,6 +17,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, result_dict
+from timing.stats.base import ResultDisplay
 
 if TYPE_CHECKING:
     import polars as pl
@@ -173,7 +174,7 @@ def count_design(
 
 
 @dataclass(frozen=True, slots=True)
-class CountRegressionResult:
+class CountRegressionResult(ResultDisplay):
     """Result of :func:`count_regression`.
 
     Attributes

@@ -15,6 +15,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, plain, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts
 from timing.timeline import bins_to_next_event
 
@@ -27,7 +28,7 @@ _SQRT_2PI = np.sqrt(2.0 * np.pi)
 
 
 @dataclass(frozen=True, slots=True)
-class LagDensityResult:
+class LagDensityResult(ResultDisplay):
     """Result of :func:`lag_density`.
 
     Attributes

@@ -18,6 +18,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ _CHUNK = 4_000_000
 
 
 @dataclass(frozen=True, slots=True)
-class LagResult:
+class LagResult(ResultDisplay):
     """Result of :func:`lag_distribution`.
 
     Histograms count claims (weighted by the claim series) at lags ``0..max_lag``; the last two
@@ -279,7 +280,7 @@ def lag_distribution(
     if n_null is None and pairs > MAX_PAIRS:
         n_null = 2000
     sampled = n_null is not None and n_null < shifts.size
-    if sampled:
+    if n_null is not None and sampled:
         rng = np.random.default_rng(seed)
         shifts = np.sort(rng.choice(shifts, size=int(n_null), replace=False))
     all_shifts = np.concatenate([[0], shifts])

@@ -25,6 +25,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, monte_carlo_pvalue, result_dict
+from timing.stats.base import ResultDisplay
 
 if TYPE_CHECKING:
     from timing.timeline import Timeline, WindowForm
@@ -35,7 +36,7 @@ _CHUNK = 4_000_000  # elements per (rows, T) work array
 
 
 @dataclass(frozen=True, slots=True)
-class PlaceboResult:
+class PlaceboResult(ResultDisplay):
     """Result of :func:`weekday_placebo_test` and :func:`block_permutation_test`.
 
     Attributes
@@ -179,7 +180,7 @@ def _draw_placebos(pools: list[np.ndarray], n: int, rng: np.random.Generator) ->
 def _enumerate_placebos(pools: list[np.ndarray]) -> np.ndarray:
     """Every placebo calendar (distinct days within a shared pool, as when drawing)."""
     combos = np.array(list(itertools.product(*pools)), dtype=np.int64).reshape(-1, len(pools))
-    shared = {}
+    shared: dict[bytes, list[int]] = {}
     for i, pool in enumerate(pools):
         shared.setdefault(pool.tobytes(), []).append(i)
     keep = np.ones(combos.shape[0], dtype=bool)

@@ -18,6 +18,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, plain, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ __all__ = ["PredictiveResult", "auc_score", "claim_features", "predictive_check"
 
 
 @dataclass(frozen=True, slots=True)
-class PredictiveResult:
+class PredictiveResult(ResultDisplay):
     """Result of :func:`predictive_check`.
 
     Attributes

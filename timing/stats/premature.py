@@ -18,6 +18,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, monte_carlo_pvalue, plain, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts
 from timing.timeline import bins_to_next_event, window_weights
 
@@ -30,7 +31,7 @@ _KNOWN = ("confirmed", "contested", "refuted")
 
 
 @dataclass(frozen=True, slots=True)
-class PrematureResult:
+class PrematureResult(ResultDisplay):
     """Result of :func:`premature_claims`.
 
     Attributes
@@ -363,7 +364,7 @@ def premature_claims(
     weights = window_weights(timeline.event_bins, n_bins, (-window, -1))
     bins = per_claim["bin"].to_numpy().astype(np.int64)
     y_all = per_claim[outcome].cast(pl.Float64).to_numpy()
-    groups = {
+    groups: dict[str, np.ndarray] = {
         c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
         for c in ("actor", "kind")
         if controls and c in per_claim.columns

@@ -20,6 +20,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, rate_ratio, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.circular import admissible_shifts, circular_cross_correlation
 from timing.timeline import anticipation_weights, bins_to_next_event, build_timeline
 
@@ -45,7 +46,7 @@ _COLUMNS = (
 
 
 @dataclass(frozen=True, slots=True)
-class ScanResult:
+class ScanResult(ResultDisplay):
     """Result of :func:`scan`.
 
     Attributes

@@ -19,6 +19,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, rate_ratio, result_dict
+from timing.stats.base import ResultDisplay
 from timing.stats.simulate import simulate_batch
 
 if TYPE_CHECKING:
@@ -175,7 +176,7 @@ def fit_claims_model(
 
 
 @dataclass(frozen=True, slots=True)
-class SimulatedNullResult:
+class SimulatedNullResult(ResultDisplay):
     """Result of :func:`simulated_null_test`.
 
     Attributes
