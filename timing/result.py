@@ -54,6 +54,9 @@ class AnalysisConfig:
         Bootstrap and placebo replicates.
     weight : {"count", "value"}
         Count claims, or sum their ``value`` column (e.g. announced casualties per day).
+    robustness : bool
+        Also run the robustness analysis (:mod:`timing.stats.robustness`: specification
+        curve with a joint test, leave-one-out influence, tipping point); ``--robustness``.
     """
 
     offsets: tuple[int, int] = (-3, -1)
@@ -70,6 +73,7 @@ class AnalysisConfig:
     event_kinds: tuple[str, ...] | None = None
     n_boot: int = 2000
     weight: Literal["count", "value"] = "count"
+    robustness: bool = False
 
     def bin_offsets(self) -> tuple[int, int]:
         """Offsets in bins (days times 24 at hour resolution)."""
@@ -124,6 +128,8 @@ class AnalysisConfig:
                 args += [flag, value]
         if self.seed != default.seed:
             args += ["--seed", str(self.seed)]
+        if self.robustness:
+            args.append("--robustness")
         return args
 
     def to_dict(self) -> dict[str, Any]:
@@ -143,6 +149,7 @@ class AnalysisConfig:
             "event_kinds": None if self.event_kinds is None else list(self.event_kinds),
             "n_boot": self.n_boot,
             "weight": self.weight,
+            "robustness": self.robustness,
         }
 
 
@@ -172,6 +179,8 @@ class AnalysisResult:
         Methods that could not run on these data, with the reason (e.g. too short a period).
     report_path : str or None
         Where the HTML report was written.
+    robustness : timing.stats.robustness.RobustnessResult or None
+        Specification curve, influence and tipping point, when the config asked for them.
     """
 
     config: AnalysisConfig
@@ -185,6 +194,7 @@ class AnalysisResult:
     scan: Any = None
     skipped: dict[str, str] = field(default_factory=dict)
     report_path: str | None = None
+    robustness: Any = None
 
     @property
     def accounting(self) -> dict[str, RowAccounting]:
@@ -348,6 +358,8 @@ class AnalysisResult:
             out["per_event"] = _records(self.per_event)
         if self.scan is not None:
             out["scan"] = self.scan.to_dict(full=full)
+        if self.robustness is not None:
+            out["robustness"] = self.robustness.to_dict(full=full)
         return out
 
 
