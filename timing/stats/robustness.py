@@ -165,6 +165,16 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
+def _month(label: str) -> str:
+    """``"2025-07"`` -> ``"July 2025"`` (other labels unchanged)."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(f"{label}-01").strftime("%B %Y")
+    except ValueError:
+        return label
+
+
 def reading(curve: SpecificationCurve, infl: Influence, tip: TippingPoint) -> str:
     """One plain-language paragraph from the three parts.
 
@@ -180,50 +190,53 @@ def reading(curve: SpecificationCurve, infl: Influence, tip: TippingPoint) -> st
     """
     a = curve.alpha
     best = curve.specs.sort(["z"], descending=True).row(0, named=True)
-    where = ", ".join(
+    choices = [
         f"{k.replace('_', ' ')} {best[k]}"
         for k in ("event_kind", "claim_kind", "actor")
         if best[k] != "all"
-    )
-    where = (where + ", " if where else "") + f"window {best['window']}"
+    ]
+    w = best["window"]
+    choices.append(f"{w}-day window" if w.isdigit() else f"window {w}")
     if best["period"] != "full":
-        where += f", {best['period']}"
-    parts = [
+        choices.append(best["period"])
+    sentences = [
         f"The rate ratio is above 1 in {_pct(curve.share_above_one)} of {curve.n_specs} "
         f"specifications (median {curve.median_estimate:.2f}) and p < {a:g} in "
-        f"{_pct(curve.share_significant)} of them; the joint test of no effect in any "
-        f"specification gives p = {curve.joint_pvalue:.3g}"
+        f"{_pct(curve.share_significant)} of them.",
     ]
+    joint = f"The joint test of no effect in any specification gives p = {curve.joint_pvalue:.3g}"
     if curve.joint_pvalue < a:
-        parts[0] += (
-            f", carried by the strongest specification ({where}: rate ratio "
+        joint += (
+            f"; it is carried by the strongest specification ({', '.join(choices)}: rate ratio "
             f"{best['rate_ratio']:.2f}, p = {best['pvalue']:.3g}), so some choice of window "
-            "or subset shows clustering, which is not the same as the primary finding holding"
+            "or subset shows clustering, which does not by itself make the primary result hold"
         )
-    status = "significant" if infl.pvalue < a else "non-significant"
+    sentences.append(joint + ".")
+    status = f"p = {infl.pvalue:.3g}, {'' if infl.pvalue < a else 'not '}significant"
     pivotal = infl.pivotal_events
     if pivotal:
-        shown = "; ".join(pivotal[:3]) + (
-            f"; and {len(pivotal) - 3} more" if len(pivotal) > 3 else ""
-        )
-        parts.append(
-            f"the primary result ({status}, p = {infl.pvalue:.3g}) changes at {a:g} when "
-            f"any one of {len(pivotal)} event{'s' if len(pivotal) > 1 else ''} is left out "
-            f"({shown})"
+        more = f"; and {len(pivotal) - 3} more" if len(pivotal) > 3 else ""
+        sentences.append(
+            f"The primary result ({status}) rests on {len(pivotal)} "
+            f"event{'s' if len(pivotal) > 1 else ''}: leaving out any one of them changes it "
+            f"at {a:g} ({'; '.join(pivotal[:3])}{more})."
         )
     elif infl.events.height:
         top = infl.events.row(0, named=True)
         title = top.get("title") or top.get("event_id")
-        parts.append(
-            f"no single event left out changes the primary result ({status}, p = "
-            f"{infl.pvalue:.3g}) at {a:g}; the most influential is {title} ({top['date']}: "
-            f"without it rate ratio {top['rate_ratio']:.2f}, p = {top['pvalue']:.3g})"
+        sentences.append(
+            f"No single event left out changes the primary result ({status}) at {a:g}; the "
+            f"most influential is {title} ({top['date']}: without it rate ratio "
+            f"{top['rate_ratio']:.2f}, p = {top['pvalue']:.3g})."
         )
-    months = infl.pivotal_months
-    if months:
-        parts.append(
-            f"masking {'any one of ' if len(months) > 1 else ''}{', '.join(months)} alone "
-            f"makes it {'non-significant' if infl.pvalue < a else 'significant'}"
+    months = infl.months.filter(infl.months["crosses"])
+    if months.height:
+        listed = ", ".join(
+            f"{_month(r['month'])} (p = {r['pvalue']:.3g})" for r in months.iter_rows(named=True)
         )
-    text = "; ".join(parts) + ". " + tip.sentence()
-    return text[0].upper() + text[1:]
+        goal = "non-significant" if infl.pvalue < a else "significant"
+        sentences.append(
+            f"Masking {'any one of ' if months.height > 1 else ''}{listed} alone makes it {goal}."
+        )
+    sentences.append(tip.sentence())
+    return " ".join(sentences)
