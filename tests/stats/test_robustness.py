@@ -165,13 +165,13 @@ def test_joint_pvalue_equals_brute_force_max_statistic() -> None:
     assert res.n_specs == 2 * 2 * 3 and res.n_shifts == common.size
 
 
-def _joint_rejections(uplift: float, n_datasets: int, seed: int) -> int:
+def _joint_rejections(uplift: float, n_datasets: int, seed: int, model: str = "negbin") -> int:
     n_bins, rng = 365, np.random.default_rng(seed)
     events = simulate_events(n_bins, 20, min_spacing=7, size=n_datasets, seed=rng)
     claims = simulate_batch(
         n_datasets,
         n_bins,
-        model="negbin",
+        model=model,  # type: ignore[arg-type]
         rate=0.8,
         events=events,
         uplift=uplift,
@@ -186,9 +186,10 @@ def _joint_rejections(uplift: float, n_datasets: int, seed: int) -> int:
     return hits
 
 
-def test_joint_test_is_calibrated_on_simulated_nulls() -> None:
+@pytest.mark.parametrize("model", ["negbin", "hawkes"])
+def test_joint_test_is_calibrated_on_simulated_nulls(model: str) -> None:
     n = 200
-    hits = _joint_rejections(1.0, n, seed=11)
+    hits = _joint_rejections(1.0, n, seed=11, model=model)
     low, high = binom.ppf([0.005, 0.995], n, 0.05)
     assert low <= hits <= high, hits
 

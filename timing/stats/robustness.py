@@ -216,11 +216,18 @@ def reading(curve: SpecificationCurve, infl: Influence, tip: TippingPoint) -> st
     pivotal = infl.pivotal_events
     if pivotal:
         more = f"; and {len(pivotal) - 3} more" if len(pivotal) > 3 else ""
-        sentences.append(
-            f"The primary result ({status}) rests on {len(pivotal)} "
-            f"event{'s' if len(pivotal) > 1 else ''}: leaving out any one of them changes it "
-            f"at {a:g} ({'; '.join(pivotal[:3])}{more})."
-        )
+        listed = f"{'; '.join(pivotal[:3])}{more}"
+        count = f"{len(pivotal)} event{'s' if len(pivotal) > 1 else ''}"
+        if infl.pvalue < a:
+            sentences.append(
+                f"The primary result ({status}) rests on {count}: leaving out any one of "
+                f"them makes it non-significant at {a:g} ({listed})."
+            )
+        else:
+            sentences.append(
+                f"Leaving out any one of {count} would make the primary result ({status}) "
+                f"significant at {a:g} ({listed})."
+            )
     elif infl.events.height:
         top = infl.events.row(0, named=True)
         title = top.get("title") or top.get("event_id")

@@ -103,7 +103,8 @@ class TippingPoint:
             else:
                 share = 100 * (self.share(n) or 0.0)
                 clauses.append(
-                    f"{n} claims {what} ({share:.1f} % of {self.n_claims:.0f}) would make it {goal}"
+                    f"{n} claim{'' if n == 1 else 's'} {what} ({share:.1f} % of "
+                    f"{self.n_claims:.0f}) would make it {goal}"
                 )
         first = clauses[0][0].upper() + clauses[0][1:]
         return f"{first}; {clauses[1]} (at alpha = {self.alpha:g})."
