@@ -198,8 +198,8 @@ def _levels(
 
 def _window_choices(
     windows: Sequence[int], offsets: tuple[int, int], anticipation: bool, per_day: int
-) -> list[tuple[str, tuple[int, int] | None]]:
-    """Labels and bin offsets of the windows (``None``: anticipation); primary included."""
+) -> tuple[list[tuple[str, tuple[int, int] | None]], str]:
+    """Labels and bin offsets of the windows (``None``: anticipation), and the primary's."""
     choices = [(str(w), (-w * per_day, -1)) for w in sorted({int(w) for w in windows})]
     lo, hi = offsets
     own = (
@@ -212,7 +212,7 @@ def _window_choices(
     )
     if own[0] not in {c[0] for c in choices}:
         choices.append(own)
-    return choices
+    return choices, own[0]
 
 
 def specification_curve(
@@ -290,7 +290,8 @@ def specification_curve(
     spans = sorted({int(d) for d in detrends} | {int(detrend or 0)})
     too_long = [d for d in spans if d and n < 2 * d * per_day]
     spans = [d for d in spans if d not in too_long]
-    win = _window_choices(windows, offsets, anticipation, per_day)
+    win, own_window = _window_choices(windows, offsets, anticipation, per_day)
+    primary = (own_window, int(detrend or 0), ALL, ALL, ALL, "full")
 
     cf, ef = timeline.claims_frame, timeline.events_frame
     has_rows = cf.height > 0 and {"actor", "kind"} <= set(cf.columns)
@@ -401,18 +402,13 @@ def specification_curve(
                     ("z", float(z)),
                     ("n_claims", int(n_rows_series[keep].sum())),
                     ("n_events", int(np.count_nonzero(keep[ev]))),
-                    (
-                        "primary",
-                        _is_primary(
-                            label, span, ek, ck, actor, period, offsets, anticipation, detrend
-                        ),
-                    ),
+                    ("primary", (label, span, ek, ck, actor, period) == primary),
                 ):
                     records[key].append(value)
     if not records["window"]:
         raise TimingInputError("no specification of the grid could be run on these data")
-    for d in too_long:
-        skip(f"detrending span {d} days longer than half the period", 1)
+    if too_long:
+        left_out["detrend"] = [f"{d} (over half the period)" for d in too_long]
     specs = pl.DataFrame(records, schema=_SCHEMA).sort(
         ["rate_ratio", "pvalue"], descending=[False, True], nulls_last=True
     )
@@ -440,19 +436,3 @@ def specification_curve(
         skipped=skipped,
         max_specs=max_specs,
     )
-
-
-def _is_primary(
-    label: str,
-    span: int,
-    ek: str,
-    ck: str,
-    actor: str,
-    period: str,
-    offsets: tuple[int, int],
-    anticipation: bool,
-    detrend: int | None,
-) -> bool:
-    lo, hi = offsets
-    own = "anticipation" if anticipation else (str(-lo) if hi == -1 else f"{lo}:{hi}")
-    return (label, span, ek, ck, actor, period) == (own, int(detrend or 0), ALL, ALL, ALL, "full")
