@@ -118,7 +118,8 @@ class SpecificationCurve:
     joint_pvalue : float
         Max-statistic p of "no effect in any specification" over the common shifts.
     n_shifts : int
-        Common admissible shifts of the joint test; ``min_shift`` their smallest distance.
+        Shifts of the joint test: every rotation of the calendar (``min_shift`` = 1), up
+        to ``max_shift``.
     share_significant, share_above_one, median_estimate : float
         Share of specifications with ``p < alpha``, with a rate ratio above 1, and the
         median rate ratio.
