@@ -220,12 +220,14 @@ def reading(curve: SpecificationCurve, infl: Influence, tip: TippingPoint) -> st
         count = f"{len(pivotal)} event{'s' if len(pivotal) > 1 else ''}"
         if infl.pvalue < a:
             sentences.append(
-                f"The primary result ({status}) rests on {count}: leaving out any one of "
-                f"them makes it non-significant at {a:g} ({listed})."
+                f"The primary result ({status}) rests on {count}: leaving out "
+                f"{'it' if len(pivotal) == 1 else 'any one of them'} makes it non-significant "
+                f"at {a:g} ({listed})."
             )
         else:
+            which = "one event" if len(pivotal) == 1 else f"any one of {count}"
             sentences.append(
-                f"Leaving out any one of {count} would make the primary result ({status}) "
+                f"Leaving out {which} would make the primary result ({status}) "
                 f"significant at {a:g} ({listed})."
             )
     elif infl.events.height:

@@ -275,7 +275,7 @@ def influence(
     frame = timeline.events_frame
     cols = {
         c: (
-            frame[c].cast(pl.String)
+            _text(frame[c])
             if c in frame.columns
             else pl.Series(c, [None] * ev.size, dtype=pl.String)
         )
@@ -304,6 +304,13 @@ def influence(
         events=events,
         months=_influence_frame(month_cols, rr_m, p_m, rr0, significant, alpha),
     )
+
+
+def _text(column: pl.Series) -> pl.Series:
+    """A column as text; timestamps as ``YYYY-MM-DD HH:MM`` (UTC)."""
+    if isinstance(column.dtype, pl.Datetime):
+        return column.dt.strftime("%Y-%m-%d %H:%M")
+    return column.cast(pl.String)
 
 
 def _influence_frame(
