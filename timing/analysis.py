@@ -95,6 +95,7 @@ def analyze_tables(
         weight=cfg.weight,
     )
     tests, extras = _run_methods(timeline, cfg, say)
+    robust = _run_robustness(timeline, cfg, extras["skipped"], say) if cfg.robustness else None
     return AnalysisResult(
         config=cfg,
         dataset=dataset,
@@ -106,7 +107,30 @@ def analyze_tables(
         per_event=extras["per_event"],
         scan=extras["scan"],
         skipped=extras["skipped"],
+        robustness=robust,
     )
+
+
+def _run_robustness(
+    timeline: Timeline, cfg: AnalysisConfig, skipped: dict[str, str], say: Progress
+) -> Any:
+    """The robustness analysis of the primary test, or ``None`` (reason in ``skipped``)."""
+    from timing.stats.robustness import robustness
+
+    say("robustness: specification curve, influence, tipping point")
+    try:
+        return robustness(
+            timeline,
+            cfg.offsets,
+            anticipation=cfg.anticipation,
+            detrend=cfg.detrend,
+            min_shift=cfg.min_shift,
+            max_shift=cfg.max_shift,
+            weight=cfg.weight,
+        )
+    except TimingInputError as exc:
+        skipped["robustness"] = str(exc).splitlines()[0]
+        return None
 
 
 def _run_methods(

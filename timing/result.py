@@ -51,6 +51,7 @@ CONFIG_CONSTRAINTS: dict[str, Constraint] = {
     "event_kinds": Strings(),
     "n_boot": Interval(10),
     "weight": Options(("count", "value")),
+    "robustness": Flag(),
 }
 #: The ``timing analyze`` option that sets each field.
 CONFIG_OPTIONS: dict[str, str] = {
@@ -65,6 +66,7 @@ CONFIG_OPTIONS: dict[str, str] = {
     },
     "n_boot": "--n-boot",
     "weight": "--weight",
+    "robustness": "--robustness",
 }
 
 
@@ -99,6 +101,9 @@ class AnalysisConfig:
         Bootstrap and placebo replicates.
     weight : {"count", "value"}
         Count claims, or sum their ``value`` column (e.g. announced casualties per day).
+    robustness : bool
+        Also run the robustness analysis (:mod:`timing.stats.robustness`: specification
+        curve with a joint test, leave-one-out influence, tipping point); ``--robustness``.
     """
 
     offsets: tuple[int, int] = (-3, -1)
@@ -115,6 +120,7 @@ class AnalysisConfig:
     event_kinds: tuple[str, ...] | None = None
     n_boot: int = 2000
     weight: Literal["count", "value"] = "count"
+    robustness: bool = False
 
     def __post_init__(self) -> None:
         """Check every field against :data:`CONFIG_CONSTRAINTS`, then the fields together.
@@ -192,6 +198,8 @@ class AnalysisConfig:
                 args += [flag, item]
         if self.seed != default.seed:
             args += ["--seed", str(self.seed)]
+        if self.robustness:
+            args.append("--robustness")
         return args
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,6 +219,7 @@ class AnalysisConfig:
             "event_kinds": None if self.event_kinds is None else list(self.event_kinds),
             "n_boot": self.n_boot,
             "weight": self.weight,
+            "robustness": self.robustness,
         }
 
 
@@ -243,6 +252,8 @@ class AnalysisResult:
         Methods that could not run on these data, with the reason (e.g. too short a period).
     report_path : str or None
         Where the HTML report was written.
+    robustness : timing.stats.robustness.RobustnessResult or None
+        Specification curve, influence and tipping point, when the config asked for them.
     """
 
     config: AnalysisConfig
@@ -256,6 +267,7 @@ class AnalysisResult:
     scan: Any = None
     skipped: dict[str, str] = field(default_factory=dict)
     report_path: str | None = None
+    robustness: Any = None
 
     @property
     def accounting(self) -> dict[str, RowAccounting]:
@@ -457,6 +469,8 @@ class AnalysisResult:
             out["per_event"] = json_records(self.per_event)
         if self.scan is not None:
             out["scan"] = self.scan.to_dict(full=full)
+        if self.robustness is not None:
+            out["robustness"] = self.robustness.to_dict(full=full)
         return out
 
 

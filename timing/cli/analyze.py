@@ -107,6 +107,13 @@ def analyze(
     ] = 91,
     seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step (0 or more).")] = 0,
     lenient: LenientOpt = False,
+    robustness: Annotated[
+        bool,
+        typer.Option(
+            "--robustness",
+            help="Also run the specification curve, leave-one-out influence and tipping point.",
+        ),
+    ] = False,
     out: Annotated[
         Path | None, typer.Option(help="Report path (default reports/<dataset>-w<N>.html).")
     ] = None,
@@ -153,6 +160,7 @@ def analyze(
         actors=tuple(actor) if actor else None,
         claim_kinds=tuple(claim_kind) if claim_kind else None,
         event_kinds=tuple(event_kind) if event_kind else None,
+        robustness=robustness,
     )
     if snapshot is not None:
         check_output_path(snapshot, "--snapshot")
@@ -272,6 +280,8 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
     console.print(table)
     for line in not_applicable:
         console.print(f"not applicable: {escape(line)}", style="dim")
+    if result.robustness is not None:
+        _render_robustness(console, result.robustness)
     if result.timeline.period is not None:
         console.print(escape(result.timeline.period.describe()))
     for name, acc in result.accounting.items():
@@ -289,3 +299,32 @@ def _render_analysis(result: Any, snapshot: Path | None = None) -> None:
         console.print(f"report: {result.report_path}")
     if snapshot is not None and result.report_path:
         console.print(f"static copy: {snapshot}")
+
+
+def _render_robustness(console: Any, robust: Any) -> None:
+    """A few lines: the specification curve, the pivotal events and the tipping point."""
+    curve, infl = robust.curve, robust.influence
+    console.print("[bold]Robustness[/bold]")
+    console.print(
+        f"specification curve: {curve.n_specs} specifications, rate ratio above 1 in "
+        f"{100 * curve.share_above_one:.0f} %, p < {curve.alpha:g} in "
+        f"{100 * curve.share_significant:.0f} %, median {curve.median_estimate:.2f}; "
+        f"joint p = {curve.joint_pvalue:.3g}"
+    )
+    top = infl.events.head(3)
+    names = "; ".join(
+        f"{escape(str(r['title'] or r['event_id']))} ({r['date']}): without it "
+        f"{r['rate_ratio']:.2f}x, p = {r['pvalue']:.3g}"
+        for r in top.iter_rows(named=True)
+    )
+    crossing = len(infl.pivotal_events)
+    console.print(
+        f"leave one event out: {crossing} of {infl.events.height} events move p across "
+        f"{infl.alpha:g}; most influential: {names}"
+    )
+    if infl.pivotal_months:
+        console.print(
+            f"leave one month out: masking {', '.join(infl.pivotal_months)} alone moves p "
+            f"across {infl.alpha:g}"
+        )
+    console.print(f"tipping point: {escape(robust.tipping.sentence())}")

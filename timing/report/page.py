@@ -126,6 +126,10 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
 
     if extras.scan_data(data) is not None:
         items.append(("scan", "Scan heatmap", extras.scan_heatmap_figure(data)))
+    from timing.report import robustness_figures as rf
+
+    if rf.robustness_data(data) is not None:
+        items.append(("spec-curve", "Specification curve", rf.specification_curve_figure(data)))
     for outcome in ("premature", "disputed"):
         if isinstance((data.get("tests") or {}).get(outcome), dict):
             figure = extras.premature_figure(data, outcome)
@@ -216,6 +220,7 @@ def render_report(
         "premature": "premature" in {f["key"] for f in figures},
         "disputed": "disputed" in {f["key"] for f in figures},
         "scan_info": extras.scan_data(data),
+        **_robustness_context(data),
     }
     from markupsafe import Markup
 
@@ -223,6 +228,12 @@ def render_report(
     for fig in context["figures"]:
         fig["json"] = Markup(fig["json"])  # '<', '>', '&' are \u-escaped: cannot close the tag
     return template.render(**context)
+
+
+def _robustness_context(data: dict[str, Any]) -> dict[str, Any]:
+    from timing.report.robustness_figures import influence_rows, robustness_data
+
+    return {"robustness": robustness_data(data), "influence_rows": influence_rows(data)}
 
 
 def write_report(data: ResultLike, path: str | Path, *, plotlyjs: PlotlyJs = "inline") -> Path:
