@@ -426,9 +426,17 @@ def load_inputs(
             raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
         wanted = set(adapter.options())
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
-        return load_with_adapter(
-            fmt, path, options=options, lenient=lenient, resolution=resolution, engine=engine
-        )
+        try:
+            return load_with_adapter(
+                fmt, path, options=options, lenient=lenient, resolution=resolution, engine=engine
+            )
+        except TimingInputError as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            # An adapter takes its encoding as an adapter option.
+            raise TimingInputError(
+                re.sub(r"--encoding (\S+)", r"--option encoding=\1", str(exc))
+            ) from None
 
     claims_table = read(claims, "claims")
     events_table = read(events, "events")

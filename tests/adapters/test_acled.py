@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.adapters.conftest import DATA
 from timing.adapters import load_with_adapter
 from timing.adapters.acled import parse_acled, parse_acled_date, read_acled
 from timing.errors import TimingInputError
@@ -109,3 +110,34 @@ def test_date_parsing_round_trip(day, fmt):
 def test_date_parser_never_crashes(text):
     parsed = parse_acled_date(text)
     assert parsed is None or isinstance(parsed, dt.date)
+
+
+def test_excel_saved_export_in_cp1252_is_refused_then_read_with_its_encoding(tmp_path):
+    from typer.testing import CliRunner
+
+    from timing.cli import app
+    from timing.errors import TimingInputError
+
+    text = (DATA / "acled_export_2023.csv").read_text(encoding="utf-8-sig")
+    lines = text.splitlines()
+    lines[2] = lines[2].replace("Pokrovsk", "Pokrovsk (Donetsk région)", 1)
+    path = tmp_path / "acled_excel_cp1252.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
+    with pytest.raises(TimingInputError, match=r"line 3, column '\w+': bytes b'\\xe9'"):
+        load_with_adapter("acled", path)
+    table = load_with_adapter("acled", path, options={"encoding": "cp1252"})
+    assert table.accounting.read == 9
+    result = CliRunner().invoke(
+        app,
+        [
+            "analyze",
+            "--claims",
+            str(path),
+            "--claims-format",
+            "acled",
+            "--no-report",
+            "--events",
+            str(DATA / "generic_events.csv"),
+        ],
+    )
+    assert result.exit_code == 2 and "--option encoding=cp1252" in result.stderr

@@ -128,24 +128,34 @@ def read_csv_text(
     separator: str = ",",
     has_header: bool = True,
     new_columns: Sequence[str] | None = None,
+    encoding: str | None = None,
 ) -> pl.DataFrame:
     """Read a delimited file with every cell as text, whatever its extension.
+
+    The bytes are decoded strictly (a byte-order mark decides, else UTF-8): a file saved
+    in another encoding is refused with the line and column of the first bad byte, never
+    read with replacement characters.
 
     Raises
     ------
     TimingInputError
-        If the file is missing or cannot be parsed, naming the file.
+        If the file is missing, not decodable or cannot be parsed, naming the file.
     """
+    from timing._readers.text import decode
+
     p = Path(path)
     if not p.is_file():
         raise TimingInputError(f"{p}: no such file")
+    data = p.read_bytes()
+    first_line = data.split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+    header = [name.strip().strip('"') for name in first_line.rstrip("\r").split(separator)]
+    text = decode(data, str(p), encoding=encoding, separator=separator, header=header).utf8
     try:
         frame = pl.read_csv(
-            p,
+            text,
             separator=separator,
             has_header=has_header,
             infer_schema=False,
-            encoding="utf8-lossy",
             quote_char=None if separator == "\t" else '"',
         )
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:

@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from timing._readers.text import decode
 from timing.errors import TimingInputError
 
 __all__ = ["COLUMNS", "COLUMNS_V1", "LAYOUTS", "Record", "iter_records", "source_files"]
@@ -128,9 +129,10 @@ def _texts(path: Path) -> Iterator[tuple[str, str]]:
                     raise TimingInputError(f"{path}: zip archive holds no file")
                 for m in members:
                     data = archive.read(m)
-                    yield f"{path}!{m.filename}", data.decode("utf-8", errors="replace")
+                    name = f"{path}!{m.filename}"
+                    yield name, decode(data, name, separator="\t").utf8.decode("utf-8")
             return
-        yield str(path), path.read_bytes().decode("utf-8", errors="replace")
+        yield str(path), decode(path.read_bytes(), str(path), separator="\t").utf8.decode("utf-8")
     except (OSError, zipfile.BadZipFile) as exc:
         raise TimingInputError(f"{path}: cannot read ({exc})") from exc
 

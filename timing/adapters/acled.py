@@ -153,6 +153,12 @@ OPTIONS: tuple[OptionSpec, ...] = (
         "auto",
         "'auto' or a strptime pattern for event_date, e.g. %d/%m/%Y",
     ),
+    OptionSpec(
+        "encoding",
+        "str",
+        None,
+        "text encoding of an export re-saved by Excel, e.g. cp1252 (default: UTF-8)",
+    ),
 )
 
 
@@ -197,6 +203,7 @@ def parse_acled(
     event_types: Collection[str] | None = None,
     kinds: Mapping[str, str] | None = None,
     date_format: str = "auto",
+    encoding: str | None = None,
 ) -> AdapterResult:
     """Read an ACLED export CSV (either layout) into canonical claims, with accounting.
 
@@ -214,6 +221,9 @@ def parse_acled(
         consulted before :data:`SUB_EVENT_KINDS` and :data:`EVENT_TYPE_KINDS`.
     date_format : str
         ``"auto"`` or a :func:`~datetime.datetime.strptime` pattern for ``event_date``.
+    encoding : str, optional
+        Text encoding (``cp1252`` for an export re-saved by Excel on Windows). Default: a
+        byte-order mark's, else UTF-8; other bytes are refused with their line and column.
 
     Returns
     -------
@@ -243,7 +253,7 @@ def parse_acled(
     (('UKR1', '2025-01-12', 'strike'), {'event type not selected: Protests': 1})
     """
     file = str(path)
-    raw = _normalise_columns(read_csv_text(path))
+    raw = _normalise_columns(read_csv_text(path, encoding=encoding))
     require_columns(raw, REQUIRED, file=file, what="an ACLED export")
     if kinds:
         bad = {k: v for k, v in kinds.items() if v not in CLAIMS.column("kind").allowed}
@@ -314,6 +324,7 @@ def read_acled(
     event_types: Collection[str] | None = None,
     kinds: Mapping[str, str] | None = None,
     date_format: str = "auto",
+    encoding: str | None = None,
 ) -> pl.DataFrame:
     """Return only the claims frame of :func:`parse_acled` (same parameters).
 
@@ -327,5 +338,10 @@ def read_acled(
     ['capture']
     """
     return parse_acled(
-        path, actors=actors, event_types=event_types, kinds=kinds, date_format=date_format
+        path,
+        actors=actors,
+        event_types=event_types,
+        kinds=kinds,
+        date_format=date_format,
+        encoding=encoding,
     ).frame
