@@ -24,7 +24,6 @@ from timing.methods import Method
 from timing.result import AnalysisConfig, AnalysisResult
 from timing.schema import ValidatedTable
 from timing.stats.base import NotApplicable
-from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
 
 __all__ = [
@@ -131,20 +130,28 @@ def _run_methods(
         span = None
 
     def circular(detrend: int | None, method: str) -> Any:
-        result = circular_shift_test(
-            counts=timeline.claims,
-            weights=weights,
+        from timing.stats.calendar import calendar_shift_test
+
+        result, plan = calendar_shift_test(
+            timeline.claims,
+            weights,
+            timeline.event_bins,
+            scheme=cfg.shift_scheme,
+            start_weekday=timeline.start.weekday(),
+            bins_per_day=timeline.bins_per_day,
             offsets=offsets,
             anticipation=cfg.anticipation,
             min_shift=cfg.min_shift,
             max_shift=cfg.max_shift,
             detrend=detrend,
         )
-        return replace(result, method=method)
+        if plan.scheme != "all":
+            method = f"{method.removesuffix(' (exact, all shifts)')} ({plan.label()})"
+        return replace(result, method=method), plan
 
     _check_shifts(timeline, cfg)
     say("circular-shift test")
-    primary = circular(span, "Circular-shift randomization (exact, all shifts)")
+    primary, plan = circular(span, "Circular-shift randomization (exact, all shifts)")
     say("bootstrap interval")
     interval = run_method(
         Method(
@@ -161,10 +168,11 @@ def _run_methods(
     if not isinstance(interval, NotApplicable):
         bounds = {"ci_low": interval.ci_low, "ci_high": interval.ci_high}
     tests["circular_shift"] = replace(primary, **bounds)
+    tests["shift_scheme"] = plan
     tests["rate_ratio_interval"] = interval
     if span is not None:
         tests["circular_shift_raw"] = replace(
-            circular(None, "Circular-shift randomization, no detrending"), **bounds
+            circular(None, "Circular-shift randomization, no detrending")[0], **bounds
         )
 
     for method in METHODS:

@@ -54,6 +54,11 @@ class AnalysisConfig:
         Bootstrap and placebo replicates.
     weight : {"count", "value"}
         Count claims, or sum their ``value`` column (e.g. announced casualties per day).
+    shift_scheme : {"auto", "all", "weekly", "periodic"}
+        Which shifts of the event calendar the primary test compares with (see
+        :mod:`timing.stats.calendar`): ``"auto"`` shifts by whole weeks when the events
+        concentrate on some weekdays, trims the period to whole cycles when the calendar is
+        periodic, and uses every shift otherwise.
     """
 
     offsets: tuple[int, int] = (-3, -1)
@@ -70,6 +75,7 @@ class AnalysisConfig:
     event_kinds: tuple[str, ...] | None = None
     n_boot: int = 2000
     weight: Literal["count", "value"] = "count"
+    shift_scheme: Literal["auto", "all", "weekly", "periodic"] = "auto"
 
     def bin_offsets(self) -> tuple[int, int]:
         """Offsets in bins (days times 24 at hour resolution)."""
@@ -108,6 +114,7 @@ class AnalysisConfig:
             ("--max-shift", self.max_shift),
             ("--detrend", self.detrend or 0),
             ("--n-boot", self.n_boot),
+            ("--shift-scheme", self.shift_scheme),
         ):
             name = flag[2:].replace("-", "_")
             if value != (getattr(default, name) or (0 if name == "detrend" else None)):
@@ -143,6 +150,7 @@ class AnalysisConfig:
             "event_kinds": None if self.event_kinds is None else list(self.event_kinds),
             "n_boot": self.n_boot,
             "weight": self.weight,
+            "shift_scheme": self.shift_scheme,
         }
 
 
@@ -213,6 +221,11 @@ class AnalysisResult:
         if not np.isfinite(effect):
             size = "not comparable (no claims outside the windows)"
         detrended = f", {self.config.detrend}-day trend removed" if circ.detrend else ""
+        plan = self.tests.get("shift_scheme")
+        if plan is not None and plan.scheme == "weekly":
+            detrended = f" over whole-week shifts{detrended}"
+        elif plan is not None and plan.scheme == "periodic":
+            detrended = f" on whole {plan.cycle}-bin cycles{detrended}"
         if self.config.weight == "value":
             subject = "The claimed figures per day (value column) were"
             amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
@@ -271,6 +284,21 @@ class AnalysisResult:
         period = self.timeline.period
         if period is not None and period.caution():
             notes.append(period.caution())
+        plan = self.tests.get("shift_scheme")
+        if plan is not None and plan.scheme != "all":
+            dropped = (
+                f"; {plan.n_bins_dropped} bins at the edge of the period were left out to keep "
+                "whole cycles"
+                if plan.n_bins_dropped
+                else ""
+            )
+            notes.append(
+                f"Shift scheme: {plan.label()} ({plan.reason}){dropped}. Shifting the "
+                "events onto other weekdays or phases would read a rhythm of the claims as "
+                f"clustering; {plan.n_arrangements} distinct arrangements remain, so the "
+                f"smallest attainable p is {plan.min_pvalue:.3g} (--shift-scheme all "
+                "overrides)."
+            )
         n_shifts = getattr(self.tests.get("circular_shift"), "n_shifts", None)
         if n_shifts is not None and n_shifts < 39:
             notes.append(

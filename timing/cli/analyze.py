@@ -78,6 +78,13 @@ def analyze(
     n_boot: Annotated[
         int, typer.Option(min=10, help="Bootstrap and Monte Carlo replicates.")
     ] = 2000,
+    shift_scheme: Annotated[
+        str,
+        typer.Option(
+            help="Shifts of the event calendar: auto, all, weekly (whole weeks) or periodic "
+            "(period trimmed to whole cycles of the calendar)."
+        ),
+    ] = "auto",
     detrend: Annotated[
         int,
         typer.Option(min=0, help="Remove an N-day moving average first (0: off)."),
@@ -109,6 +116,10 @@ def analyze(
         raise TimingInputError(f"--resolution {resolution!r}: expected day or hour")
     if weight not in ("count", "value"):
         raise TimingInputError(f"--weight {weight!r}: expected count or value")
+    if shift_scheme not in ("auto", "all", "weekly", "periodic"):
+        raise TimingInputError(
+            f"--shift-scheme {shift_scheme!r}: expected auto, all, weekly or periodic"
+        )
     plotly_mode(plotlyjs)
     if snapshot is not None and snapshot.suffix.lower() not in (".png", ".pdf"):
         raise TimingInputError(f"--snapshot {snapshot}: expected a .png or .pdf path")
@@ -123,6 +134,7 @@ def analyze(
         min_shift=min_shift,
         max_shift=max_shift,
         n_boot=n_boot,
+        shift_scheme=shift_scheme,  # type: ignore[arg-type]
         detrend=detrend or None,
         start=date_option(start, "--start"),
         end=date_option(end, "--end"),
