@@ -214,6 +214,8 @@ class AnalysisResult:
             boot = None
         if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
             interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
+        elif boot is not None and np.isfinite(boot.ci_low):
+            interval = f"95 % CI {boot.ci_low:.1f} or more, "
         direction = "more" if effect >= 1 else "less"
         size = (
             f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
