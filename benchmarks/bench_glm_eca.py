@@ -51,9 +51,15 @@ def make_timeline(n: int, seed: int = 0) -> Timeline:
     mu = np.exp(0.5 + 0.5 * np.sin(np.arange(n) / n * np.pi))
     claims = rng.poisson(mu * rng.gamma(2.0, 0.5, n)).astype(np.float64)
     return Timeline(
-        start=dt.date(2021, 1, 1), resolution="day", claims=claims, event_bins=events,
-        event_end_bins=events.copy(), announced_bins=np.full(events.shape, -1),
-        claims_frame=pl.DataFrame(), events_frame=pl.DataFrame(), excluded={},
+        start=dt.date(2021, 1, 1),
+        resolution="day",
+        claims=claims,
+        event_bins=events,
+        event_end_bins=events.copy(),
+        announced_bins=np.full(events.shape, -1),
+        claims_frame=pl.DataFrame(),
+        events_frame=pl.DataFrame(),
+        excluded={},
     )
 
 
@@ -73,12 +79,16 @@ def main() -> None:
             b = tl.event_series()
             tasks: list[tuple[str, Callable[[], object]]] = [
                 ("count_regression negbin (dispersion MLE)", lambda tl=tl: count_regression(tl)),
-                ("count_regression negbin (dispersion moment)",
-                 lambda tl=tl: count_regression(tl, dispersion="moment")),
+                (
+                    "count_regression negbin (dispersion moment)",
+                    lambda tl=tl: count_regression(tl, dispersion="moment"),
+                ),
                 ("count_regression poisson", lambda tl=tl: count_regression(tl, family="poisson")),
                 ("event_coincidence (all shifts)", lambda tl=tl: event_coincidence(tl)),
-                ("pyunicorn event_coincidence_analysis (rates)",
-                 lambda a=a, b=b: EventSeries.event_coincidence_analysis(b, a, 2, lag=1)),
+                (
+                    "pyunicorn event_coincidence_analysis (rates)",
+                    lambda a=a, b=b: EventSeries.event_coincidence_analysis(b, a, 2, lag=1),
+                ),
             ]
             for name, func in tasks:
                 print(f"{n:>6} {name:<44} {1e3 * median_time(func, repeats):>10.2f}")

@@ -34,7 +34,10 @@ def main() -> None:
         print(f"  [{done}/{total}] {label} ({time.perf_counter() - start:.0f} s)", file=sys.stderr)
 
     result = calibrate(
-        tests=tuple(TESTS), nulls=tuple(NULLS), n_datasets=args.n, seed=args.seed,
+        tests=tuple(TESTS),
+        nulls=tuple(NULLS),
+        n_datasets=args.n,
+        seed=args.seed,
         progress=progress,
     )
     print(result.summary())

@@ -70,6 +70,9 @@ class PlaceboResult:
         period instead.
     null_distribution : numpy.ndarray
         The statistic under each null draw (left out of ``to_dict`` unless ``full=True``).
+    descriptive : bool
+        True when the analysis reports the p-value for description only: its null
+        ignores the event calendar's weekdays and spacing (see :mod:`timing.methods`).
     """
 
     method: str
@@ -87,6 +90,7 @@ class PlaceboResult:
     same_period: bool | None
     n_fallback: int
     null_distribution: np.ndarray = field(repr=False)
+    descriptive: bool = False
 
     def summary(self) -> str:
         """One paragraph for people."""
