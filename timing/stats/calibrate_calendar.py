@@ -18,7 +18,6 @@ runs them) on ``n_other``.
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -77,39 +76,34 @@ def _coverage(
 
 
 def _model_pvalues(
-    counts: np.ndarray, events: np.ndarray, weekdays: np.ndarray, seed: int
+    counts: Sequence[np.ndarray],
+    events: Sequence[np.ndarray],
+    weekdays: np.ndarray,
+    seed: int,
 ) -> dict[str, list[float]]:
-    from timing.methods import (
-        MethodContext,
-        _run_glm,
-        _run_permutation,
-        _run_placebo,
-        _run_simulated_null,
-    )
-    from timing.result import AnalysisConfig
+    """p-values of the model-based methods, run as the analysis runs them.
 
+    A method whose needs are not met (e.g. a GLM with fewer than 3 events) or that fails
+    is not applicable and gives no p-value, as in :func:`timing.analysis.analyze`.
+    """
+    from timing.methods import METHODS, MethodContext, run_method
+    from timing.result import AnalysisConfig
+    from timing.stats.base import NotApplicable
+
+    wanted = {m.name: m for m in METHODS if m.name in MODEL_METHODS}
     out: dict[str, list[float]] = {m: [] for m in MODEL_METHODS}
-    runs = {
-        "weekday_placebo": _run_placebo,
-        "block_permutation": _run_permutation,
-        "simulated_null": _run_simulated_null,
-    }
     for i, (c, ev) in enumerate(zip(counts, events, strict=True)):
         start = dt.date(2024, 1, 1) + dt.timedelta(days=int(weekdays[i]))  # a Monday + k
         ctx = MethodContext(
             Timeline.from_arrays(c, ev, start=start), AnalysisConfig(n_boot=199, seed=seed + i)
         )
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            try:
-                glm = _run_glm(ctx)
-            except Exception:  # a failed fit is "not applicable", not a p-value
-                glm = None
-            if glm is not None:
-                out["negbin_glm"].append(glm.pvalue)
-                out["negbin_glm_normal"].append(glm.pvalue_normal)
-            for name, run in runs.items():
-                out[name].append(run(ctx).pvalue)
+        for name, method in wanted.items():
+            result = run_method(method, ctx)
+            if isinstance(result, NotApplicable):
+                continue
+            out[name].append(result.pvalue)
+            if name == "negbin_glm":
+                out["negbin_glm_normal"].append(result.pvalue_normal)
     return out
 
 
