@@ -227,7 +227,8 @@ class AnalysisResult:
         if plan is not None and plan.scheme == "weekly":
             detrended = f" over whole-week shifts{detrended}"
         elif plan is not None and plan.scheme == "periodic":
-            detrended = f" on whole {plan.cycle}-bin cycles{detrended}"
+            unit = "day" if t.resolution == "day" else "hour"
+            detrended = f" on whole {plan.cycle}-{unit} cycles{detrended}"
         if self.config.weight == "value":
             subject = "The claimed figures per day (value column) were"
             amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
