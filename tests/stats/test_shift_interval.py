@@ -51,10 +51,10 @@ def test_covers_the_truth_on_structured_calendars() -> None:
 
 def test_withheld_with_too_few_window_claims_or_arrangements() -> None:
     w = window_weights(np.array([50, 200]), 365, (-3, -1))
-    counts = np.ones(365)
-    counts[w > 0] = 0
-    counts[49] = 2
-    with pytest.raises(TimingInputError, match="only 2 claims fall inside"):
+    counts = np.zeros(365)
+    counts[::13] = 1  # 29 scattered claims; 6 of 365 days are in windows
+    counts[47:50] = 5  # busy windows do not make up for 0.7 expected claims
+    with pytest.raises(TimingInputError, match=r"only 0\.7 claims are expected"):
         shift_interval(counts, w, np.arange(3, 362))
     with pytest.raises(TimingInputError, match=r"cannot reach 0\.025"):
         shift_interval(np.ones(365), w, np.arange(3, 20))
