@@ -69,3 +69,19 @@ def test_methods_label_descriptive_p_values_and_give_the_glm_a_reference() -> No
     for result in (_run_placebo(ctx), _run_simulated_null(ctx)):
         assert result.descriptive and result.method.endswith("(descriptive)")
         assert result.to_dict()["descriptive"] is True
+
+
+def test_shifted_reference_holds_where_the_normal_one_fails() -> None:
+    # events every 14 days against a 14-day claim cycle: the HAC z against a normal
+    # rejected 41 % of 500 null datasets, against shifted calendars 4.8 % (README)
+    from timing.methods import MethodContext, _run_glm
+    from timing.stats.calendar_nulls import simulate_calendar_null
+
+    counts, events, weekdays = simulate_calendar_null("biweekly_cycle", 25, seed=8)
+    shifted = normal = 0
+    for c, ev, first in zip(counts, events, weekdays, strict=True):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=int(first))
+        glm = _run_glm(MethodContext(Timeline.from_arrays(c, ev, start=start), AnalysisConfig()))
+        shifted += glm.pvalue <= 0.05
+        normal += glm.pvalue_normal <= 0.05
+    assert shifted <= 3 and normal >= 5, (shifted, normal)  # seeded: 2 and 5 of 25
