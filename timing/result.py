@@ -289,14 +289,15 @@ class AnalysisResult:
             notes.append(period.caution())
         plan = self.tests.get("shift_scheme")
         if plan is not None and plan.scheme != "all":
+            unit = "days" if self.timeline.resolution == "day" else "hours"
             dropped = (
-                f"; {plan.n_bins_dropped} bins at the edge of the period were left out to keep "
-                "whole cycles"
+                f" {plan.n_bins_dropped} {unit} at the edges of the period were left out to "
+                "keep whole cycles."
                 if plan.n_bins_dropped
                 else ""
             )
             notes.append(
-                f"Shift scheme: {plan.label()} ({plan.reason}){dropped}. Shifting the "
+                f"Shift scheme: {plan.label()}. Why: {plan.reason}.{dropped} Shifting the "
                 "events onto other weekdays or phases would read a rhythm of the claims as "
                 f"clustering; {plan.n_arrangements} distinct arrangements remain, so the "
                 f"smallest attainable p is {plan.min_pvalue:.3g} (--shift-scheme all "

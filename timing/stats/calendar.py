@@ -178,7 +178,7 @@ def _choose(scheme: str, s: CalendarStructure, week: int, n_bins: int) -> tuple[
         raise TimingInputError(
             f"shift scheme {scheme!r}: expected one of {', '.join(SHIFT_SCHEMES)}"
         )
-    forced = "" if scheme == "auto" else "as requested; "
+    forced = "" if scheme == "auto" else "chosen with --shift-scheme; "
     if scheme == "auto":
         scheme = "weekly" if s.weekday_concentrated else "periodic" if s.period else "all"
     if scheme == "all":
@@ -188,7 +188,7 @@ def _choose(scheme: str, s: CalendarStructure, week: int, n_bins: int) -> tuple[
         cycle = week
         if s.period and math.lcm(week, s.period) <= n_bins // 4:
             cycle = math.lcm(week, s.period)
-        why = f"events concentrate on some weekdays ({s.describe()})"
+        why = f"the events concentrate on some weekdays: {s.describe()}"
         return "weekly", week, cycle, forced + (why if not forced else s.describe())
     if not s.period:
         raise TimingInputError(
@@ -196,7 +196,7 @@ def _choose(scheme: str, s: CalendarStructure, week: int, n_bins: int) -> tuple[
             f"{PERIOD_SHARE:.0%} of the gaps between event starts share a common step); use "
             "--shift-scheme weekly or all"
         )
-    why = f"the event calendar is periodic ({s.describe()})"
+    why = f"the event calendar is periodic: {s.describe()}"
     return "periodic", 1, s.period, forced + (why if not forced else s.describe())
 
 
