@@ -267,7 +267,6 @@ def _run_glm(ctx: MethodContext) -> Any:
         dispersion=result.dispersion,
         maxlags=result.maxlags,
         event_columns=(1, 2) if "post" in columns else (1,),
-        start=result.params,
         seed=ctx.config.seed,
     )
     return replace(

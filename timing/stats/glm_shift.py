@@ -19,10 +19,43 @@ import numpy as np
 
 from timing.stats._common import Alternative, monte_carlo_pvalue
 
-__all__ = ["MAX_REFERENCE_SHIFTS", "glm_shift_reference", "nb_hac_z"]
+__all__ = ["MAX_REFERENCE_SHIFTS", "glm_shift_reference", "irls", "nb_hac_z"]
 
 #: Shifts at which the model is refitted: all of them up to this many, else a seeded subset.
 MAX_REFERENCE_SHIFTS = 199
+
+
+def irls(
+    y: np.ndarray,
+    X: np.ndarray,
+    dispersion: float,
+    start: np.ndarray | None = None,
+    *,
+    iterations: int = 25,
+) -> np.ndarray | None:
+    """Coefficients of a NB2 log-link GLM with fixed dispersion by IRLS (``None`` if singular).
+
+    ``start`` defaults to the log mean in column 0 and zeros elsewhere; the steps stop when
+    no coefficient moves by more than 1e-7.
+    """
+    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=np.float64)
+    if start is None:
+        beta[0] = np.log(max(y.mean(), 1e-8))
+    for _ in range(iterations):
+        eta = np.clip(X @ beta, -30, 30)
+        mu = np.exp(eta)
+        w = mu / (1.0 + dispersion * mu)
+        z = eta + (y - mu) / mu
+        xtw = X.T * w
+        try:
+            new = np.linalg.solve(xtw @ X, xtw @ z)
+        except np.linalg.LinAlgError:
+            return None
+        done = np.max(np.abs(new - beta)) < 1e-7
+        beta = new
+        if done:
+            break
+    return beta
 
 
 def nb_hac_z(
@@ -56,32 +89,18 @@ def nb_hac_z(
     float
         ``beta_1 / se_HAC(beta_1)`` (``nan`` when the fit breaks down).
     """
-    beta = np.zeros(X.shape[1]) if start is None else np.array(start, dtype=np.float64)
-    if start is None:
-        beta[0] = np.log(max(y.mean(), 1e-8))
-    for _ in range(iterations):
-        eta = np.clip(X @ beta, -30, 30)
-        mu = np.exp(eta)
-        w = mu / (1.0 + dispersion * mu)
-        z = eta + (y - mu) / mu
-        xtw = X.T * w
-        try:
-            new = np.linalg.solve(xtw @ X, xtw @ z)
-        except np.linalg.LinAlgError:
-            return float("nan")
-        done = np.max(np.abs(new - beta)) < 1e-8
-        beta = new
-        if done:
-            break
+    beta = irls(y, X, dispersion, start, iterations=iterations)
+    if beta is None:
+        return float("nan")
     mu = np.exp(np.clip(X @ beta, -30, 30))
     w = mu / (1.0 + dispersion * mu)
-    bread = np.linalg.pinv((X.T * w) @ X)
-    scores = X * ((y - mu) / (1.0 + dispersion * mu))[:, None]
-    meat = scores.T @ scores
+    row = np.linalg.pinv((X.T * w) @ X)[1]
+    # var(beta_1) = a' S a with a the bread's row 1 and S the Bartlett-weighted sum of the
+    # score autocovariances: with u_t = scores_t . a it is a weighted autocovariance of u.
+    u = (X @ row) * ((y - mu) / (1.0 + dispersion * mu))
+    var = float(u @ u)
     for j in range(1, maxlags + 1):
-        gamma = scores[j:].T @ scores[:-j]
-        meat += (1.0 - j / (maxlags + 1.0)) * (gamma + gamma.T)
-    var = (bread @ meat @ bread)[1, 1]
+        var += 2.0 * (1.0 - j / (maxlags + 1.0)) * float(u[j:] @ u[:-j])
     return float(beta[1] / np.sqrt(var)) if var > 0 else float("nan")
 
 
@@ -112,7 +131,8 @@ def glm_shift_reference(
     event_columns : tuple of int
         Columns that move with the calendar (``pre`` and, if present, ``post``).
     start : numpy.ndarray, optional
-        Starting coefficients (the observed fit's).
+        Starting coefficients of every refit; default the fit without the event columns
+        (with zeros for them), which is the same whatever the arrangement.
     n_max : int
         Largest number of refits.
     seed : int or numpy.random.Generator, optional
@@ -126,11 +146,19 @@ def glm_shift_reference(
         are left out of the reference.
     """
     shifts = np.asarray(shifts, dtype=np.int64)
+    cols = list(event_columns)
+    if start is None:
+        # Every arrangement starts from the fit without the event columns, which does not
+        # depend on where the events are: the statistic is the same function at each shift.
+        keep = [j for j in range(X.shape[1]) if j not in cols]
+        null_fit = irls(y, X[:, keep], dispersion)
+        if null_fit is not None:
+            start = np.zeros(X.shape[1])
+            start[keep] = null_fit
     if shifts.size > n_max:
         shifts = np.sort(np.random.default_rng(seed).choice(shifts, n_max, replace=False))
     observed = nb_hac_z(y, X, dispersion, maxlags, start)
     null = np.empty(shifts.size)
-    cols = list(event_columns)
     for i, s in enumerate(shifts):
         moved = X.copy()
         moved[:, cols] = np.roll(X[:, cols], int(s), axis=0)
