@@ -21,11 +21,9 @@ from typing import Any, Literal
 from timing.datasets import dataset_path
 from timing.errors import TimingInputError
 from timing.io import file_sha256, load_claims, load_events
-from timing.methods import Method
 from timing.result import AnalysisConfig, AnalysisResult
 from timing.schema import ValidatedTable, ValidationError
 from timing.stats.base import NotApplicable
-from timing.stats.circular import circular_shift_test
 from timing.timeline import Timeline, build_timeline
 
 __all__ = [
@@ -138,13 +136,13 @@ def _run_methods(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the primary test, then every method of :data:`timing.methods.METHODS`."""
     from timing.methods import METHODS, MethodContext, run_method
-    from timing.stats.bootstrap import block_bootstrap_rate_ratio
+    from timing.primary import run_primary
     from timing.stats.lags import per_event_table
     from timing.stats.per_event import event_claims
     from timing.stats.scan import scan
 
     ctx = MethodContext(timeline, cfg)
-    offsets, weights = ctx.offsets, ctx.weights
+    offsets = ctx.offsets
     tests: dict[str, Any] = {}
 
     skipped: dict[str, str] = {}
@@ -156,42 +154,8 @@ def _run_methods(
         )
         span = None
 
-    def circular(detrend: int | None, method: str) -> Any:
-        result = circular_shift_test(
-            counts=timeline.claims,
-            weights=weights,
-            offsets=offsets,
-            anticipation=cfg.anticipation,
-            min_shift=cfg.min_shift,
-            max_shift=cfg.max_shift,
-            detrend=detrend,
-        )
-        return replace(result, method=method)
-
     _check_shifts(timeline, cfg)
-    say("circular-shift test")
-    primary = circular(span, "Circular-shift randomization (exact, all shifts)")
-    say("bootstrap interval")
-    interval = run_method(
-        Method(
-            "rate_ratio_interval",
-            "Moving-block bootstrap interval of the rate ratio",
-            lambda c: block_bootstrap_rate_ratio(
-                timeline.claims, weights, n_boot=cfg.n_boot, seed=cfg.seed
-            ),
-            _needs_window_split,
-        ),
-        ctx,
-    )
-    bounds: dict[str, Any] = {}
-    if not isinstance(interval, NotApplicable):
-        bounds = {"ci_low": interval.ci_low, "ci_high": interval.ci_high}
-    tests["circular_shift"] = replace(primary, **bounds)
-    tests["rate_ratio_interval"] = interval
-    if span is not None:
-        tests["circular_shift_raw"] = replace(
-            circular(None, "Circular-shift randomization, no detrending"), **bounds
-        )
+    tests.update(run_primary(ctx, span, say))
 
     for method in METHODS:
         say(method.label.lower())
@@ -244,14 +208,6 @@ def _check_shifts(timeline: Timeline, cfg: AnalysisConfig) -> None:
         f"period (shifts must move it by {min_shift} to {cfg.max_shift or timeline.n_bins // 2} "
         f"{unit}); loosen these options"
     )
-
-
-def _needs_window_split(ctx: Any) -> str | None:
-    if ctx.claims_inside <= 0:
-        return "no claim falls inside the event windows"
-    if ctx.claims_outside <= 0:
-        return "no claim falls outside the event windows"
-    return None
 
 
 def formats_given(claims_format: str | None, events_format: str | None) -> dict[str, bool]:

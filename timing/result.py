@@ -52,6 +52,7 @@ CONFIG_CONSTRAINTS: dict[str, Constraint] = {
     "n_boot": Interval(10),
     "weight": Options(("count", "value")),
     "robustness": Flag(),
+    "shift_scheme": Options(("auto", "all", "weekly", "periodic")),
 }
 #: The ``timing analyze`` option that sets each field.
 CONFIG_OPTIONS: dict[str, str] = {
@@ -67,6 +68,7 @@ CONFIG_OPTIONS: dict[str, str] = {
     "n_boot": "--n-boot",
     "weight": "--weight",
     "robustness": "--robustness",
+    "shift_scheme": "--shift-scheme",
 }
 
 
@@ -104,6 +106,11 @@ class AnalysisConfig:
     robustness : bool
         Also run the robustness analysis (:mod:`timing.stats.robustness`: specification
         curve with a joint test, leave-one-out influence, tipping point); ``--robustness``.
+    shift_scheme : {"auto", "all", "weekly", "periodic"}
+        Which shifts of the event calendar the primary test compares with (see
+        :mod:`timing.stats.calendar`): ``"auto"`` shifts by whole weeks when the events
+        concentrate on some weekdays, trims the period to whole cycles when the calendar is
+        periodic, and uses every shift otherwise.
     """
 
     offsets: tuple[int, int] = (-3, -1)
@@ -121,6 +128,7 @@ class AnalysisConfig:
     n_boot: int = 2000
     weight: Literal["count", "value"] = "count"
     robustness: bool = False
+    shift_scheme: Literal["auto", "all", "weekly", "periodic"] = "auto"
 
     def __post_init__(self) -> None:
         """Check every field against :data:`CONFIG_CONSTRAINTS`, then the fields together.
@@ -182,6 +190,7 @@ class AnalysisConfig:
             ("--max-shift", self.max_shift),
             ("--detrend", self.detrend or 0),
             ("--n-boot", self.n_boot),
+            ("--shift-scheme", self.shift_scheme),
         ):
             name = flag[2:].replace("-", "_")
             if value != (getattr(default, name) or (0 if name == "detrend" else None)):
@@ -220,6 +229,7 @@ class AnalysisConfig:
             "n_boot": self.n_boot,
             "weight": self.weight,
             "robustness": self.robustness,
+            "shift_scheme": self.shift_scheme,
         }
 
 
@@ -302,6 +312,8 @@ class AnalysisResult:
             boot = None
         if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
             interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
+        elif boot is not None and np.isfinite(boot.ci_low):
+            interval = f"95 % CI {boot.ci_low:.1f} or more, "
         direction = "more" if effect >= 1 else "less"
         size = (
             f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
@@ -309,6 +321,12 @@ class AnalysisResult:
         if not np.isfinite(effect):
             size = "not comparable (no claims outside the windows)"
         detrended = f", {self.config.detrend}-day trend removed" if circ.detrend else ""
+        plan = self.tests.get("shift_scheme")
+        if plan is not None and plan.scheme == "weekly":
+            detrended = f" over whole-week shifts{detrended}"
+        elif plan is not None and plan.scheme == "periodic":
+            unit = "day" if t.resolution == "day" else "hour"
+            detrended = f" on whole {plan.cycle}-{unit} cycles{detrended}"
         if self.config.weight == "value":
             subject = "The claimed figures per day (value column) were"
             amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
@@ -385,6 +403,22 @@ class AnalysisResult:
         coverage = None if period is None else period.caution()
         if coverage:
             notes.append(coverage)
+        plan = self.tests.get("shift_scheme")
+        if plan is not None and plan.scheme != "all":
+            unit = "days" if self.timeline.resolution == "day" else "hours"
+            dropped = (
+                f" {plan.n_bins_dropped} {unit} at the edges of the period were left out to "
+                "keep whole cycles."
+                if plan.n_bins_dropped
+                else ""
+            )
+            notes.append(
+                f"Shift scheme: {plan.label()}. Why: {plan.reason}.{dropped} Shifting the "
+                "events onto other weekdays or phases would read a rhythm of the claims as "
+                f"clustering; {plan.n_arrangements} distinct arrangements remain, so the "
+                f"smallest attainable p is {plan.min_pvalue:.3g} (--shift-scheme all "
+                "overrides)."
+            )
         n_shifts = getattr(self.tests.get("circular_shift"), "n_shifts", None)
         if n_shifts is not None and n_shifts < 39:
             notes.append(

@@ -102,6 +102,13 @@ def analyze(
     n_boot: Annotated[
         int, typer.Option(help="Bootstrap and Monte Carlo replicates (10 or more).")
     ] = 2000,
+    shift_scheme: Annotated[
+        str,
+        typer.Option(
+            help="Shifts of the event calendar: auto, all, weekly (whole weeks) or periodic "
+            "(period trimmed to whole cycles of the calendar)."
+        ),
+    ] = "auto",
     detrend: Annotated[
         int, typer.Option(help="Remove an N-day moving average first (0: off).")
     ] = 91,
@@ -154,6 +161,7 @@ def analyze(
         min_shift=min_shift,
         max_shift=max_shift,
         n_boot=n_boot,
+        shift_scheme=shift_scheme,
         detrend=detrend or None,
         start=date_option(start, "--start"),
         end=date_option(end, "--end"),

@@ -174,9 +174,36 @@ def simulate(
     datasets: Annotated[
         int, typer.Option(min=10, help="With --calibrate: datasets per null.")
     ] = 500,
+    calendar: Annotated[
+        bool,
+        typer.Option(
+            help="With --calibrate: the structured-calendar nulls (events on fixed weekdays or "
+            "every 14 days) with every method and the intervals' coverage."
+        ),
+    ] = False,
+    model_datasets: Annotated[
+        int,
+        typer.Option(min=0, help="With --calendar: datasets per null for the model-based tests."),
+    ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Simulate claims and events with a planted effect, or calibrate the tests."""
+    if calibrate and calendar:
+        from timing.stats.calibrate_calendar import calibrate_calendar
+
+        result = calibrate_calendar(
+            n_primary=datasets,
+            n_other=model_datasets,
+            uplift=uplift if uplift != 1.0 else 1.5,
+            seed=seed,
+        )
+        if as_json:
+            print_json(result.to_dict())
+        else:
+            typer.echo(result.summary())
+        return
+    if calendar:
+        raise TimingInputError("--calendar is an option of --calibrate")
     if calibrate:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 

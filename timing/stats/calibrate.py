@@ -198,18 +198,32 @@ class CalibrationResult(ResultDisplay):
     params: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> str:
-        """A text table; ``!`` marks a false-positive rate whose interval lies above alpha."""
+        """A text table; ``!`` marks a false-positive rate whose interval lies above alpha.
+
+        For an interval's row the "FPR" is the share of intervals that miss the truth and
+        the last column its coverage.
+        """
         head = (
             f"Calibration: {self.params.get('n_datasets')} datasets per null, "
             f"T={self.params.get('n_bins')}, {self.params.get('n_events')} events, "
             f"alpha={self.alpha:g}, power at uplift {self.uplift:g}x"
         )
-        lines = [head, f"{'test':<24}{'null':<9}{'FPR (95% CI)':<26}{'power (95% CI)':<24}"]
+        lines = [
+            head,
+            f"{'test':<24}{'null':<18}{'n':>6}  {'FPR (95% CI)':<26}{'power (95% CI)':<24}",
+        ]
         for r in self.table.iter_rows(named=True):
             flag = "!" if r["fpr_low"] > self.alpha else " "
             fpr = f"{r['fpr']:6.1%} ({r['fpr_low']:.1%}-{r['fpr_high']:.1%}){flag}"
-            power = f"{r['power']:6.1%} ({r['power_low']:.1%}-{r['power_high']:.1%})"
-            lines.append(f"{r['test']:<24}{r['null']:<9}{fpr:<26}{power:<24}")
+            power = (
+                "-"
+                if r["power"] is None
+                else f"{r['power']:6.1%} ({r['power_low']:.1%}-{r['power_high']:.1%})"
+            )
+            if r.get("coverage") is not None:
+                power = f"coverage {r['coverage']:.1%}"
+            n = r["n_datasets"]
+            lines.append(f"{r['test']:<24}{r['null']:<18}{n:>6}  {fpr:<26}{power}".rstrip())
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

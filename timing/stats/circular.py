@@ -217,6 +217,7 @@ def circular_shift_test(
     max_shift: int | None = None,
     detrend: int | None = None,
     alternative: Alternative = "greater",
+    shifts: np.ndarray | None = None,
 ) -> CircularShiftResult:
     """Exact randomization test over every admissible circular shift of the events.
 
@@ -242,6 +243,9 @@ def circular_shift_test(
         a slow trend shared with the event calendar does not count as clustering.
     alternative : {"greater", "less", "two-sided"}
         ``"greater"`` tests for more claims in windows than the shifts give.
+    shifts : numpy.ndarray, optional
+        The shifts to compare with (in ``1..T-1``), e.g. whole weeks only from
+        :func:`timing.stats.calendar.plan_shifts`; default every admissible shift.
 
     Returns
     -------
@@ -285,7 +289,12 @@ def circular_shift_test(
 
     series = detrended(counts, detrend) if detrend is not None else counts
     all_shifts = circular_cross_correlation(series, weights)
-    shifts = admissible_shifts(counts.shape[0], min_shift, max_shift)
+    if shifts is None:
+        shifts = admissible_shifts(counts.shape[0], min_shift, max_shift)
+    else:
+        shifts = np.asarray(shifts, dtype=np.int64)
+        if shifts.size and (shifts.min() < 1 or shifts.max() >= counts.shape[0]):
+            raise TimingInputError(f"shifts must lie in 1..{counts.shape[0] - 1}")
     if shifts.size == 0:
         raise TimingInputError(
             f"no admissible shift: the period ({counts.shape[0]} bins) is too short for "

@@ -200,6 +200,11 @@ class CountRegressionResult(ResultDisplay):
         Whether the GLM fit (and the dispersion MLE, if used) converged.
     columns, params, bse
         Design column names, coefficients and HAC standard errors.
+    pvalue_normal : float or None
+        The Wald p-value against a standard normal, when ``pvalue`` was replaced by a
+        randomization p-value (:mod:`timing.stats.glm_shift`).
+    n_reference : int or None
+        Shifted calendars behind that randomization p-value.
     """
 
     method: str
@@ -226,6 +231,8 @@ class CountRegressionResult(ResultDisplay):
     columns: tuple[str, ...] = field(repr=False)
     params: np.ndarray = field(repr=False)
     bse: np.ndarray = field(repr=False)
+    pvalue_normal: float | None = None
+    n_reference: int | None = None
 
     def summary(self) -> str:
         """One paragraph for people."""

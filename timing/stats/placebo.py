@@ -71,6 +71,9 @@ class PlaceboResult(ResultDisplay):
         period instead.
     null_distribution : numpy.ndarray
         The statistic under each null draw (left out of ``to_dict`` unless ``full=True``).
+    descriptive : bool
+        True when the analysis reports the p-value for description only: its null
+        ignores the event calendar's weekdays and spacing (see :mod:`timing.methods`).
     """
 
     method: str
@@ -88,6 +91,7 @@ class PlaceboResult(ResultDisplay):
     same_period: bool | None
     n_fallback: int
     null_distribution: np.ndarray = field(repr=False)
+    descriptive: bool = False
 
     def summary(self) -> str:
         """One paragraph for people."""

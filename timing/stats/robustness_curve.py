@@ -201,9 +201,11 @@ def _window_choices(
     windows: Sequence[int], offsets: tuple[int, int], anticipation: bool, per_day: int
 ) -> tuple[list[tuple[str, tuple[int, int] | None]], str]:
     """Labels and bin offsets of the windows (``None``: anticipation), and the primary's."""
-    choices = [(str(w), (-w * per_day, -1)) for w in sorted({int(w) for w in windows})]
+    choices: list[tuple[str, tuple[int, int] | None]] = [
+        (str(w), (-w * per_day, -1)) for w in sorted({int(w) for w in windows})
+    ]
     lo, hi = offsets
-    own = (
+    own: tuple[str, tuple[int, int] | None] = (
         ("anticipation", None)
         if anticipation
         else (
@@ -347,7 +349,7 @@ def specification_curve(
             "of the grid; use shorter windows"
         )
 
-    claim_bins = cf["bin"].to_numpy().astype(np.int64) if has_rows else None
+    claim_bins = cf["bin"].to_numpy().astype(np.int64) if has_rows else np.zeros(0, dtype=np.int64)
     values = (
         cf["value"].fill_null(0.0).cast(pl.Float64).to_numpy()
         if has_rows and weight == "value"

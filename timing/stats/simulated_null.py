@@ -199,6 +199,9 @@ class SimulatedNullResult(ResultDisplay):
         The fitted null model.
     n_sim : int
     null_distribution : numpy.ndarray
+    descriptive : bool
+        True when the analysis reports the p-value for description only: its null
+        ignores the event calendar's weekdays and spacing (see :mod:`timing.methods`).
     """
 
     method: str
@@ -212,6 +215,7 @@ class SimulatedNullResult(ResultDisplay):
     fit: ClaimsModelFit
     n_sim: int
     null_distribution: np.ndarray = field(repr=False)
+    descriptive: bool = False
 
     def summary(self) -> str:
         """One paragraph for people."""
