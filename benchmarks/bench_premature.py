@@ -7,10 +7,10 @@ no claim ids) and the Timeline from it, as the tests do, so that the figures are
 ``premature_claims`` (classification, circular-shift null over all admissible shifts, logit
 with trend, actor and kind, and the two sensitivity runs).
 
-Each measurement runs in a fresh process (BLAS on one thread), so its peak RSS (``ru_maxrss``) is its own;
-"base" is the RSS once the data are built, before the call. ``before`` is the per-claim
-implementation of commit e1ebb1b (loaded from git by ``_before.py``): it builds a
-shifts x claims matrix and is only run where it fits in memory.
+Each measurement runs in a fresh process (BLAS on one thread), so its peak RSS
+(``ru_maxrss``) is its own; "base" is the RSS once the data are built, before the call.
+``before`` is the per-claim implementation of commit e1ebb1b (loaded from git by
+``_before.py``): it builds a shifts x claims matrix and is only run where it fits in memory.
 
 Run: ``python3 benchmarks/bench_premature.py`` (all sizes; ``--quick`` stops at 1e6), or one
 measurement: ``python3 benchmarks/bench_premature.py --one new 1000000``.

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy import special, stats
+from scipy import sparse, special, stats
 
 __all__ = ["covariate_groups", "design", "grouped_logit"]
 
 
 def covariate_groups(
     per_claim: pl.DataFrame, outcome: str, columns: list[str]
-) -> dict[str, np.ndarray]:
+) -> tuple[dict[str, np.ndarray], dict[str, list[str]]]:
     """Claims per covariate pattern (bin and ``columns``), by outcome: yes, no, unknown.
 
     Parameters
@@ -33,9 +33,11 @@ def covariate_groups(
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        One entry per group, sorted by bin then covariates: ``bin``, each of ``columns``,
-        and the float counts ``_yes``, ``_no``, ``_unknown``.
+    groups : dict of str to numpy.ndarray
+        One entry per group, sorted by bin then covariates: ``bin``, the integer code of
+        each of ``columns`` and the float counts ``_yes``, ``_no``, ``_unknown``.
+    levels : dict of str to list of str
+        For each of ``columns``, its values in sorted order: code ``i`` is ``levels[i]``.
     """
     y = pl.col(outcome)
     keys = [pl.col("bin").cast(pl.Int64)] + [
@@ -52,15 +54,19 @@ def covariate_groups(
         .sort(["bin", *columns])
         .collect()
     )
-    out = {c: agg[c].to_numpy() for c in columns}
-    out["bin"] = agg["bin"].to_numpy()
+    out: dict[str, np.ndarray] = {"bin": agg["bin"].to_numpy()}
+    levels: dict[str, list[str]] = {}
+    for c in columns:
+        levels[c] = sorted(agg[c].unique().to_list())
+        codes = agg[c].replace_strict(levels[c], list(range(len(levels[c]))), return_dtype=pl.Int64)
+        out[c] = codes.to_numpy()
     for c in ("_yes", "_no", "_unknown"):
         out[c] = agg[c].to_numpy().astype(np.float64)
-    return out
+    return out, levels
 
 
 def grouped_logit(
-    successes: np.ndarray, failures: np.ndarray, x: np.ndarray
+    successes: np.ndarray, failures: np.ndarray, x: np.ndarray | sparse.sparray
 ) -> tuple[float, float, float, float]:
     """Odds ratio of column 1 of ``x`` with its Wald 95% interval and p (nan if not estimable).
 
@@ -68,7 +74,7 @@ def grouped_logit(
     ----------
     successes, failures : numpy.ndarray
         Claims of each outcome in each covariate group (row of ``x``).
-    x : numpy.ndarray
+    x : numpy.ndarray or scipy.sparse array
         Design matrix, one row per group; column 0 the constant, column 1 ``in_window``.
 
     Returns
@@ -87,24 +93,26 @@ def grouped_logit(
     error above 50 (separation).
     """
     nan = (np.nan, np.nan, np.nan, np.nan)
+    x = sparse.csr_array(x)
+    xt = x.T.tocsr()
     n = successes + failures
     n_yes, n_all = successes.sum(), n.sum()
-    n_in = n[x[:, 1] > 0].sum()
+    n_in = n[x[:, [1]].toarray()[:, 0] > 0].sum()
     if n_yes in (0, n_all) or n_in in (0, n_all):
         return nan
-    if np.linalg.matrix_rank(x.T @ x) < x.shape[1]:  # collinear covariates: singular Hessian
+    if np.linalg.matrix_rank((xt @ x).toarray()) < x.shape[1]:  # collinear: singular Hessian
         return nan
 
     def information(params: np.ndarray) -> np.ndarray:
         prob = special.expit(x @ params)
-        return x.T @ (x * (n * prob * (1.0 - prob))[:, None])
+        return (xt @ (x * (n * prob * (1.0 - prob))[:, None])).toarray()
 
     ridge = 1e-10 * np.eye(x.shape[1])
     params = np.zeros(x.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):
         try:
             for _ in range(200):
-                score = x.T @ (successes - n * special.expit(x @ params))
+                score = xt @ (successes - n * special.expit(x @ params))
                 step = np.linalg.solve(information(params) - ridge, score)
                 params = params + step
                 if not np.any(np.abs(step) > 1e-8):
@@ -127,9 +135,9 @@ def design(
     in_win: np.ndarray,
     bins: np.ndarray,
     n_bins: int,
-    groups: dict[str, np.ndarray],
+    groups: dict[str, tuple[np.ndarray, list[str]]],
     trend: bool,
-) -> tuple[np.ndarray, list[str]]:
+) -> tuple[sparse.csr_array, list[str]]:
     """Design matrix: constant, ``in_window``, optional trend ``bin / (T - 1)``, dummies.
 
     Parameters
@@ -138,24 +146,39 @@ def design(
         Per row (claim or covariate group): in an event window, and its bin.
     n_bins : int
         Length ``T`` of the period (scales the trend to 0..1).
-    groups : dict of str to numpy.ndarray
-        Categorical covariates (actor, kind) per row; the first sorted level is the
-        reference, and a covariate with a single level adds no column.
+    groups : dict of str to (codes, levels)
+        Categorical covariates (actor, kind): per row the code, an index into ``levels``
+        (sorted). Of the levels present, the first is the reference; a covariate with a
+        single level present adds no column.
     trend : bool
         Add the linear trend column.
 
     Returns
     -------
-    tuple of numpy.ndarray and list of str
-        The matrix and its column names.
+    tuple of scipy.sparse.csr_array and list of str
+        The matrix (sparse: one dummy per covariate and row is non-zero) and column names.
     """
-    cols, names = [np.ones(in_win.shape[0]), in_win.astype(np.float64)], ["const", "in_window"]
+    n_rows = in_win.shape[0]
+    dense = [np.ones(n_rows), in_win.astype(np.float64)]
+    names = ["const", "in_window"]
     if trend:
-        cols.append(bins / max(n_bins - 1, 1))
+        dense.append(bins / max(n_bins - 1, 1))
         names.append("trend")
-    for label, values in groups.items():
-        levels = sorted(set(values.tolist()))
-        for level in levels[1:]:  # first level is the reference; none when it does not vary
-            cols.append((values == level).astype(np.float64))
-            names.append(f"{label}={level}")
-    return np.column_stack(cols), names
+    rows = [np.repeat(np.arange(n_rows), len(dense))]
+    cols = [np.tile(np.arange(len(dense)), n_rows)]
+    vals = [np.column_stack(dense).ravel()]
+    for label, (codes, levels) in groups.items():
+        present = np.unique(codes)
+        position = np.full(len(levels), -1, dtype=np.int64)
+        position[present[1:]] = np.arange(present.size - 1) + len(names)
+        col = position[codes]
+        hit = col >= 0
+        rows.append(np.flatnonzero(hit))
+        cols.append(col[hit])
+        vals.append(np.ones(int(hit.sum())))
+        names.extend(f"{label}={levels[i]}" for i in present[1:])
+    x = sparse.coo_array(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(n_rows, len(names)),
+    )
+    return x.tocsr(), names

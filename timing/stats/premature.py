@@ -194,7 +194,7 @@ def _analyse(
     yes: np.ndarray,
     no: np.ndarray,
     bins: np.ndarray,
-    groups: dict[str, np.ndarray],
+    groups: dict[str, tuple[np.ndarray, list[str]]],
     weights: np.ndarray,
     shifts: np.ndarray,
     trend: bool,
@@ -203,7 +203,7 @@ def _analyse(
     """The analysis on covariate groups: ``yes``/``no`` claims of each (bin, actor, kind)."""
     keep = (yes + no) > 0
     yes, no, bins = yes[keep], no[keep], bins[keep]
-    groups = {k: v[keep] for k, v in groups.items()}
+    groups = {k: (codes[keep], levels) for k, (codes, levels) in groups.items()}
     n_bins = weights.shape[0]
     mask = (weights > 0).astype(np.int64)
     in_win = mask[bins] > 0
@@ -337,8 +337,8 @@ def premature_claims(
         shifts = np.sort(rng.choice(shifts, size=n_shifts, replace=False))
     weights = window_weights(timeline.event_bins, n_bins, (-window, -1))
     columns = [c for c in ("actor", "kind") if controls and c in per_claim.columns]
-    grouped = covariate_groups(per_claim, outcome, columns)
-    groups = {c: grouped[c] for c in columns}
+    grouped, levels = covariate_groups(per_claim, outcome, columns)
+    groups = {c: (grouped[c], levels[c]) for c in columns}
     yes, no, unknown = grouped["_yes"], grouped["_no"], grouped["_unknown"]
 
     def run(n_yes: np.ndarray, n_no: np.ndarray) -> dict[str, Any]:
