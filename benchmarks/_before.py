@@ -18,8 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "e1ebb1b"
 
 
-def load_revision(path: str, rev: str = BEFORE) -> types.ModuleType:
-    """Import ``path`` (relative to the repository root) as of commit ``rev``."""
+def load_revision(
+    path: str, rev: str = BEFORE, *, using: dict[str, types.ModuleType] | None = None
+) -> types.ModuleType:
+    """Import ``path`` (relative to the repository root) as of commit ``rev``.
+
+    ``using`` maps module names to modules that the old file's own imports must see
+    (e.g. ``{"timing.stats.circular": old_circular}``) while it is imported.
+    """
     source = subprocess.run(
         ["git", "-C", str(ROOT), "show", f"{rev}:{path}"],
         capture_output=True,
@@ -30,5 +36,14 @@ def load_revision(path: str, rev: str = BEFORE) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = f"{rev}:{path}"
     sys.modules[name] = module
-    exec(compile(source, module.__file__, "exec"), module.__dict__)
+    saved = {key: sys.modules.get(key) for key in using or {}}
+    sys.modules.update(using or {})
+    try:
+        exec(compile(source, module.__file__, "exec"), module.__dict__)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                sys.modules.pop(key, None)
+            else:
+                sys.modules[key] = value
     return module

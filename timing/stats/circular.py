@@ -133,24 +133,46 @@ class Correlator:
             doubled = np.concatenate([w, w[..., : n - 1]], axis=-1)
             self._spectrum = sp_fft.rfft(doubled, n=self.length, axis=-1)
 
-    def __call__(self, counts: np.ndarray) -> np.ndarray:
-        """Correlate the claim series ``counts`` (shape ``(T,)``) with the weights."""
+    @property
+    def n_rows(self) -> int:
+        """Number of weight vectors (1 for 1-D weights)."""
+        return 1 if self._spectrum.ndim == 1 else int(self._spectrum.shape[0])
+
+    def transform(self, counts: np.ndarray) -> tuple[np.ndarray, bool]:
+        """The spectrum of a claim series for :meth:`correlate`, and whether it is integral."""
         c = np.asarray(counts, dtype=np.float64)
+        if c.shape[-1] != self.n:
+            raise TimingInputError(f"counts have {c.shape[-1]} bins, the weights {self.n}")
+        if self.length == self.n:
+            return np.fft.rfft(c), _is_integral(c)
+        return np.conj(sp_fft.rfft(c, n=self.length)), _is_integral(c)
+
+    def correlate(
+        self, transformed: tuple[np.ndarray, bool], rows: slice | None = None
+    ) -> np.ndarray:
+        """Correlation of a :meth:`transform`-ed series with all weight rows, or ``rows``.
+
+        Working through the rows in slices keeps the arrays small (the scan's cells give
+        hundreds of rows of ``2T`` values each); every row is the same as in one call.
+        """
+        spectrum, integral = transformed
+        weights = self._spectrum if rows is None else self._spectrum[rows]
         n = self.n
-        if c.shape[-1] != n:
-            raise TimingInputError(f"counts have {c.shape[-1]} bins, the weights {n}")
         if self.length == n:
-            out = np.fft.irfft(np.fft.rfft(c) * self._spectrum, n=n, axis=-1)
+            out = np.fft.irfft(spectrum * weights, n=n, axis=-1)
         else:
             # conj(C) * M2 is the spectrum of R[k] = sum_t c[t] m2[(t + k) mod L].
-            spec = np.conj(sp_fft.rfft(c, n=self.length)) * self._spectrum
-            lin = sp_fft.irfft(spec, n=self.length, axis=-1)
+            lin = sp_fft.irfft(spectrum * weights, n=self.length, axis=-1)
             out = np.empty((*lin.shape[:-1], n))
             out[..., 0] = lin[..., 0]
             out[..., 1:] = lin[..., n - 1 : 0 : -1]
-        if self.integral and _is_integral(c):
+        if self.integral and integral:
             out = np.rint(out)
         return out
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        """Correlate the claim series ``counts`` (shape ``(T,)``) with the weights."""
+        return self.correlate(self.transform(counts))
 
 
 def _is_integral(a: np.ndarray) -> bool:

@@ -283,6 +283,8 @@ def scan(
     n_in = inside.sum(axis=1)
     n_out = n_bins - n_in
     null_at = _null_index(shifts)
+    step = max(1, (1 << 21) // corr.length)  # rows per slice: about 16 MB of float64
+    chunks = [slice(i, i + step) for i in range(0, weights.shape[0], step)]
     series = _claim_series(cf, actors, ckinds, n_bins)
     records: dict[str, list[Any]] = {c: [] for c in _COLUMNS if c not in ("q_bh", "q_by", "p_fwer")}
     z_obs: list[np.ndarray] = []
@@ -298,15 +300,21 @@ def scan(
             if progress is not None:
                 progress(done, total)
             continue
-        stats = corr(counts)
-        obs, null = stats[:, 0], stats[:, null_at]
-        tol = TIE_RTOL * np.maximum(1.0, np.abs(obs))
-        n_ge = np.count_nonzero(null >= (obs - tol)[:, None], axis=1)
+        obs, mean, sd, n_ge = (np.empty(len(meta)) for _ in range(4))
+        transformed = corr.transform(counts)
+        for rows in chunks:  # a few rows at a time: small arrays, no page-fault storm
+            stats = corr.correlate(transformed, rows)
+            null = stats[:, null_at]
+            obs[rows] = o = stats[:, 0]
+            tol = TIE_RTOL * np.maximum(1.0, np.abs(o))
+            n_ge[rows] = np.count_nonzero(null >= (o - tol)[:, None], axis=1)
+            mu, spread = null.mean(axis=1), null.std(axis=1)
+            spread = np.where(spread > 0, spread, 1.0)
+            mean[rows], sd[rows] = mu, spread
+            z_null = ((null - mu[:, None]) / spread[:, None]).max(axis=0)
+            np.maximum(max_null, z_null, out=max_null)
         pvals = (1.0 + n_ge) / (1.0 + shifts.size)
-        mean, sd = null.mean(axis=1), null.std(axis=1)
-        sd = np.where(sd > 0, sd, 1.0)
         z_obs.append((obs - mean) / sd)
-        np.maximum(max_null, ((null - mean[:, None]) / sd[:, None]).max(axis=0), out=max_null)
         n_cells = len(meta)
         records["window"].extend(m[0] for m in meta)
         records["actor"].extend([actor] * n_cells)
