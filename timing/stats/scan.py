@@ -441,7 +441,5 @@ def _rate_ratios(
     """Claims per bin inside each window row over claims per bin outside (as ``rate_ratio``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         rate_in, rate_out = in_sum / n_in, (total - in_sum) / n_out
-        ratio = np.where(
-            rate_out == 0, np.where(rate_in > 0, np.inf, np.nan), rate_in / rate_out
-        )
+        ratio = np.where(rate_out == 0, np.where(rate_in > 0, np.inf, np.nan), rate_in / rate_out)
     return np.where((n_in == 0) | (n_out == 0), np.nan, ratio).tolist()
