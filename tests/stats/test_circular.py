@@ -285,3 +285,19 @@ def test_fast_length_keeps_smooth_and_moderate_lengths():
     assert fast_length(1) == 1 and fast_length(2) == 2
     with pytest.raises(TimingInputError, match="bins"):
         Correlator(np.ones(5))(np.ones(4))
+
+
+@pytest.mark.parametrize("n_bins", [400, 1009])
+def test_correlator_row_slices_equal_the_whole(n_bins):
+    """The scan correlates a few weight rows at a time: each slice equals those rows."""
+    rng = np.random.default_rng(n_bins)
+    counts = rng.poisson(2.0, n_bins).astype(np.float64)
+    events = np.sort(rng.choice(n_bins, 9, replace=False))
+    stacked = np.stack([window_weights(events, n_bins, (-k, -1)) for k in range(1, 8)])
+    corr = Correlator(stacked)
+    assert corr.n_rows == 7 and Correlator(stacked[0]).n_rows == 1
+    whole = corr(counts)
+    transformed = corr.transform(counts)
+    parts = [corr.correlate(transformed, slice(i, i + 3)) for i in range(0, 7, 3)]
+    assert np.array_equal(np.concatenate(parts), whole)
+    assert np.array_equal(whole[4], _brute_stats(counts, stacked[4]))
