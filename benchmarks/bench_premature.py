@@ -102,11 +102,12 @@ def measure(impl: str, n_claims: int) -> dict[str, float]:
         import timing.stats.premature as module
     timeline = make_timeline(n_claims)
     base = rss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     res = module.premature_claims(timeline, window=WINDOW, seed=0)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {
         "seconds": seconds,
+        "cpu": cpu,
         "base_mb": base,
         "peak_mb": rss_mb(),
         "effect": res.effect,
@@ -135,7 +136,10 @@ def main(quick: bool = False) -> None:
         f"premature_claims, window {WINDOW}: {N_BINS} daily bins, {N_ACTORS} actors, "
         f"{N_KINDS} kinds, {N_EVENTS} events"
     )
-    print(f"{'claims':>10} {'impl':>7} {'time':>10} {'base RSS':>10} {'peak RSS':>10}  result")
+    print(
+        f"{'claims':>10} {'impl':>7} {'wall':>9} {'CPU':>9} {'base RSS':>10} {'peak RSS':>10}"
+        "  result"
+    )
     for n in sorted({*sizes, *BEFORE_SIZES}):
         for impl in ("before", "new"):
             if impl == "before" and n not in BEFORE_SIZES:
@@ -146,7 +150,8 @@ def main(quick: bool = False) -> None:
             if r is None:
                 continue
             print(
-                f"{n:>10,} {impl:>7} {r['seconds']:>9.2f}s {r['base_mb']:>8.0f}MB "
+                f"{n:>10,} {impl:>7} {r['seconds']:>8.2f}s {r['cpu']:>8.2f}s "
+                f"{r['base_mb']:>8.0f}MB "
                 f"{r['peak_mb']:>8.0f}MB  OR {r['effect']:.4f}, p {r['pvalue']:.4f}, "
                 f"{r['n_shifts']} shifts"
             )
