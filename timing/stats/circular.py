@@ -13,6 +13,7 @@ are one circular cross-correlation, computed by FFT in ``O(T log T)``.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +85,7 @@ def _largest_prime_factor(n: int) -> int:
     return max(largest, rest)
 
 
+@functools.lru_cache(maxsize=256)
 def fast_length(n_bins: int) -> int:
     """FFT length used for a circular correlation of length ``n_bins``.
 
