@@ -2,11 +2,22 @@
 
 Run ``python3 benchmarks/bench_scan.py``; it prints the wall time of a full scan (timeline
 build, all FFTs, p-values, BH/BY q-values, max-statistic FWER) as the median of repeats.
+
+``python3 benchmarks/bench_scan.py --hourly`` times the large case instead: 10 years of hours
+(2015-01-01..2024-12-31, T = 87,672 = 2^3 x 3 x 13 x 281 bins), 1e6 claims by 50 actors of 5
+kinds, 500 events of 3 kinds with announcement dates; windows 1..30 hours plus anticipation:
+51 x 6 claim series x 4 calendars x 31 rows = 37,944 cells. Once with today's scan and once
+with the scan and circular module of commit e1ebb1b (``before``), each in a fresh process
+(BLAS on one thread), with peak RSS; the two results are checked equal.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import resource
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,6 +26,7 @@ import numpy as np
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from timing.stats.scan import scan
 
 
@@ -66,5 +78,99 @@ def main() -> None:
     print(f"median {np.median(times) * 1e3:.1f} ms, min {min(times) * 1e3:.1f} ms over 7 runs")
 
 
+def make_hourly(n_claims: int = 1_000_000, seed: int = 0) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """10 years of hours: bursty claims by 50 actors of 5 kinds, 500 events of 3 kinds."""
+    rng = np.random.default_rng(seed)
+    origin = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+    n_hours = ((dt.date(2024, 12, 31) - dt.date(2015, 1, 1)).days + 1) * 24
+    rate = np.exp(np.convolve(rng.normal(0, 1, n_hours), np.ones(240) / 24, "same"))
+    hours = np.sort(rng.choice(n_hours, n_claims, p=rate / rate.sum()))
+    epoch_us = int(origin.timestamp()) * 1_000_000
+
+    def stamp(h: np.ndarray) -> pl.Series:
+        us = pl.Series(epoch_us + h.astype(np.int64) * 3_600_000_000)
+        return us.cast(pl.Datetime("us", "UTC"))
+
+    def labels(levels: list[str], n: int) -> pl.Series:
+        return pl.Series(levels).gather(rng.integers(0, len(levels), n).astype(np.uint32))
+
+    claims = pl.DataFrame(
+        {
+            "claim_id": pl.int_range(n_claims, eager=True).cast(pl.String),
+            "date": stamp(hours),
+            "actor": labels([f"actor-{i:02d}" for i in range(50)], n_claims),
+            "kind": labels(["capture", "strike", "casualties", "encirclement", "other"], n_claims),
+        }
+    )
+    ev = np.sort(rng.choice(np.arange(24 * 30, n_hours), 500, replace=False))
+    events = pl.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(ev.size)],
+            "date": stamp(ev),
+            "kind": labels(["talks", "call", "visit"], ev.size),
+            "announced_date": stamp(ev - rng.integers(0, 24 * 14, ev.size)),
+        }
+    )
+    return claims, events
+
+
+def hourly_one(impl: str) -> dict[str, float]:
+    """One hourly scan with ``impl`` ("new" or "before"); time, peak RSS and a checksum."""
+    if impl == "before":
+        from _before import load_revision
+
+        old_circular = load_revision("timing/stats/circular.py")
+        module = load_revision(
+            "timing/stats/scan.py", using={"timing.stats.circular": old_circular}
+        )
+    else:
+        import timing.stats.scan as module
+    claims, events = make_hourly()
+    start, cpu = time.perf_counter(), time.process_time()
+    res = module.scan(claims, events, resolution="hour")
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    cells = res.cells
+    return {
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "n_tested": res.n_tested,
+        "n_bins": res.n_bins,
+        "n_shifts": res.n_shifts,
+        "checksum": float(
+            cells["pvalue"].sum() + cells["rate_ratio"].fill_nan(0).sum() + cells["p_fwer"].sum()
+        ),
+        "first": cells.head(3).select("statistic", "expected", "pvalue").rows(),
+    }
+
+
+def hourly() -> None:
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    out = {}
+    for impl in ("new", "before"):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--hourly-one", impl],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        out[impl] = r = json.loads(proc.stdout.strip().splitlines()[-1])
+        print(
+            f"{impl:>7}: {r['seconds']:8.1f} s wall, {r['cpu']:8.1f} s CPU, "
+            f"peak RSS {r['peak_mb']:6.0f} MB "
+            f"({r['n_tested']} cells, T = {r['n_bins']}, {r['n_shifts']} shifts)"
+        )
+    same = out["new"]["checksum"] == out["before"]["checksum"]
+    print(f"speed-up {out['before']['seconds'] / out['new']['seconds']:.1f}x wall, "
+          f"{out['before']['cpu'] / out['new']['cpu']:.1f}x CPU; "
+          f"results identical: {same and out['new']['first'] == out['before']['first']}")
+
+
 if __name__ == "__main__":
-    main()
+    if "--hourly-one" in sys.argv:
+        print(json.dumps(hourly_one(sys.argv[sys.argv.index("--hourly-one") + 1])))
+    elif "--hourly" in sys.argv:
+        hourly()
+    else:
+        main()

@@ -350,14 +350,14 @@ METHODS: tuple[Method, ...] = (
         "Premature claims",
         _run_premature("premature"),
         _needs_status("premature"),
-        "model",
+        "model_or_missing",
     ),
     Method(
         "disputed",
         "Disputed claims",
         _run_premature("disputed"),
         _needs_status("disputed"),
-        "model",
+        "model_or_missing",
     ),
     Method(
         "predictive",

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.fft as scipy_fft
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from timing.errors import TimingInputError
 from timing.stats.circular import (
+    Correlator,
     admissible_shifts,
     circular_cross_correlation,
     circular_shift_test,
     detrended,
+    fast_length,
 )
 from timing.timeline import Timeline, anticipation_weights, window_weights
 
@@ -253,3 +256,50 @@ def test_pvalues_uniformish_under_iid_null():
         frac = np.mean(ps <= a)
         se = np.sqrt(a * (1 - a) / n)
         assert abs(frac - a) < 4 * se
+
+
+@pytest.mark.parametrize("n_bins", [281, 562, 1009, 3653])
+def test_padded_fast_length_equals_roll_loop(n_bins):
+    """Lengths with a large prime factor go through the padded linear correlation: exact."""
+    assert fast_length(n_bins) >= 2 * n_bins - 1
+    rng = np.random.default_rng(n_bins)
+    counts = rng.negative_binomial(1, 0.5, n_bins).astype(np.float64)
+    events = np.sort(rng.choice(n_bins, 6, replace=False))
+    stacked = np.stack([window_weights(events, n_bins, (-k, -1)) for k in (1, 4)])
+    out = circular_cross_correlation(counts, stacked)
+    for row, w in zip(out, stacked, strict=True):
+        assert np.array_equal(row, _brute_stats(counts, w))
+    real = rng.normal(size=n_bins)  # non-integers: equal to rounding error
+    np.testing.assert_allclose(
+        circular_cross_correlation(real, stacked[1]), _brute_stats(real, stacked[1]), atol=1e-9
+    )
+    # the precomputed spectrum serves any number of series
+    corr = Correlator(stacked)
+    flipped = counts[::-1].copy()
+    assert np.array_equal(corr(flipped), circular_cross_correlation(flipped, stacked))
+
+
+def test_fast_length_keeps_smooth_and_moderate_lengths():
+    assert fast_length(3652) == 3652  # 2^2 x 11 x 83: the plain length is faster
+    assert fast_length(3653) == 7500  # 13 x 281: padded to a 5-smooth length >= 2T - 1
+    assert fast_length(87648) == 87648
+    assert fast_length(87672) == scipy_fft.next_fast_len(2 * 87672 - 1, real=True)
+    assert fast_length(1) == 1 and fast_length(2) == 2
+    with pytest.raises(TimingInputError, match="bins"):
+        Correlator(np.ones(5))(np.ones(4))
+
+
+@pytest.mark.parametrize("n_bins", [400, 1009])
+def test_correlator_row_slices_equal_the_whole(n_bins):
+    """The scan correlates a few weight rows at a time: each slice equals those rows."""
+    rng = np.random.default_rng(n_bins)
+    counts = rng.poisson(2.0, n_bins).astype(np.float64)
+    events = np.sort(rng.choice(n_bins, 9, replace=False))
+    stacked = np.stack([window_weights(events, n_bins, (-k, -1)) for k in range(1, 8)])
+    corr = Correlator(stacked)
+    assert corr.n_rows == 7 and Correlator(stacked[0]).n_rows == 1
+    whole = corr(counts)
+    transformed = corr.transform(counts)
+    parts = [corr.correlate(transformed, slice(i, i + 3)) for i in range(0, 7, 3)]
+    assert np.array_equal(np.concatenate(parts), whole)
+    assert np.array_equal(whole[4], _brute_stats(counts, stacked[4]))

@@ -9,6 +9,8 @@ import polars as pl
 import pytest
 
 from timing.errors import TimingInputError
+from timing.stats._common import monte_carlo_pvalue
+from timing.stats.circular import admissible_shifts
 from timing.stats.premature import classify_claims, premature_claims
 from timing.timeline import Timeline, build_timeline, window_weights
 
@@ -234,3 +236,173 @@ def test_disputed_outcome_contrasts_contested_with_confirmed() -> None:
     assert "were disputed" in res.summary()
     with pytest.raises(TimingInputError):
         premature_claims(timeline, window=3, outcome="false")
+
+
+# --- Reference: the per-claim implementation of premature_claims as of commit e1ebb1b ----------
+# (one row per claim, a shifts x claims matrix for the null, sm.Logit on claims). Kept here
+# verbatim in substance so that the per-bin / per-group implementation is held to it.
+
+
+def _ref_logit(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float, float]:
+    import warnings
+
+    import statsmodels.api as sm
+
+    nan = (np.nan, np.nan, np.nan, np.nan)
+    if y.min() == y.max() or x[:, 1].min() == x[:, 1].max():
+        return nan
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = sm.Logit(y, x).fit(disp=0, maxiter=200)
+    except (np.linalg.LinAlgError, ValueError, RuntimeError):
+        return nan
+    beta, se = float(fit.params[1]), float(fit.bse[1])
+    if not (np.isfinite(beta) and np.isfinite(se)) or se > 50:
+        return nan
+    z = 1.959963984540054
+    return (float(np.exp(beta)), float(np.exp(beta - z * se)), float(np.exp(beta + z * se)),
+            float(fit.pvalues[1]))
+
+
+def _ref_design(in_win, bins, n_bins, groups, trend):
+    cols, names = [np.ones(in_win.shape[0]), in_win.astype(np.float64)], ["const", "in_window"]
+    if trend:
+        cols.append(bins / max(n_bins - 1, 1))
+        names.append("trend")
+    for label, values in groups.items():
+        levels = sorted(set(values.tolist()))
+        for level in levels[1:]:
+            cols.append((values == level).astype(np.float64))
+            names.append(f"{label}={level}")
+    return np.column_stack(cols), names
+
+
+def _ref_share_diff(y, in_win):
+    n_in = in_win.sum(axis=-1)
+    n_out = in_win.shape[-1] - n_in
+    p_in = in_win @ y
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return p_in / n_in - (y.sum() - p_in) / n_out
+
+
+def _ref_analyse(y, bins, groups, weights, shifts, trend, alternative):
+    n_bins = weights.shape[0]
+    in_win = weights[bins] > 0
+    observed = float(_ref_share_diff(y, in_win[None, :].astype(np.float64))[0])
+    shifted = weights[(bins[None, :] - shifts[:, None]) % n_bins] > 0
+    null = _ref_share_diff(y, shifted.astype(np.float64))
+    null = null[np.isfinite(null)]
+    pvalue = monte_carlo_pvalue(observed, null, alternative) if np.isfinite(observed) else np.nan
+    x, names = _ref_design(in_win, bins, n_bins, groups, trend)
+    effect, lo, hi, logit_p = _ref_logit(y, x)
+    return {
+        "statistic": observed, "pvalue": float(pvalue), "effect": effect, "ci_low": lo,
+        "ci_high": hi, "logit_pvalue": logit_p, "n_used": int(y.size),
+        "n_premature": int(y.sum()), "n_in_window": int(in_win.sum()),
+        "share_in": float(y[in_win].mean()) if in_win.any() else np.nan,
+        "share_out": float(y[~in_win].mean()) if (~in_win).any() else np.nan,
+        "n_shifts": int(null.size), "covariates": tuple(names[1:]), "null": null,
+    }
+
+
+def _reference(timeline, window=7, *, n_shifts=None, min_shift=None, trend=True, controls=True,
+               alternative="greater", seed=None, outcome="premature"):
+    """Main analysis and sensitivity dicts as the per-claim implementation computed them."""
+    per_claim = classify_claims(timeline)
+    known = per_claim[outcome].is_not_null().to_numpy()
+    n_bins = timeline.n_bins
+    shifts = admissible_shifts(n_bins, window if min_shift is None else int(min_shift))
+    if n_shifts is not None and n_shifts < shifts.size:
+        rng = np.random.default_rng(seed)
+        shifts = np.sort(rng.choice(shifts, size=n_shifts, replace=False))
+    weights = window_weights(timeline.event_bins, n_bins, (-window, -1))
+    bins = per_claim["bin"].to_numpy().astype(np.int64)
+    y_all = per_claim[outcome].cast(pl.Float64).to_numpy()
+    groups = {c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
+              for c in ("actor", "kind") if controls and c in per_claim.columns}
+
+    def run(y, keep):
+        sub = {k: v[keep] for k, v in groups.items()}
+        return _ref_analyse(y[keep], bins[keep], sub, weights, shifts, trend, alternative)
+
+    main = run(y_all, known)
+    sens = {}
+    for name, fill in (("all_premature", 1.0), ("none_premature", 0.0)):
+        res = run(np.where(known, y_all, fill), np.ones_like(known))
+        res.pop("null")
+        res.pop("covariates")
+        sens[name] = res
+    return main, sens
+
+
+_EXACT = ("statistic", "pvalue", "n_used", "n_premature", "n_in_window", "share_in", "share_out",
+          "n_shifts")
+_FITTED = ("effect", "ci_low", "ci_high", "logit_pvalue")
+
+
+def _assert_same(new: dict, ref: dict) -> None:
+    for key in _EXACT:
+        assert new[key] == ref[key] or (np.isnan(new[key]) and np.isnan(ref[key])), key
+    for key in _FITTED:
+        if np.isnan(ref[key]):
+            assert np.isnan(new[key]), key
+        else:
+            assert new[key] == pytest.approx(ref[key], rel=1e-10, abs=1e-14), key
+
+
+@pytest.mark.parametrize(
+    ("seed", "kwargs"),
+    [
+        (20, {}),
+        (21, {"trend": False}),
+        (22, {"controls": False, "alternative": "two-sided"}),
+        (23, {"outcome": "disputed", "window": 3}),
+        (24, {"n_shifts": 50, "seed": 4, "alternative": "less"}),
+        (25, {"min_shift": 20, "window": 5}),
+    ],
+)
+def test_grouped_implementation_equals_per_claim_reference(seed, kwargs):
+    """Per-bin counts + grouped GLM give the per-claim results (estimates, CI, p) to 1e-10."""
+    claims, events = simulate(seed, p_base=0.3, p_window=0.45, unknown=0.25)
+    claims = claims.with_columns(  # three actors, one with null actor, two kinds
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit("C")).otherwise(pl.col("actor"))
+        .alias("actor")
+    ).with_columns(
+        pl.when(pl.int_range(pl.len()) % 11 == 0).then(None).otherwise(pl.col("actor"))
+        .alias("actor")
+    )
+    tl = build_timeline(claims, events)
+    res = premature_claims(tl, **kwargs)
+    main, sens = _reference(tl, **kwargs)
+    new = {k: getattr(res, k) for k in (*_EXACT, *_FITTED)}
+    _assert_same(new, main)
+    assert np.array_equal(res.null_distribution, main["null"])
+    assert res.covariates == main["covariates"]
+    for side in ("all_premature", "none_premature"):
+        _assert_same(res.sensitivity[side], sens[side])
+        assert set(res.sensitivity[side]) == set(sens[side])
+
+
+def test_grouped_logit_not_estimable_where_per_claim_was_not():
+    """Collinear covariates (actor = kind) and perfect separation give nan, as before."""
+    claims, events = simulate(30, n_claims=300)
+    claims = claims.with_columns(pl.col("actor").replace({"A": "capture", "B": "strike"})
+                                 .alias("kind"))
+    tl = build_timeline(claims, events)
+    res = premature_claims(tl, window=7)
+    main, _ = _reference(tl, window=7)
+    assert np.isnan(main["effect"]) and np.isnan(res.effect)
+    assert res.pvalue == main["pvalue"]
+    # every claim in a window premature, none outside: separation, the odds ratio is infinite
+    m = window_weights(tl.event_bins, tl.n_bins, (-7, -1))
+    inside = pl.Series(m[tl.claims_frame["bin"].to_numpy()] > 0)
+    sep = claims.sort("date").with_columns(
+        status=pl.when(inside).then(pl.lit("contested")).otherwise(pl.lit("confirmed")),
+        verified_date=pl.col("date"),
+    )
+    tl2 = build_timeline(sep, events)
+    res2 = premature_claims(tl2, window=7, controls=False, trend=False)
+    main2, _ = _reference(tl2, window=7, controls=False, trend=False)
+    assert np.isnan(main2["effect"]) and np.isnan(res2.effect)
+    assert res2.share_in == 1.0 and res2.share_out == 0.0

@@ -11,9 +11,14 @@ from scipy.stats import false_discovery_control
 from statsmodels.stats.multitest import multipletests
 
 from timing.errors import TimingInputError
-from timing.stats.circular import circular_shift_test
-from timing.stats.scan import next_event_distance, scan
-from timing.timeline import build_timeline, window_weights
+from timing.stats._common import rate_ratio
+from timing.stats.circular import (
+    admissible_shifts,
+    circular_cross_correlation,
+    circular_shift_test,
+)
+from timing.stats.scan import _adjust, next_event_distance, scan
+from timing.timeline import anticipation_weights, build_timeline, window_weights
 
 ORIGIN = dt.date(2022, 1, 1)
 
@@ -236,3 +241,81 @@ def test_planted_cell_is_found():
     # a calendar unrelated to the plant stays quiet after correction
     calls = res.cells.filter((pl.col("event_kind") == "call") & (pl.col("actor") == "B"))
     assert calls["p_fwer"].min() > 0.05
+
+
+def _reference_cells(claims, events, windows, anticipation, start, end):
+    """The scan's cells as the string-compare loop of commit e1ebb1b computed them: one
+    boolean mask per actor x kind, the weights' FFT redone for every series, rate_ratio per
+    cell. Returns the records and the (z_obs, max_null) of the max-statistic FWER."""
+    tl = build_timeline(claims, events, start=start, end=end)
+    n_bins, ws = tl.n_bins, sorted(windows)
+    shifts = admissible_shifts(n_bins, max([*ws, 7 if anticipation else 1]))
+    cf, ef = tl.claims_frame, tl.events_frame
+
+    def levels(frame, col):
+        values = sorted(str(v) for v in frame[col].drop_nulls().unique().to_list())
+        return ["all", *values] if len(values) > 1 else ["all"]
+
+    rows_w, meta = [], []
+    for ek in levels(ef, "kind"):
+        sel = np.ones(ef.height, bool) if ek == "all" else ef["kind"].to_numpy() == ek
+        bins, ann = tl.event_bins[sel], tl.announced_bins[sel]
+        for w in ws:
+            mask = window_weights(bins, n_bins, (-w, -1))
+            if mask.any():
+                rows_w.append(mask)
+                meta.append((w, ek, "window", int(sel.sum())))
+        aw = anticipation_weights(bins, ann, n_bins)
+        if anticipation and aw.any():
+            rows_w.append(aw)
+            meta.append((None, ek, "anticipation", int(sel.sum())))
+    weights = np.stack(rows_w)
+    recs, z_obs, max_null = [], [], np.full(shifts.size, -np.inf)
+    cl_actor, cl_kind, cbins = cf["actor"].to_numpy(), cf["kind"].to_numpy(), cf["bin"].to_numpy()
+    for actor in levels(cf, "actor"):
+        for ck in levels(cf, "kind"):
+            sel = np.ones(cf.height, bool)
+            if actor != "all":
+                sel &= cl_actor == actor
+            if ck != "all":
+                sel &= cl_kind == ck
+            if not sel.any():
+                continue
+            counts = np.bincount(cbins[sel], minlength=n_bins).astype(np.float64)
+            stats = circular_cross_correlation(counts, weights)
+            obs, null = stats[:, 0], stats[:, shifts]
+            n_ge = np.count_nonzero(null >= (obs - 1e-12 * np.maximum(1, abs(obs)))[:, None], 1)
+            mean, sd = null.mean(axis=1), null.std(axis=1)
+            sd = np.where(sd > 0, sd, 1.0)
+            z_obs.append((obs - mean) / sd)
+            np.maximum(max_null, ((null - mean[:, None]) / sd[:, None]).max(axis=0), out=max_null)
+            for i, (w, ek, variant, n_ev) in enumerate(meta):
+                recs.append((w, actor, ck, ek, variant, float(obs[i]), float(mean[i]),
+                             rate_ratio(counts, weights[i]), (1 + n_ge[i]) / (1 + shifts.size),
+                             int(sel.sum()), n_ev))
+    return recs, z_obs, max_null
+
+
+@pytest.mark.parametrize(("n_days", "windows", "anticipation"),
+                         [(503, [1, 4, 9], True), (480, [2, 6], False)])
+def test_scan_identical_to_string_compare_reference(n_days, windows, anticipation):
+    """Integer codes, one weights FFT, vectorised rate ratios: the same cells to the bit."""
+    claims, events = make_data(8, n_days=n_days, n_events=20)
+    extra = pl.DataFrame({"date": _dates([5, 40, 41, 300]), "actor": ["C", None, "C", None],
+                          "kind": ["capture", "strike", None, "other"],
+                          "claim_id": ["x1", "x2", "x3", "x4"]})
+    claims = pl.concat([claims, extra], how="diagonal")
+    start, end = ORIGIN, ORIGIN + dt.timedelta(days=n_days - 1)  # 503: prime, padded FFT
+    res = scan(claims, events, windows=windows, anticipation=anticipation, start=start, end=end)
+    recs, z_obs, max_null = _reference_cells(claims, events, windows, anticipation, start, end)
+    names = ("window", "actor", "claim_kind", "event_kind", "variant", "statistic", "expected",
+             "rate_ratio", "pvalue", "n_claims", "n_events")
+    got = res.cells.select(names).rows()
+    assert len(got) == len(recs) == res.n_tested
+    for row, ref in zip(got, recs, strict=True):
+        assert row[:5] == ref[:5]
+        np.testing.assert_array_equal(np.array(row[5:], float), np.array(ref[5:], float))
+    q_bh, q_by, p_fwer = _adjust(np.array([r[8] for r in recs]), z_obs, max_null)
+    assert np.array_equal(res.cells["q_bh"].to_numpy(), q_bh)
+    assert np.array_equal(res.cells["q_by"].to_numpy(), q_by)
+    assert np.array_equal(res.cells["p_fwer"].to_numpy(), p_fwer)

@@ -152,7 +152,7 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and math.isfinite(float(value))
 
 
-EffectKind = Literal["model", "empirical", "none"]
+EffectKind = Literal["model", "model_or_missing", "empirical", "none"]
 
 
 def implausible(result: Any, *, effect: EffectKind) -> str | None:
@@ -163,12 +163,16 @@ def implausible(result: Any, *, effect: EffectKind) -> str | None:
     result : object
         A method's result (attributes ``pvalue``, ``effect``, ``ci_low``, ``ci_high`` are
         looked at where present).
-    effect : {"model", "empirical", "none"}
+    effect : {"model", "model_or_missing", "empirical", "none"}
         What ``effect`` is. ``"model"``: a ratio estimated by a fitted model (incidence
         rate ratio, odds ratio), which must be finite and within ``1/MAX_RATIO ..
         MAX_RATIO``, as must its interval (a model fitted to a window with no claims
-        returns ratios like 1e-9 or 1e23). ``"empirical"``: a ratio of observed to expected
-        counts, which may be 0 but must be finite. ``"none"``: only the p-value is checked.
+        returns ratios like 1e-9 or 1e23). ``"model_or_missing"``: the same, except that
+        the method may report no estimate at all (NaN) beside a p-value that does not
+        depend on the model (the premature-claims odds ratio under separation, whose
+        p-value is a randomization p of the shares). ``"empirical"``: a ratio of observed
+        to expected counts, which may be 0 but must be finite. ``"none"``: only the
+        p-value is checked.
 
     Returns
     -------
@@ -190,6 +194,10 @@ def implausible(result: Any, *, effect: EffectKind) -> str | None:
     if effect == "none":
         return None
     value = getattr(result, "effect", None)
+    if effect == "model_or_missing" and (value is None or not _finite(value)):
+        return None  # no estimate: shown as such, the p-value stands on its own
+    if effect == "model_or_missing":
+        effect = "model"
     if value is not None and not _finite(value):
         return f"the estimate is not finite ({value})"
     if value is not None and effect == "model" and not 1.0 / MAX_RATIO <= float(value) <= MAX_RATIO:

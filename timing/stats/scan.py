@@ -11,7 +11,7 @@ Benjamini-Yekutieli q-values, and a Westfall-Young max-statistic family-wise p-v
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +19,9 @@ import numpy as np
 import polars as pl
 
 from timing.errors import TimingInputError
-from timing.stats._common import TIE_RTOL, plain, rate_ratio, result_dict
+from timing.stats._common import TIE_RTOL, plain, result_dict
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import admissible_shifts, circular_cross_correlation
+from timing.stats.circular import Correlator, admissible_shifts
 from timing.timeline import anticipation_weights, bins_to_next_event, build_timeline
 
 __all__ = ["ScanResult", "next_event_distance", "scan"]
@@ -279,52 +279,57 @@ def scan(
                 skip("no anticipation window", len(actors) * len(ckinds))
     weights = np.stack(rows_w) if rows_w else np.zeros((0, n_bins), dtype=np.int64)
 
-    claim_bins = cf["bin"].to_numpy().astype(np.int64)
-    cl_actor, cl_kind = cf["actor"].to_numpy(), cf["kind"].to_numpy()
+    corr = Correlator(weights)  # the weights' FFT, once for every claim series
+    inside = (weights > 0).astype(np.float64)
+    n_in = inside.sum(axis=1)
+    n_out = n_bins - n_in
+    null_at = _null_index(shifts)
+    step = max(1, (1 << 21) // corr.length)  # rows per slice: about 16 MB of float64
+    chunks = [slice(i, i + step) for i in range(0, weights.shape[0], step)]
+    series = _claim_series(cf, actors, ckinds, n_bins)
     records: dict[str, list[Any]] = {c: [] for c in _COLUMNS if c not in ("q_bh", "q_by", "p_fwer")}
     z_obs: list[np.ndarray] = []
     max_null = np.full(shifts.size, -np.inf)
     done = 0
     if progress is not None:
         progress(0, total)
-    for actor in actors:
-        for ck in ckinds:
-            sel = np.ones(cf.height, dtype=bool)
-            if actor != ALL:
-                sel &= cl_actor == actor
-            if ck != ALL:
-                sel &= cl_kind == ck
-            n_claims = int(sel.sum())
-            done += len(ekinds) * n_rows
-            if n_claims == 0 or weights.shape[0] == 0:
-                skip("no claims", weights.shape[0] if n_claims == 0 else 0)
-                if progress is not None:
-                    progress(done, total)
-                continue
-            counts = np.bincount(claim_bins[sel], minlength=n_bins).astype(np.float64)
-            stats = circular_cross_correlation(counts, weights)
-            obs, null = stats[:, 0], stats[:, shifts]
-            tol = TIE_RTOL * np.maximum(1.0, np.abs(obs))
-            n_ge = np.count_nonzero(null >= (obs - tol)[:, None], axis=1)
-            pvals = (1.0 + n_ge) / (1.0 + shifts.size)
-            mean, sd = null.mean(axis=1), null.std(axis=1)
-            sd = np.where(sd > 0, sd, 1.0)
-            z_obs.append((obs - mean) / sd)
-            np.maximum(max_null, ((null - mean[:, None]) / sd[:, None]).max(axis=0), out=max_null)
-            for i, (w, ek, variant, n_ev) in enumerate(meta):
-                records["window"].append(w)
-                records["actor"].append(actor)
-                records["claim_kind"].append(ck)
-                records["event_kind"].append(ek)
-                records["variant"].append(variant)
-                records["statistic"].append(float(obs[i]))
-                records["expected"].append(float(mean[i]))
-                records["rate_ratio"].append(rate_ratio(counts, weights[i]))
-                records["pvalue"].append(float(pvals[i]))
-                records["n_claims"].append(n_claims)
-                records["n_events"].append(n_ev)
+    for actor, ck, counts in series:
+        n_claims = int(counts.sum())
+        done += len(ekinds) * n_rows
+        if n_claims == 0 or weights.shape[0] == 0:
+            skip("no claims", weights.shape[0] if n_claims == 0 else 0)
             if progress is not None:
                 progress(done, total)
+            continue
+        obs, mean, sd, n_ge = (np.empty(len(meta)) for _ in range(4))
+        transformed = corr.transform(counts)
+        for rows in chunks:  # a few rows at a time: small arrays, no page-fault storm
+            stats = corr.correlate(transformed, rows)
+            null = stats[:, null_at]
+            obs[rows] = o = stats[:, 0]
+            tol = TIE_RTOL * np.maximum(1.0, np.abs(o))
+            n_ge[rows] = np.count_nonzero(null >= (o - tol)[:, None], axis=1)
+            mu, spread = null.mean(axis=1), null.std(axis=1)
+            spread = np.where(spread > 0, spread, 1.0)
+            mean[rows], sd[rows] = mu, spread
+            z_null = ((null - mu[:, None]) / spread[:, None]).max(axis=0)
+            np.maximum(max_null, z_null, out=max_null)
+        pvals = (1.0 + n_ge) / (1.0 + shifts.size)
+        z_obs.append((obs - mean) / sd)
+        n_cells = len(meta)
+        records["window"].extend(m[0] for m in meta)
+        records["actor"].extend([actor] * n_cells)
+        records["claim_kind"].extend([ck] * n_cells)
+        records["event_kind"].extend(m[1] for m in meta)
+        records["variant"].extend(m[2] for m in meta)
+        records["statistic"].extend(obs.tolist())
+        records["expected"].extend(mean.tolist())
+        records["rate_ratio"].extend(_rate_ratios(inside @ counts, counts.sum(), n_in, n_out))
+        records["pvalue"].extend(pvals.tolist())
+        records["n_claims"].extend([n_claims] * n_cells)
+        records["n_events"].extend(m[3] for m in meta)
+        if progress is not None:
+            progress(done, total)
 
     pv = np.asarray(records["pvalue"], dtype=np.float64)
     q_bh, q_by, p_fwer = _adjust(pv, z_obs, max_null)
@@ -385,3 +390,57 @@ def _adjust(
     n_ge = max_null.size - np.searchsorted(sorted_max, z - tol, side="left")
     p_fwer = (1.0 + n_ge) / (1.0 + max_null.size)
     return np.asarray(q_bh, dtype=np.float64), np.asarray(q_by, dtype=np.float64), p_fwer
+
+
+def _null_index(shifts: np.ndarray) -> slice | np.ndarray:
+    """Index of the admissible shifts: a slice (a view, no copy) when they are contiguous."""
+    if shifts.size and int(shifts[-1] - shifts[0]) + 1 == shifts.size:
+        return slice(int(shifts[0]), int(shifts[-1]) + 1)
+    return shifts
+
+
+def _codes(frame: pl.DataFrame, column: str, levels: list[str]) -> np.ndarray:
+    """Integer code of each row's value among ``levels`` (``"all"`` and absent values: -1)."""
+    named = [v for v in levels if v != ALL]
+    return (
+        frame[column]
+        .cast(pl.String)
+        .replace_strict(named, list(range(len(named))), default=-1, return_dtype=pl.Int64)
+        .to_numpy()
+    )
+
+
+def _claim_series(
+    cf: pl.DataFrame, actors: list[str], ckinds: list[str], n_bins: int
+) -> Iterator[tuple[str, str, np.ndarray]]:
+    """Claims per bin of every actor x claim kind cell, in scan order, from integer codes.
+
+    One ``bincount`` of ``kind_code * T + bin`` per actor (and one for all actors) gives the
+    series of every claim kind at once; the pooled kind is the sum of the rows plus the
+    claims whose kind is not a level of its own (null, or a dimension not split on).
+    """
+    bins = cf["bin"].to_numpy().astype(np.int64)
+    actor = _codes(cf, "actor", actors)
+    kind = _codes(cf, "kind", ckinds) + 1  # row 0: claims of no listed kind
+    n_kinds = len(ckinds)  # rows: 0 = no listed kind, 1.. = the listed kinds
+
+    def by_kind(sel: np.ndarray | slice) -> np.ndarray:
+        flat = np.bincount(kind[sel] * n_bins + bins[sel], minlength=n_kinds * n_bins)
+        return flat.reshape(n_kinds, n_bins).astype(np.float64)
+
+    order = np.argsort(actor, kind="stable")
+    bounds = np.searchsorted(actor[order], np.arange(len(actors)))  # code c: [b[c], b[c + 1])
+    for a, name in enumerate(actors):  # actors[a] has code a - 1 (actors[0] is "all")
+        table = by_kind(slice(None)) if name == ALL else by_kind(order[bounds[a - 1] : bounds[a]])
+        for k, ck in enumerate(ckinds):
+            yield name, ck, (table.sum(axis=0) if ck == ALL else table[k])
+
+
+def _rate_ratios(
+    in_sum: np.ndarray, total: float, n_in: np.ndarray, n_out: np.ndarray
+) -> list[float]:
+    """Claims per bin inside each window row over claims per bin outside (as ``rate_ratio``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_in, rate_out = in_sum / n_in, (total - in_sum) / n_out
+        ratio = np.where(rate_out == 0, np.where(rate_in > 0, np.inf, np.nan), rate_in / rate_out)
+    return np.where((n_in == 0) | (n_out == 0), np.nan, ratio).tolist()
