@@ -164,14 +164,7 @@ def _run_methods(
 
     say("scan over windows, actors and kinds")
     try:
-        scanned = scan(
-            timeline.claims_frame.drop("bin"),
-            timeline.events_frame.drop("bin"),
-            windows=range(1, 15),
-            resolution=cfg.resolution,
-            start=timeline.start if cfg.resolution == "day" else None,
-            end=timeline.end if cfg.resolution == "day" else None,
-        )
+        scanned = scan(timeline, windows=range(1, 15))
     except TimingInputError as exc:
         skipped["scan"] = str(exc).splitlines()[0]
         scanned = None
@@ -183,7 +176,7 @@ def _run_methods(
 
 def _check_shifts(timeline: Timeline, cfg: AnalysisConfig) -> None:
     """Refuse, in the user's terms, a window or shift range the period cannot hold."""
-    from timing.stats.circular import admissible_shifts
+    from timing._shifts import admissible_shifts
 
     lo, hi = cfg.bin_offsets()
     window = 7 * timeline.bins_per_day if cfg.anticipation else hi - lo + 1

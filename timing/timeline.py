@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from timing._shifts import interval_cover
 from timing.errors import TimingInputError
 from timing.period import FAR_DATE_REASON, StudyPeriod, choose_period
 
@@ -267,13 +268,8 @@ def window_weights(
     lo, hi = offsets
     if lo > hi:
         raise TimingInputError(f"window offsets {offsets}: the first must not exceed the second")
-    diff = np.zeros(n_bins + 1, dtype=np.int64)
-    starts = np.clip(np.asarray(event_bins, dtype=np.int64) + lo, 0, n_bins)
-    stops = np.clip(np.asarray(event_bins, dtype=np.int64) + hi + 1, 0, n_bins)
-    np.add.at(diff, starts, 1)
-    np.add.at(diff, stops, -1)
-    weights = np.cumsum(diff[:-1])
-    return (weights > 0).astype(np.int64) if form == "union" else weights
+    events = np.asarray(event_bins, dtype=np.int64)
+    return interval_cover(events + lo, events + hi + 1, n_bins, form=form)
 
 
 def anticipation_weights(
@@ -288,14 +284,10 @@ def anticipation_weights(
     Events with an unknown announcement bin (``-1``) or announced on the day they start
     contribute no window.
     """
-    diff = np.zeros(n_bins + 1, dtype=np.int64)
     ev = np.asarray(event_bins, dtype=np.int64)
     an = np.asarray(announced_bins, dtype=np.int64)
     ok = (an >= 0) & (an < ev)
-    np.add.at(diff, np.clip(an[ok], 0, n_bins), 1)
-    np.add.at(diff, np.clip(ev[ok], 0, n_bins), -1)
-    weights = np.cumsum(diff[:-1])
-    return (weights > 0).astype(np.int64) if form == "union" else weights
+    return interval_cover(an[ok], ev[ok], n_bins, form=form)
 
 
 def _bin_index(column: pl.Expr, start: dt.date, resolution: Resolution) -> pl.Expr:

@@ -59,6 +59,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from timing._shifts import admissible_shifts, circular_cross_correlation
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, plain
 from timing.stats.base import ResultDisplay
@@ -71,12 +72,7 @@ from timing.stats.calendar_structure import (
     detect_structure,
     event_weekdays,
 )
-from timing.stats.circular import (
-    CircularShiftResult,
-    admissible_shifts,
-    circular_cross_correlation,
-    circular_shift_test,
-)
+from timing.stats.circular import CircularShiftResult, circular_shift_test
 
 __all__ = [
     "MIN_EVENTS_PERIOD",

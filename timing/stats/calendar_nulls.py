@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from timing._shifts import circular_cross_correlation, detrended
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL
 from timing.stats.calendar import ShiftScheme, plan_shifts
-from timing.stats.circular import circular_cross_correlation, detrended
 from timing.timeline import window_weights
 
 __all__ = [

@@ -22,12 +22,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from timing._shifts import admissible_shifts, circular_cross_correlation, interval_cover
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import admissible_shifts, circular_cross_correlation
 from timing.stats.simulate import simulate_batch, simulate_events
-from timing.timeline import window_weights
 
 __all__ = [
     "NULLS",
@@ -58,13 +57,8 @@ DETREND_SPAN = 91
 def _union_weights(event_bins: np.ndarray, n_bins: int, offsets: tuple[int, int]) -> np.ndarray:
     """Union window weights, ``(T,)`` for one calendar or ``(n, T)`` for one per row."""
     ev = np.asarray(event_bins, dtype=np.int64)
-    if ev.ndim == 1:
-        return window_weights(ev, n_bins, offsets).astype(np.float64)
-    rows = np.repeat(np.arange(ev.shape[0]), ev.shape[1])
-    diff = np.zeros((ev.shape[0], n_bins + 1), dtype=np.int64)
-    np.add.at(diff, (rows, np.clip(ev.ravel() + offsets[0], 0, n_bins)), 1)
-    np.add.at(diff, (rows, np.clip(ev.ravel() + offsets[1] + 1, 0, n_bins)), -1)
-    return (np.cumsum(diff[:, :-1], axis=1) > 0).astype(np.float64)
+    cover = interval_cover(ev + offsets[0], ev + offsets[1] + 1, n_bins, form="union")
+    return cover.astype(np.float64)
 
 
 def _detrended_rows(counts: np.ndarray, span: int) -> np.ndarray:

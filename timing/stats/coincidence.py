@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from timing._shifts import admissible_shifts, circular_cross_correlation
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, result_dict
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import admissible_shifts, circular_cross_correlation
 
 if TYPE_CHECKING:
     from timing.timeline import Timeline

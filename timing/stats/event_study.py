@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from timing._shifts import admissible_shifts, circular_cross_correlation
 from timing.errors import TimingInputError
 from timing.stats._common import result_dict
 from timing.stats.base import ResultDisplay
@@ -23,7 +24,6 @@ from timing.stats.bootstrap import (
     percentile_interval,
     resampled_totals,
 )
-from timing.stats.circular import admissible_shifts, circular_cross_correlation
 from timing.timeline import window_weights
 
 if TYPE_CHECKING:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from timing._shifts import interval_cover
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, result_dict
 from timing.stats.base import ResultDisplay
@@ -74,11 +75,8 @@ def bspline_basis(x: np.ndarray, df: int, degree: int = 3) -> np.ndarray:
 
 def _post_mask(timeline: Timeline, post_offsets: tuple[int, int]) -> np.ndarray:
     lo, hi = post_offsets
-    n = timeline.n_bins
-    diff = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(diff, np.clip(timeline.event_bins + lo, 0, n), 1)
-    np.add.at(diff, np.clip(timeline.event_end_bins + hi + 1, 0, n), -1)
-    return (np.cumsum(diff[:-1]) > 0).astype(np.float64)
+    starts, stops = timeline.event_bins + lo, timeline.event_end_bins + hi + 1
+    return interval_cover(starts, stops, timeline.n_bins, form="union").astype(np.float64)
 
 
 def _controls_matrix(controls: Any, n_bins: int) -> tuple[np.ndarray, list[str]]:

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from timing._shifts import admissible_shifts
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, plain, result_dict
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import admissible_shifts
 from timing.timeline import bins_to_next_event
 
 if TYPE_CHECKING:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from timing._shifts import interval_cover
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, monte_carlo_pvalue, result_dict
 from timing.stats.base import ResultDisplay
@@ -110,12 +111,7 @@ class PlaceboResult(ResultDisplay):
 def _window_matrix(bins: np.ndarray, n: int, offsets: tuple[int, int], form: str) -> np.ndarray:
     """Window weights for each row of event ``bins`` (shape ``(rows, events)``) -> ``(rows, T)``."""
     lo, hi = offsets
-    rows = np.broadcast_to(np.arange(bins.shape[0])[:, None], bins.shape)
-    diff = np.zeros((bins.shape[0], n + 1), dtype=np.int64)
-    np.add.at(diff, (rows, np.clip(bins + lo, 0, n)), 1)
-    np.add.at(diff, (rows, np.clip(bins + hi + 1, 0, n)), -1)
-    w = np.cumsum(diff[:, :-1], axis=1)
-    return (w > 0).astype(np.int64) if form == "union" else w
+    return interval_cover(bins + lo, bins + hi + 1, n, form=form)  # type: ignore[arg-type]
 
 
 def _common_iv(timeline: Timeline, offsets: tuple[int, int], n: int, name: str, form: str) -> None:

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from timing._shifts import admissible_shifts
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, plain, result_dict
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import admissible_shifts
 
 if TYPE_CHECKING:
     from timing.timeline import Timeline

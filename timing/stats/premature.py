@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
+from timing._shifts import Correlator, admissible_shifts
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, monte_carlo_pvalue, plain, result_dict
 from timing.stats._grouped_logit import covariate_groups, design, grouped_logit
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import Correlator, admissible_shifts
 from timing.timeline import bins_to_next_event, window_weights
 
 if TYPE_CHECKING:

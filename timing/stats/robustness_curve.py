@@ -54,9 +54,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
+from timing._shifts import admissible_shifts, detrended
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, rate_ratio
-from timing.stats.circular import admissible_shifts, detrended
 from timing.stats.robustness_influence import p_greater, xcorr
 from timing.timeline import anticipation_weights, window_weights
 

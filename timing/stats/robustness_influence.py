@@ -23,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from timing._shifts import admissible_shifts, detrended
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, rate_ratio
-from timing.stats.circular import admissible_shifts, detrended
 from timing.timeline import anticipation_weights, window_weights
 
 if TYPE_CHECKING:

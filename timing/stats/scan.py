@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from timing._shifts import Correlator, admissible_shifts
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, result_dict
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import Correlator, admissible_shifts
-from timing.timeline import anticipation_weights, bins_to_next_event, build_timeline
+from timing.timeline import Timeline, anticipation_weights, bins_to_next_event, build_timeline
 
 __all__ = ["ScanResult", "next_event_distance", "scan"]
 
@@ -156,8 +156,8 @@ def _scan_iv(windows: Iterable[int], alpha: float, min_shift: int | None) -> lis
 
 
 def scan(
-    claims_df: pl.DataFrame,
-    events_df: pl.DataFrame,
+    claims_df: pl.DataFrame | Timeline,
+    events_df: pl.DataFrame | None = None,
     *,
     windows: Iterable[int] = range(1, 31),
     by_actor: bool = True,
@@ -175,8 +175,11 @@ def scan(
 
     Parameters
     ----------
-    claims_df, events_df : polars.DataFrame
-        Canonical (validated) claims and events.
+    claims_df, events_df : Timeline, or two polars.DataFrame
+        A :class:`~timing.timeline.Timeline` already built (what
+        :func:`timing.analysis.analyze` passes: its period, resolution and rows), or the
+        canonical (validated) claims and events tables, binned here with ``resolution``,
+        ``start`` and ``end``.
     windows : iterable of int
         Window lengths ``w``: each cell tests the union of windows ``[e - w, e - 1]``.
     by_actor, by_claim_kind, by_event_kind : bool
@@ -231,7 +234,12 @@ def scan(
     ws = _scan_iv(windows, alpha, min_shift)
     if not ws and not anticipation:
         raise TimingInputError("nothing to scan: pass windows or anticipation=True")
-    tl = build_timeline(claims_df, events_df, start=start, end=end, resolution=resolution)  # type: ignore[arg-type]
+    if isinstance(claims_df, Timeline):
+        tl = claims_df
+    else:
+        if events_df is None:
+            raise TimingInputError("scan: pass a Timeline, or the claims and events tables")
+        tl = build_timeline(claims_df, events_df, start=start, end=end, resolution=resolution)  # type: ignore[arg-type]
     n_bins = tl.n_bins
     common_min = max([*ws, 7 if anticipation else 1]) if min_shift is None else int(min_shift)
     shifts = admissible_shifts(n_bins, common_min)

@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
+from timing._shifts import circular_cross_correlation, detrended
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, rate_ratio, result_dict
 from timing.stats.base import ResultDisplay
-from timing.stats.circular import circular_cross_correlation, detrended
 
 __all__ = ["MIN_WINDOW_CLAIMS", "ShiftInterval", "shift_interval"]
 
