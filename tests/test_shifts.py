@@ -1,4 +1,4 @@
-"""The shared randomization core: one interval builder behind every window, checked by brute force."""
+"""The shared randomization core: one interval builder behind every window (brute force)."""
 
 from __future__ import annotations
 
