@@ -179,3 +179,19 @@ def test_cluster_recipe_from_the_command_line(tmp_path: Path, export_folder: Pat
             if process is not None:
                 process.terminate()
                 process.wait(timeout=30)
+
+
+def test_calibration_on_a_cluster_equals_calibration_here(cluster) -> None:
+    from timing.stats.calibrate import BLOCK, calibrate
+
+    kwargs = dict(
+        tests=("circular_shift", "poisson_naive", "day_shuffle"),
+        nulls=("iid", "hawkes"),
+        n_datasets=BLOCK + 50,  # two blocks per null and effect, one of them short
+        n_bins=365,
+        n_events=12,
+        seed=4,
+    )
+    here = calibrate(**kwargs)
+    there = calibrate(**kwargs, engine=Engine("dask", scheduler=cluster.scheduler_address))
+    assert there.table.equals(here.table)

@@ -14,16 +14,20 @@ from timing.cli._app import (
     ClaimsSheetOpt,
     DatasetOpt,
     EndOpt,
+    EngineOpt,
     EventsEncodingOpt,
     EventsOpt,
     EventsSeparatorOpt,
     EventsSheetOpt,
     LenientOpt,
     MapOpt,
+    SchedulerOpt,
     StartOpt,
+    WorkersOpt,
     app,
     date_option,
     escape,
+    make_engine,
     number,
     print_json,
     read_options,
@@ -186,6 +190,9 @@ def simulate(
         typer.Option(min=0, help="With --calendar: datasets per null for the model-based tests."),
     ] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
 ) -> None:
     """Simulate claims and events with a planted effect, or calibrate the tests."""
     if calibrate and calendar:
@@ -218,9 +225,10 @@ def simulate(
             uplift=uplift if uplift != 1.0 else 1.5,
             offsets=(-window, -1),
             seed=seed,
+            engine=make_engine(engine, scheduler, workers),
         )
         if as_json:
-            print_json(run_calibration(**kwargs).to_dict())  # type: ignore[arg-type]
+            print_json(run_calibration(**kwargs).to_dict())
             return
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
         with Progress(*columns, transient=True, console=rich_console()) as bar:
@@ -229,7 +237,7 @@ def simulate(
             def progress(done: int, total: int, label: str) -> None:
                 bar.update(task, completed=done, total=total, description=escape(label))
 
-            result = run_calibration(progress=progress, **kwargs)  # type: ignore[arg-type]
+            result = run_calibration(progress=progress, **kwargs)
         typer.echo(result.summary())
         return
     from typing import get_args

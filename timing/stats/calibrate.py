@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from timing._shifts import admissible_shifts, circular_cross_correlation, interval_cover
+from timing.engine import Engine
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain
 from timing.stats.base import ResultDisplay
@@ -252,9 +253,60 @@ def _calibrate_iv(
         raise TimingInputError(f"alpha must be in (0, 1), got {alpha}")
 
 
+#: Datasets simulated and tested together (one task of an engine).
+BLOCK = 1000
+
+
+@dataclass(frozen=True)
+class _Block:
+    """One block of simulated datasets: everything a worker needs, with its own seed."""
+
+    null: str
+    effect: float
+    size: int
+    seed: np.random.SeedSequence
+    tests: tuple[str, ...]
+    n_bins: int
+    n_events: int
+    claim_rate: float
+    alpha: float
+    offsets: tuple[int, int]
+    min_spacing: int
+
+
+def _run_block(block: _Block) -> dict[str, int]:
+    """Simulate one block and count each test's rejections (a picklable task)."""
+    rng = np.random.default_rng(block.seed)
+    spec = dict(NULLS[block.null])
+    events_trend = spec.pop("events_trend", 0.0)
+    events = simulate_events(
+        block.n_bins,
+        block.n_events,
+        min_spacing=block.min_spacing,
+        trend=events_trend,
+        size=block.size,
+        seed=rng,
+    )
+    counts = simulate_batch(
+        block.size,
+        block.n_bins,
+        rate=block.claim_rate,
+        events=events,
+        uplift=block.effect,
+        offsets=block.offsets,
+        seed=rng,
+        **spec,
+    )
+    out = {}
+    for name in block.tests:
+        p = np.asarray(TESTS[name](counts, events, block.offsets, rng=rng))
+        out[name] = int(np.count_nonzero(p <= block.alpha))
+    return out
+
+
 def calibrate(
     tests: Sequence[str] = ("circular_shift", "poisson_naive", "day_shuffle"),
-    nulls: Sequence[str] = ("iid", "negbin", "hawkes", "trend"),
+    nulls: Sequence[str] = ("iid", "negbin", "hawkes", "ar", "trend"),
     n_datasets: int = 500,
     n_bins: int = 1826,
     n_events: int = 60,
@@ -266,6 +318,7 @@ def calibrate(
     min_spacing: int = 7,
     seed: int | None = 0,
     progress: Progress | None = None,
+    engine: Engine | None = None,
 ) -> CalibrationResult:
     """Simulate null and uplift datasets and measure each test's rejection rate.
 
@@ -291,7 +344,10 @@ def calibrate(
     seed : int or None
         Seed of the whole run; each null model gets its own child stream.
     progress : callable, optional
-        Called as ``progress(done, total, label)`` after each simulated batch.
+        Called as ``progress(done, total, label)`` after each simulated block.
+    engine : timing.engine.Engine, optional
+        Where the blocks of :data:`BLOCK` datasets are simulated and tested: here by
+        default, or on a Dask cluster (``Engine("dask")``); the result is the same.
 
     Returns
     -------
@@ -311,42 +367,46 @@ def calibrate(
     ['test', 'null', 'n_datasets', 'fpr']
     """
     _calibrate_iv(tests, nulls, n_datasets, alpha)
+    # The work is cut into blocks of at most BLOCK datasets, each with a seed of its own
+    # spawned from the run's seed: the answer depends on the seed and the block layout only,
+    # never on where (or in which order) the blocks were computed.
     children = np.random.SeedSequence(seed).spawn(len(nulls))
-    total, done = 2 * len(nulls), 0
-    rows = []
+    sizes = [min(BLOCK, n_datasets - i) for i in range(0, n_datasets, BLOCK)]
+    blocks: list[_Block] = []
     for null, child in zip(nulls, children, strict=True):
-        rng = np.random.default_rng(child)
-        spec = dict(NULLS[null])
-        events_trend = spec.pop("events_trend", 0.0)
-        rejected: dict[str, list[int]] = {t: [] for t in tests}
-        for effect in (1.0, uplift):
-            events = simulate_events(
-                n_bins,
-                n_events,
-                min_spacing=min_spacing,
-                trend=events_trend,
-                size=n_datasets,
-                seed=rng,
-            )
-            counts = simulate_batch(
-                n_datasets,
-                n_bins,
-                rate=claim_rate,
-                events=events,
-                uplift=effect,
-                offsets=offsets,
-                seed=rng,
-                **spec,
-            )
-            for name in tests:
-                p = np.asarray(TESTS[name](counts, events, offsets, rng=rng))
-                rejected[name].append(int(np.count_nonzero(p <= alpha)))
-            done += 1
-            if progress is not None:
-                progress(done, total, f"{null} ({'null' if effect == 1.0 else 'uplift'})")
+        seeds = child.spawn(2 * len(sizes))
+        for e, effect in enumerate((1.0, uplift)):
+            for b, size in enumerate(sizes):
+                blocks.append(
+                    _Block(
+                        null=null,
+                        effect=effect,
+                        size=size,
+                        seed=seeds[e * len(sizes) + b],
+                        tests=tuple(tests),
+                        n_bins=n_bins,
+                        n_events=n_events,
+                        claim_rate=claim_rate,
+                        alpha=alpha,
+                        offsets=offsets,
+                        min_spacing=min_spacing,
+                    )
+                )
+    labels = [f"{blk.null} ({'null' if blk.effect == 1.0 else 'uplift'})" for blk in blocks]
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total, labels[min(done, total) - 1])
+
+    counts = (engine or Engine()).map(_run_block, blocks, progress=report)
+    rows = []
+    for null in nulls:
         for name in tests:
-            fpr = _rate(rejected[name][0], n_datasets)
-            power = _rate(rejected[name][1], n_datasets)
+            found = [
+                (blk, c[name]) for blk, c in zip(blocks, counts, strict=True) if blk.null == null
+            ]
+            fpr = _rate(sum(k for blk, k in found if blk.effect == 1.0), n_datasets)
+            power = _rate(sum(k for blk, k in found if blk.effect != 1.0), n_datasets)
             rows.append((name, null, n_datasets, *fpr, *power))
     table = pl.DataFrame(
         rows,
