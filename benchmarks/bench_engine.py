@@ -1,4 +1,4 @@
-"""Reading a folder of GDELT exports in this process and on a local Dask cluster.
+"""Work spread by the engine: a GDELT folder and a calibration, here and on a Dask cluster.
 
 Writes ``--files`` generated GDELT 2.0 export files (61 tab-separated fields, a mix of
 diplomacy, fighting and other CAMEO codes, some duplicate stories) to a temporary folder,
@@ -8,9 +8,11 @@ then reads the folder with the ``gdelt-events`` adapter:
 - ``dask, N workers``: on a local cluster of N worker processes (cluster start-up timed
   separately, since a long-lived cluster pays it once).
 
-Prints wall times, the speed-up over local and checks that every path gives the same table.
+Then runs a calibration (``--datasets`` per null and effect, five nulls, blocks of 1,000)
+the same three ways. Prints wall times, the speed-up over local and checks that every path
+gives the same table.
 
-Run: ``python benchmarks/bench_engine.py [--files 64] [--rows 20000]``
+Run: ``python benchmarks/bench_engine.py [--files 64] [--rows 20000] [--datasets 4000]``
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=64)
     parser.add_argument("--rows", type=int, default=20000)
+    parser.add_argument("--datasets", type=int, default=4000)
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,6 +95,30 @@ def main() -> None:
                 f"(cluster start {boot:.1f} s), speed-up {local / took:4.2f}x, "
                 f"same table: {same}"
             )
+
+    from timing.stats.calibrate import calibrate
+
+    print(f"calibration: 5 nulls x 2 effects x {args.datasets:,} datasets (5-year series)")
+    started = time.perf_counter()
+    reference_table = calibrate(n_datasets=args.datasets, seed=0).table
+    local = time.perf_counter() - started
+    print(f"local: {local:6.2f} s")
+    for workers in (1, 2):
+        with LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster:
+            engine = Engine("dask", scheduler=cluster.scheduler_address)
+            started = time.perf_counter()
+            table = calibrate(n_datasets=args.datasets, seed=0, engine=engine).table
+            took = time.perf_counter() - started
+        print(
+            f"dask, {workers} worker{'s' if workers > 1 else ' '}: {took:6.2f} s, "
+            f"speed-up {local / took:4.2f}x, same table: {table.equals(reference_table)}"
+        )
 
 
 if __name__ == "__main__":

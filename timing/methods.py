@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from timing.result import AnalysisConfig
     from timing.timeline import Timeline
 
-__all__ = ["METHODS", "Method", "MethodContext", "run_method"]
+__all__ = ["METHODS", "Method", "MethodContext", "needs_window_split", "run_method"]
 
 #: Monte Carlo replicates of the placebo, permutation and simulated-null tests: the
 #: analysis's ``n_boot``, capped here (their p-values need no more resolution than 1/1000).
@@ -136,7 +136,8 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _windows_split(ctx: MethodContext) -> str | None:
+def needs_window_split(ctx: MethodContext) -> str | None:
+    """Why a method that compares inside with outside the windows cannot run, or None."""
     if ctx.claims_inside <= 0:
         return "no claim falls inside the event windows"
     if ctx.claims_outside <= 0:
@@ -156,7 +157,7 @@ def _needs_model(ctx: MethodContext) -> str | None:
             "indicators needs "
             f"at least {MIN_EVENTS_MODEL}"
         )
-    return _windows_split(ctx)
+    return needs_window_split(ctx)
 
 
 def _needs_claims(ctx: MethodContext) -> str | None:

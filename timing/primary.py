@@ -30,14 +30,6 @@ __all__ = ["PRIMARY_LABEL", "run_primary"]
 PRIMARY_LABEL = "Circular-shift randomization (exact, all shifts)"
 
 
-def _needs_window_split(ctx: Any) -> str | None:
-    if ctx.claims_inside <= 0:
-        return "no claim falls inside the event windows"
-    if ctx.claims_outside <= 0:
-        return "no claim falls outside the event windows"
-    return None
-
-
 def run_primary(ctx: MethodContext, span: int | None, say: Callable[[str], None]) -> dict[str, Any]:
     """Run the primary test, its plan and intervals.
 
@@ -55,7 +47,7 @@ def run_primary(ctx: MethodContext, span: int | None, say: Callable[[str], None]
     dict
         Results by key, in the order the report lists them (see the module docstring).
     """
-    from timing.methods import Method, run_method
+    from timing.methods import Method, needs_window_split, run_method
     from timing.stats.bootstrap import block_bootstrap_rate_ratio
     from timing.stats.calendar import calendar_shift_test
     from timing.stats.shift_interval import shift_interval
@@ -88,7 +80,7 @@ def run_primary(ctx: MethodContext, span: int | None, say: Callable[[str], None]
                 lambda c: shift_interval(
                     plan.slice(timeline.claims), plan.slice(weights), plan.shifts, detrend=detrend
                 ),
-                _needs_window_split,
+                needs_window_split,
             ),
             ctx,
         )
@@ -109,7 +101,7 @@ def run_primary(ctx: MethodContext, span: int | None, say: Callable[[str], None]
             lambda c: block_bootstrap_rate_ratio(
                 timeline.claims, weights, n_boot=cfg.n_boot, seed=cfg.seed
             ),
-            _needs_window_split,
+            needs_window_split,
         ),
         ctx,
     )
