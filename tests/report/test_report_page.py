@@ -189,3 +189,18 @@ def test_export_static_without_kaleido(tmp_path: Path) -> None:
         export_static(timeline_figure({}), tmp_path / "x.png")
     with pytest.raises(TimingInputError, match=r"\.png"):
         export_static(timeline_figure({}), tmp_path / "x.txt")
+
+
+def test_shared_report_shows_file_names_not_folders(tmp_path) -> None:
+    """A report sent to someone names the input files and their SHA-256, never the folders
+    of the analyst's machine."""
+    from timing.analysis import analyze
+    from timing.datasets import dataset_path
+    from timing.report import write_report
+
+    folder = dataset_path("ru-ua-2025").resolve()
+    result = analyze(folder / "claims.csv", folder / "events.csv")
+    page = write_report(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    assert str(folder) not in page
+    assert "claims.csv" in page and result.inputs["sha256"]["claims"] in page
+    assert "--claims claims.csv --events events.csv" in page

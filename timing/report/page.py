@@ -150,7 +150,7 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_fmt, pval=_fmt_p, safe_url=safe_url)
+    env.filters.update(num=_fmt, pval=_fmt_p, safe_url=safe_url, file_name=_file_name)
     return env
 
 
@@ -234,6 +234,13 @@ def _robustness_context(data: dict[str, Any]) -> dict[str, Any]:
     from timing.report.robustness_figures import influence_rows, robustness_data
 
     return {"robustness": robustness_data(data), "influence_rows": influence_rows(data)}
+
+
+def _file_name(path: object) -> str:
+    """The last part of a path: a shared report names its input files, not the folders of
+    the analyst's machine they sat in (the SHA-256 beside it identifies the file)."""
+    text = str(path or "")
+    return text.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] if text else ""
 
 
 def write_report(data: ResultLike, path: str | Path, *, plotlyjs: PlotlyJs = "inline") -> Path:
