@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
-from timing.stats.calibrate_calendar import calibrate_calendar
+from timing.calibrate_calendar import calibrate_calendar
 
 
 def main() -> None:

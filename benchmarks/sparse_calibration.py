@@ -22,9 +22,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout
 
+from timing.calibrate_calendar import _coverage, _model_pvalues
 from timing.stats.calendar import calendar_shift_test
 from timing.stats.calibrate import _rate
-from timing.stats.calibrate_calendar import _coverage, _model_pvalues
 from timing.stats.simulate import simulate_batch, simulate_events
 from timing.timeline import window_weights
 

@@ -196,7 +196,7 @@ def simulate(
 ) -> None:
     """Simulate claims and events with a planted effect, or calibrate the tests."""
     if calibrate and calendar:
-        from timing.stats.calibrate_calendar import calibrate_calendar
+        from timing.calibrate_calendar import calibrate_calendar
 
         result = calibrate_calendar(
             n_primary=datasets,

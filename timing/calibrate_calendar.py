@@ -24,6 +24,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from timing.methods import METHODS, MethodContext, run_method
+from timing.result import AnalysisConfig
+from timing.stats.base import NotApplicable
 from timing.stats.calendar import calendar_shift_test
 from timing.stats.calendar_nulls import (
     CALENDAR_NULLS,
@@ -86,9 +89,6 @@ def _model_pvalues(
     A method whose needs are not met (e.g. a GLM with fewer than 3 events) or that fails
     is not applicable and gives no p-value, as in :func:`timing.analysis.analyze`.
     """
-    from timing.methods import METHODS, MethodContext, run_method
-    from timing.result import AnalysisConfig
-    from timing.stats.base import NotApplicable
 
     wanted = {m.name: m for m in METHODS if m.name in MODEL_METHODS}
     out: dict[str, list[float]] = {m: [] for m in MODEL_METHODS}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typer.testing import CliRunner
 
+from timing.calibrate_calendar import MODEL_METHODS, calibrate_calendar
 from timing.cli import app
-from timing.stats.calibrate_calendar import MODEL_METHODS, calibrate_calendar
 
 
 def test_table_has_every_method_with_intervals_and_coverage() -> None:
