@@ -165,7 +165,7 @@ def _run_methods(
 
     say("scan over windows, actors and kinds")
     try:
-        scanned = scan(timeline, windows=range(1, 15))
+        scanned = scan(timeline, windows=range(1, cfg.scan_max_window + 1))
     except TimingInputError as exc:
         skipped["scan"] = str(exc).splitlines()[0]
         scanned = None

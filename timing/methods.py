@@ -36,14 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["METHODS", "Method", "MethodContext", "needs_window_split", "run_method"]
 
-#: Monte Carlo replicates of the placebo, permutation and simulated-null tests: the
-#: analysis's ``n_boot``, capped here (their p-values need no more resolution than 1/1000).
-MAX_MONTE_CARLO = 999
-#: Half-width of the event-study profile, in bins.
-EVENT_STUDY_HALF_WIDTH = 14
-#: Shifted calendars behind the lag density's null band and the predictive check's AUC null.
-LAG_DENSITY_SHIFTS = 199
-PREDICTIVE_NULL_SHIFTS = 49
+# Sizes of the Monte Carlo and shifted-calendar nulls are settings of AnalysisConfig
+# (n_monte_carlo, event_study_bins, lag_density_shifts, predictive_shifts, scan_max_window).
 #: Fewest claims for a fitted claims model (count regression, simulated null).
 MIN_CLAIMS_MODEL = 10
 #: Fewest events for a regression with event indicators.
@@ -98,12 +92,12 @@ class MethodContext:
     @property
     def n_monte_carlo(self) -> int:
         """Replicates of the Monte Carlo tests."""
-        return min(self.config.n_boot, MAX_MONTE_CARLO)
+        return min(self.config.n_boot, self.config.n_monte_carlo)
 
     @property
     def half_width(self) -> int:
         """Half-width ``K`` of the event-study profile."""
-        return min(EVENT_STUDY_HALF_WIDTH, (self.timeline.n_bins - 1) // 2)
+        return min(self.config.event_study_bins, (self.timeline.n_bins - 1) // 2)
 
     @cached_property
     def claims_inside(self) -> float:
@@ -307,7 +301,7 @@ def _run_lags(ctx: MethodContext) -> Any:
 def _run_lag_density(ctx: MethodContext) -> Any:
     from timing.stats.lag_density import lag_density
 
-    return lag_density(ctx.timeline, n_shifts=LAG_DENSITY_SHIFTS, seed=ctx.config.seed)
+    return lag_density(ctx.timeline, n_shifts=ctx.config.lag_density_shifts, seed=ctx.config.seed)
 
 
 def _run_premature(outcome: str) -> Callable[[MethodContext], Any]:
@@ -328,7 +322,7 @@ def _run_predictive(ctx: MethodContext) -> Any:
     from timing.stats.predictive import predictive_check
 
     return predictive_check(
-        ctx.timeline, k=ctx.window_bins, n_null=PREDICTIVE_NULL_SHIFTS, seed=ctx.config.seed
+        ctx.timeline, k=ctx.window_bins, n_null=ctx.config.predictive_shifts, seed=ctx.config.seed
     )
 
 

@@ -53,6 +53,11 @@ CONFIG_CONSTRAINTS: dict[str, Constraint] = {
     "weight": Options(("count", "value")),
     "robustness": Flag(),
     "shift_scheme": Options(("auto", "all", "weekly", "periodic")),
+    "n_monte_carlo": Interval(19),
+    "event_study_bins": Interval(1),
+    "lag_density_shifts": Interval(19),
+    "predictive_shifts": Interval(9),
+    "scan_max_window": Interval(1),
 }
 #: The ``timing analyze`` option that sets each field.
 CONFIG_OPTIONS: dict[str, str] = {
@@ -69,6 +74,11 @@ CONFIG_OPTIONS: dict[str, str] = {
     "weight": "--weight",
     "robustness": "--robustness",
     "shift_scheme": "--shift-scheme",
+    "n_monte_carlo": "--n-monte-carlo",
+    "event_study_bins": "--event-study-bins",
+    "lag_density_shifts": "--lag-density-shifts",
+    "predictive_shifts": "--predictive-shifts",
+    "scan_max_window": "--scan-max-window",
 }
 
 
@@ -111,6 +121,19 @@ class AnalysisConfig:
         :mod:`timing.stats.calendar`): ``"auto"`` shifts by whole weeks when the events
         concentrate on some weekdays, trims the period to whole cycles when the calendar is
         periodic, and uses every shift otherwise.
+    n_monte_carlo : int
+        Replicates of the placebo, block-permutation and simulated-null tests, at most
+        ``n_boot`` (their p-values need no finer resolution than 1/1000). Default 999.
+    event_study_bins : int
+        Half-width ``K`` of the event-study profile -K..K, in bins (days, or hours at hour
+        resolution). Default 14.
+    lag_density_shifts : int
+        Shifted calendars behind the lag density's null band. Default 199.
+    predictive_shifts : int
+        Shifted calendars behind the predictive check's AUC null (each refits the model).
+        Default 49.
+    scan_max_window : int
+        Longest window, in days, of the scan the analysis runs (windows 1..N). Default 14.
     """
 
     offsets: tuple[int, int] = (-3, -1)
@@ -129,6 +152,11 @@ class AnalysisConfig:
     weight: Literal["count", "value"] = "count"
     robustness: bool = False
     shift_scheme: Literal["auto", "all", "weekly", "periodic"] = "auto"
+    n_monte_carlo: int = 999
+    event_study_bins: int = 14
+    lag_density_shifts: int = 199
+    predictive_shifts: int = 49
+    scan_max_window: int = 14
 
     def __post_init__(self) -> None:
         """Check every field against :data:`CONFIG_CONSTRAINTS`, then the fields together.
@@ -191,6 +219,11 @@ class AnalysisConfig:
             ("--detrend", self.detrend or 0),
             ("--n-boot", self.n_boot),
             ("--shift-scheme", self.shift_scheme),
+            ("--n-monte-carlo", self.n_monte_carlo),
+            ("--event-study-bins", self.event_study_bins),
+            ("--lag-density-shifts", self.lag_density_shifts),
+            ("--predictive-shifts", self.predictive_shifts),
+            ("--scan-max-window", self.scan_max_window),
         ):
             name = flag[2:].replace("-", "_")
             if value != (getattr(default, name) or (0 if name == "detrend" else None)):
@@ -230,6 +263,11 @@ class AnalysisConfig:
             "weight": self.weight,
             "robustness": self.robustness,
             "shift_scheme": self.shift_scheme,
+            "n_monte_carlo": self.n_monte_carlo,
+            "event_study_bins": self.event_study_bins,
+            "lag_density_shifts": self.lag_density_shifts,
+            "predictive_shifts": self.predictive_shifts,
+            "scan_max_window": self.scan_max_window,
         }
 
 

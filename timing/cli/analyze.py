@@ -113,6 +113,28 @@ def analyze(
         int, typer.Option(help="Remove an N-day moving average first (0: off).")
     ] = 91,
     seed: Annotated[int, typer.Option(help="Seed for every Monte Carlo step (0 or more).")] = 0,
+    n_monte_carlo: Annotated[
+        int,
+        typer.Option(
+            help="Replicates of the placebo, permutation and simulated-null tests (19 or more)."
+        ),
+    ] = 999,
+    event_study_bins: Annotated[
+        int,
+        typer.Option(
+            help="Half-width K of the event-study profile, in bins: days, or hours (1 or more)."
+        ),
+    ] = 14,
+    lag_density_shifts: Annotated[
+        int, typer.Option(help="Shifted calendars behind the lag density's null band (19 or more).")
+    ] = 199,
+    predictive_shifts: Annotated[
+        int,
+        typer.Option(help="Shifted calendars behind the predictive check's AUC null (9 or more)."),
+    ] = 49,
+    scan_max_window: Annotated[
+        int, typer.Option(help="Longest window of the report's scan, in days (1 or more).")
+    ] = 14,
     lenient: LenientOpt = False,
     robustness: Annotated[
         bool,
@@ -169,6 +191,11 @@ def analyze(
         claim_kinds=tuple(claim_kind) if claim_kind else None,
         event_kinds=tuple(event_kind) if event_kind else None,
         robustness=robustness,
+        n_monte_carlo=n_monte_carlo,
+        event_study_bins=event_study_bins,
+        lag_density_shifts=lag_density_shifts,
+        predictive_shifts=predictive_shifts,
+        scan_max_window=scan_max_window,
     )
     if snapshot is not None:
         check_output_path(snapshot, "--snapshot")

@@ -69,7 +69,11 @@ def monte_carlo_pvalue(
         return float(p_less)
     if alternative == "two-sided":
         return float(min(1.0, 2.0 * min(p_greater, p_less)))
-    raise ValueError(f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}")
+    from timing.errors import TimingInputError
+
+    raise TimingInputError(
+        f"alternative must be 'greater', 'less' or 'two-sided', got {alternative!r}"
+    )
 
 
 def rate_ratio(counts: np.ndarray, mask: np.ndarray) -> float:

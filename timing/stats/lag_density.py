@@ -210,6 +210,8 @@ def lag_density(
     >>> res.n_lags + res.n_censored == 365
     True
     """
+    if n_shifts is not None and n_shifts < 1:
+        raise TimingInputError(f"n_shifts must be at least 1 (or None for all), got {n_shifts}")
     counts = np.asarray(timeline.claims, dtype=np.float64)
     if not np.all(counts == np.rint(counts)) or np.any(counts < 0):
         raise TimingInputError("lag density needs whole claim counts per bin (weight='count')")
