@@ -204,3 +204,13 @@ def test_shared_report_shows_file_names_not_folders(tmp_path) -> None:
     assert str(folder) not in page
     assert "claims.csv" in page and result.inputs["sha256"]["claims"] in page
     assert "--claims claims.csv --events events.csv" in page
+
+
+def test_source_links_show_the_site_and_keep_the_url_in_the_title(tmp_path) -> None:
+    from timing.analysis import analyze
+    from timing.report import write_report
+
+    page = write_report(analyze(), tmp_path / "r.html").read_text(encoding="utf-8")
+    assert 'title="https://www.rferl.org/a/russia-putin-pokrovsk-witkoff-kremlin-ukraine/' in page
+    assert ">rferl.org</a>" in page
+    assert ">https://www.rferl.org" not in page  # the long URL is no longer the link text

@@ -150,7 +150,9 @@ def _environment() -> Any:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(num=_fmt, pval=_fmt_p, safe_url=safe_url, file_name=_file_name)
+    env.filters.update(
+        num=_fmt, pval=_fmt_p, safe_url=safe_url, file_name=_file_name, domain=_domain
+    )
     return env
 
 
@@ -234,6 +236,18 @@ def _robustness_context(data: dict[str, Any]) -> dict[str, Any]:
     from timing.report.robustness_figures import influence_rows, robustness_data
 
     return {"robustness": robustness_data(data), "influence_rows": influence_rows(data)}
+
+
+def _domain(url: str) -> str:
+    """The site of a URL as link text (``www.`` dropped); the full URL is in the title.
+
+    Examples
+    --------
+    >>> _domain("https://www.rferl.org/a/russia-putin-pokrovsk/33610717.html")
+    'rferl.org'
+    """
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
 
 
 def _file_name(path: object) -> str:
