@@ -214,3 +214,13 @@ def test_source_links_show_the_site_and_keep_the_url_in_the_title(tmp_path) -> N
     assert 'title="https://www.rferl.org/a/russia-putin-pokrovsk-witkoff-kremlin-ukraine/' in page
     assert ">rferl.org</a>" in page
     assert ">https://www.rferl.org" not in page  # the long URL is no longer the link text
+
+
+def test_scan_sentence_gives_the_count_and_its_definition(tmp_path) -> None:
+    from timing.analysis import AnalysisConfig, analyze
+    from timing.report import write_report
+
+    result = analyze(config=AnalysisConfig(n_boot=50, scan_max_window=7))
+    page = write_report(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    n = result.scan.n_tested
+    assert f"{n:,} cells tested (windows of 1 to 7 days and the anticipation window" in page
