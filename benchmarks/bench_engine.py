@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from timing.adapters import load_with_adapter
-from timing.engine import Engine
+from timing.engine import Engine, local_cluster
 
 CODES = ["042", "043", "046", "036", "190", "193", "010", "020", "051", "112"]
 
@@ -73,17 +73,9 @@ def main() -> None:
             f"{reference.accounting.used:,} used)"
         )
 
-        from dask.distributed import LocalCluster
-
         for workers in (1, 2):
             started = time.perf_counter()
-            with LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                host="127.0.0.1",
-                dashboard_address=None,
-            ) as cluster:
+            with local_cluster(workers) as cluster:
                 boot = time.perf_counter() - started
                 engine = Engine("dask", scheduler=cluster.scheduler_address)
                 started = time.perf_counter()
@@ -104,13 +96,7 @@ def main() -> None:
     local = time.perf_counter() - started
     print(f"local: {local:6.2f} s")
     for workers in (1, 2):
-        with LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster:
+        with local_cluster(workers) as cluster:
             engine = Engine("dask", scheduler=cluster.scheduler_address)
             started = time.perf_counter()
             table = calibrate(n_datasets=args.datasets, seed=0, engine=engine).table

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from timing.adapters import load_with_adapter
-from timing.engine import Engine
+from timing.engine import Engine, local_cluster
 from timing.errors import TimingInputError
 
 pytest.importorskip("dask.distributed")
@@ -28,15 +28,7 @@ def _square(x: int) -> int:
 @pytest.fixture(scope="module")
 def cluster():
     """One local cluster of two worker processes for the module (started once: ~2 s)."""
-    from dask.distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as local:
+    with local_cluster(2) as local:
         yield local
 
 

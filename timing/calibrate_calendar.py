@@ -33,7 +33,13 @@ from timing.stats.calendar_nulls import (
     calendar_shift_pvalues,
     simulate_calendar_null,
 )
-from timing.stats.calibrate import DETREND_SPAN, CalibrationResult, _rate, circular_shift_pvalues
+from timing.stats.calibrate import (
+    DETREND_SPAN,
+    TABLE_COLUMNS,
+    CalibrationResult,
+    _rate,
+    circular_shift_pvalues,
+)
 from timing.timeline import Timeline, window_weights
 
 __all__ = ["MODEL_METHODS", "calibrate_calendar"]
@@ -213,19 +219,7 @@ def calibrate_calendar(
                 )
         if progress is not None:
             progress(k + 1, len(nulls), null)
-    schema = [
-        "test",
-        "null",
-        "n_datasets",
-        "fpr",
-        "fpr_low",
-        "fpr_high",
-        "power",
-        "power_low",
-        "power_high",
-        "coverage",
-    ]
-    table = pl.DataFrame(rows, schema=schema, orient="row")
+    table = pl.DataFrame(rows, schema=[*TABLE_COLUMNS, "coverage"], orient="row")
     params = {
         "n_datasets": n_primary,
         "n_other": n_other,

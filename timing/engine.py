@@ -26,7 +26,7 @@ from typing import Any, Literal, TypeVar
 
 from timing.errors import TimingInputError
 
-__all__ = ["ENGINES", "Engine"]
+__all__ = ["ENGINES", "Engine", "local_cluster"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,6 +34,23 @@ EngineName = Literal["local", "dask"]
 ENGINES: tuple[str, ...] = ("local", "dask")
 
 Progress = Callable[[int, int], None]
+
+
+def local_cluster(workers: int | None = None) -> Any:
+    """A Dask cluster of worker processes (one thread each) on this machine's loopback.
+
+    Use it as a context manager; :class:`Engine` starts one for each :meth:`Engine.map`
+    when no scheduler is given.
+    """
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers or (os.cpu_count() or 1),
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +125,7 @@ class Engine:
         self, func: Callable[[T], R], tasks: list[T], progress: Progress | None
     ) -> list[R]:
         try:
-            from dask.distributed import Client, LocalCluster, as_completed
+            from dask.distributed import Client, as_completed
         except ImportError:  # pragma: no cover - depends on the installation
             raise TimingInputError(
                 "--engine dask needs Dask: pip install 'timing[dask]' (dask and distributed)"
@@ -118,13 +135,7 @@ class Engine:
             if self.scheduler:
                 client = Client(self.scheduler, timeout=f"{self.timeout}s")
             else:
-                cluster = LocalCluster(
-                    n_workers=self.workers or (os.cpu_count() or 1),
-                    threads_per_worker=1,
-                    processes=True,
-                    host="127.0.0.1",
-                    dashboard_address=None,
-                )
+                cluster = local_cluster(self.workers)
                 client = Client(cluster)
         except (OSError, TimeoutError) as exc:
             where = self.scheduler or "a local cluster"

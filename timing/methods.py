@@ -109,6 +109,14 @@ class MethodContext:
         """Claims (or summed values) in bins covered by no window."""
         return float(self.timeline.claims[self.weights == 0].sum())
 
+    @cached_property
+    def classified(self) -> pl.DataFrame:
+        """Each claim as premature and disputed, or neither when its status is unknown
+        (:func:`timing.stats.premature.classify_claims`; shared by both methods' needs)."""
+        from timing.stats.premature import classify_claims
+
+        return classify_claims(self.timeline)
+
     @property
     def n_claims(self) -> int:
         """Claim rows in the period."""
@@ -172,9 +180,7 @@ def _needs_status(outcome: str) -> Callable[[MethodContext], str | None]:
         known = frame["status"].drop_nulls().is_in(list(_KNOWN_STATUSES))
         if not known.any():
             return "no claim has an independent status (confirmed/contested/refuted)"
-        from timing.stats.premature import classify_claims
-
-        per_claim = classify_claims(ctx.timeline).filter(pl.col(outcome).is_not_null())
+        per_claim = ctx.classified.filter(pl.col(outcome).is_not_null())
         values = per_claim[outcome].unique().to_list()
         if len(values) < 2:
             every = "every" if values and values[0] else "no"

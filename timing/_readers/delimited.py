@@ -15,7 +15,7 @@ import numpy as np
 import polars as pl
 
 from timing._readers.raw import RawTable, ReadInfo, select_columns
-from timing._readers.text import decode
+from timing._readers.text import decode, field_index
 from timing.errors import TimingInputError
 
 __all__ = ["CANDIDATES", "check_header", "read_delimited", "resolve_unnamed", "sniff_separator"]
@@ -45,17 +45,6 @@ def _records(text: str, limit: int) -> list[str]:
     return out
 
 
-def _count(record: str, ch: str) -> int:
-    quoted = False
-    n = 0
-    for c in record:
-        if c == '"':
-            quoted = not quoted
-        elif c == ch and not quoted:
-            n += 1
-    return n
-
-
 def sniff_separator(text: str, *, default: str = ",") -> str:
     """Pick the separator among ``, ; tab |`` from the first records of ``text``.
 
@@ -69,10 +58,10 @@ def sniff_separator(text: str, *, default: str = ",") -> str:
     best: tuple[float, int, int] | None = None
     choice = default
     for rank, ch in enumerate(CANDIDATES):
-        n = _count(header, ch)
+        n = field_index(header, ch)
         if n == 0:
             continue
-        agree = sum(_count(r, ch) == n for r in body) / len(body) if body else 1.0
+        agree = sum(field_index(r, ch) == n for r in body) / len(body) if body else 1.0
         score = (agree, n, -rank if ch != default else 1)
         if best is None or score > best:
             best, choice = score, ch

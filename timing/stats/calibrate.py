@@ -253,6 +253,20 @@ def _calibrate_iv(
         raise TimingInputError(f"alpha must be in (0, 1), got {alpha}")
 
 
+#: Columns of a calibration table: the rejection rates under the null and under the uplift,
+#: each with its exact binomial 95 % interval.
+TABLE_COLUMNS = (
+    "test",
+    "null",
+    "n_datasets",
+    "fpr",
+    "fpr_low",
+    "fpr_high",
+    "power",
+    "power_low",
+    "power_high",
+)
+
 #: Datasets simulated and tested together (one task of an engine).
 BLOCK = 1000
 
@@ -408,21 +422,7 @@ def calibrate(
             fpr = _rate(sum(k for blk, k in found if blk.effect == 1.0), n_datasets)
             power = _rate(sum(k for blk, k in found if blk.effect != 1.0), n_datasets)
             rows.append((name, null, n_datasets, *fpr, *power))
-    table = pl.DataFrame(
-        rows,
-        schema=[
-            "test",
-            "null",
-            "n_datasets",
-            "fpr",
-            "fpr_low",
-            "fpr_high",
-            "power",
-            "power_low",
-            "power_high",
-        ],
-        orient="row",
-    )
+    table = pl.DataFrame(rows, schema=list(TABLE_COLUMNS), orient="row")
     params = {
         "n_datasets": n_datasets,
         "n_bins": n_bins,
