@@ -103,15 +103,27 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
             lo, hi = (first, ebin - 1) if first is not None and first < ebin else (1, 0)
         else:
             lo, hi = ebin + window[0], ebin + window[1]
-        inside = [int(i) for i in order if lo <= cbins[i] <= hi]
-        out["window_claims"].append(len(inside))
-        out["window_targets"].append([str(labels[i] or "") for i in inside])
+        # Claims are sorted by bin once: each event's window is a slice found by binary
+        # search, so the cost grows with events x log(claims), not events x claims.
+        first_in = int(np.searchsorted(sorted_bins, lo, side="left"))
+        past_in = int(np.searchsorted(sorted_bins, hi, side="right"))
+        inside = order[first_in:past_in] if hi >= lo else order[:0]
+        out["window_claims"].append(int(inside.size))
+        out["window_targets"].append([str(labels[int(i)] or "") for i in inside])
         nearest_lag = nearest = last_lag = last = None
         if sorted_bins.size:
-            at = int(np.argmin(np.abs(sorted_bins - ebin)))
+            at_or_after = int(np.searchsorted(sorted_bins, ebin, side="left"))
+            before = at_or_after - 1
+            at = at_or_after
+            if before >= 0 and (
+                at_or_after == sorted_bins.size
+                or ebin - sorted_bins[before] <= sorted_bins[at_or_after] - ebin
+            ):
+                # the nearest is before the event: the first claim of that bin (ties go
+                # to the earlier claim)
+                at = int(np.searchsorted(sorted_bins, sorted_bins[before], side="left"))
             nearest_lag = round(float(sorted_bins[at] - ebin) / k, 2)
             nearest = labels[int(order[at])]
-            before = int(np.searchsorted(sorted_bins, ebin, side="left")) - 1
             if before >= 0:
                 last_lag = round(float(sorted_bins[before] - ebin) / k, 2)
                 last = labels[int(order[before])]
