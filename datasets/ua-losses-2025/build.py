@@ -140,7 +140,10 @@ def derive(
     frame = result.frame
     days = [dt.date.fromisoformat(d) for d in frame["date"].to_list()]
     values = np.array([int(v) for v in frame["value"].to_list()], dtype=np.int64)
-    cumul = [int(re.sub(r"\D", "", t.rsplit("cumulative", 1)[1])) for t in frame["text"]]
+    said = [re.search(r"cumulative (\D*?)\s*(\d+)$", t) for t in frame["text"].to_list()]
+    if not all(said):
+        raise ValueError(f"{path}: the ua-losses adapter's text no longer ends 'cumulative N'")
+    cumul = [(m.group(1) + " " if m.group(1) else "") + m.group(2) for m in said if m]
     inputs = [int(r) for r in frame["input_row"].to_list()]
     anomalous = {a.row for a in result.anomalies}
     lines = _raw_lines(path)
@@ -177,11 +180,11 @@ def derive(
                 "value": int(values[i]),
                 "text": (
                     f"General Staff morning statement of {day}: {int(values[i])} Russian "
-                    f"personnel losses over the past day (cumulative about {cumul[i]}); "
+                    f"personnel losses over the past day (cumulative {cumul[i]}); "
                     f"previous {window} days' {quantile:g}th percentile {threshold:g}"
                 ),
                 "source": f"{RAW_URL}#L{lines[day]}",
-                "cumulative": cumul[i],
+                "cumulative": int(cumul[i].rsplit(" ", 1)[-1]),
                 "threshold": round(threshold, 2),
                 "window_median": float(np.median(previous)),
                 "window_start": days[i - window].isoformat(),
@@ -194,15 +197,22 @@ def derive(
     months = [
         {
             "month": month,
-            "days_in_span": len(figures),
+            "days_in_span": _days_in_span(month, start, end),
             "days_announced": len(figures),
             "days_selected": selected[month],
-            "median_daily": statistics.median(figures),
+            "median_daily": float(statistics.median(figures)),
             "max_daily": max(figures),
         }
         for month, figures in per_month.items()
     ]
     return claims, months
+
+
+def _days_in_span(month: str, start: dt.date, end: dt.date) -> int:
+    """Calendar days of ``month`` (``YYYY-MM``) that fall inside ``start..end``."""
+    first = dt.date.fromisoformat(f"{month}-01")
+    after = (first + dt.timedelta(days=32)).replace(day=1)
+    return max((min(after - dt.timedelta(days=1), end) - max(first, start)).days + 1, 0)
 
 
 def _csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
@@ -334,7 +344,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (args.out / name).write_text(text, encoding="utf-8")
-    print(f"wrote {', '.join(files)} to {args.out} ({len(files['claims.csv'].splitlines()) - 1} claims)")
+    n_claims = len(files["claims.csv"].splitlines()) - 1
+    print(f"wrote {', '.join(files)} to {args.out} ({n_claims} claims)")
     return 0
 
 
