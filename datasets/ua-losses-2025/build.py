@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from timing.adapters.ua_losses import ACTOR, parse_ua_losses
+from timing.errors import TimingInputError
 
 HERE = Path(__file__).resolve().parent
 EVENTS_FROM = HERE.parent / "ru-ua-2025"
@@ -101,6 +102,8 @@ def derive(
     end: dt.date,
     window: int = WINDOW,
     quantile: float = QUANTILE,
+    *,
+    sha256: str | None = RAW_SHA256,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Select the outlier announcement days in ``start..end``.
 
@@ -114,6 +117,10 @@ def derive(
         Number of previous announcement days the day's figure is compared with.
     quantile : float
         Percentile (0-100) of those figures that the day's figure must exceed.
+    sha256 : str or None
+        Digest the raw file must have (the pinned copy, so that the line anchors of
+        ``source`` point at the right record); ``None`` skips the check (tests on small
+        files).
 
     Returns
     -------
@@ -124,16 +131,16 @@ def derive(
 
     Raises
     ------
-    ValueError
+    TimingInputError
         If the raw file is not the pinned copy, or a day of the span or of a comparison
         window is missing from it or carries an anomaly (a gap or a downward revision),
         which the rule does not cover.
     """
     path = raw_dir / RAW_FILE
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if digest != RAW_SHA256:
-        raise ValueError(
-            f"{path}: SHA-256 {digest} is not the pinned copy's {RAW_SHA256} (commit "
+    if sha256 is not None and digest != sha256:
+        raise TimingInputError(
+            f"{path}: SHA-256 {digest} is not the pinned copy's {sha256} (commit "
             f"{RAW_COMMIT}); the line anchors in 'source' would not match it"
         )
     result = parse_ua_losses(path, categories=("personnel",))
@@ -142,19 +149,23 @@ def derive(
     values = np.array([int(v) for v in frame["value"].to_list()], dtype=np.int64)
     said = [re.search(r"cumulative (\D*?)\s*(\d+)$", t) for t in frame["text"].to_list()]
     if not all(said):
-        raise ValueError(f"{path}: the ua-losses adapter's text no longer ends 'cumulative N'")
+        raise TimingInputError(
+            f"{path}: the ua-losses adapter's text no longer ends 'cumulative N'"
+        )
     cumul = [(m.group(1) + " " if m.group(1) else "") + m.group(2) for m in said if m]
     inputs = [int(r) for r in frame["input_row"].to_list()]
     anomalous = {a.row for a in result.anomalies}
     lines = _raw_lines(path)
     first = days.index(start) if start in days else -1
     if first < window or end not in days:
-        raise ValueError(f"{path}: need {window} days before {start} and every day to {end}")
+        raise TimingInputError(f"{path}: need {window} days before {start} and every day to {end}")
     last = days.index(end)
     if (days[last] - days[first - window]).days != last - first + window:
-        raise ValueError(f"{path}: days missing between {days[first - window]} and {end}")
+        raise TimingInputError(f"{path}: days missing between {days[first - window]} and {end}")
     if anomalous & set(inputs[first - window : last + 1]):
-        raise ValueError(f"{path}: an anomaly (gap or revision) falls in the span or a window")
+        raise TimingInputError(
+            f"{path}: an anomaly (gap or revision) falls in the span or a window"
+        )
     claims: list[dict[str, Any]] = []
     per_month: dict[str, list[int]] = {}
     selected: Counter[str] = Counter()
@@ -262,7 +273,7 @@ def package(
     claims_res = next(r for r in meta["resources"] if r["name"] == "claims")
     names = [f["name"] for f in claims_res["schema"]["fields"]]
     if names != list(CLAIM_COLUMNS):
-        raise ValueError(f"{current}: claims schema fields {names} != {list(CLAIM_COLUMNS)}")
+        raise TimingInputError(f"{current}: claims schema fields {names} != {list(CLAIM_COLUMNS)}")
     note = "copied unchanged from ru-ua-2025 by build.py (same events for both actors)"
     meta["resources"] = [claims_res, {**events_res, "description": note}]
     old = meta.get("timing") or {}
