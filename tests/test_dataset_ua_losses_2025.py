@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import importlib.util
 import json
+import re
 from pathlib import Path
 from types import ModuleType
 
@@ -210,3 +211,15 @@ def test_listed_and_analysed_from_the_command_line():
     assert payload["dataset"] == "ua-losses-2025"
     rows = dataset_info("ua-losses-2025").rows
     assert f"{rows['claims']} claims, {rows['events']} events" in payload["headline"]
+
+
+def test_readme_month_table_is_the_package_s(package):
+    text = (HERE / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| (\d{4}-\d{2}) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", text, re.M)
+    months = package["timing"]["coverage"]["months"]
+    expected = [
+        (m["month"], str(m["days_in_span"]), str(m["days_selected"]), f"{m['median_daily']:g}",
+         str(m["max_daily"]))
+        for m in months
+    ]  # fmt: skip
+    assert table == expected, f"README.md's month table is stale: {REBUILD} and update it"
