@@ -28,7 +28,7 @@ from timing.schema import CLAIMS, EVENTS
 ROOT = Path(__file__).resolve().parents[1] / "datasets"
 HERE = ROOT / "ua-losses-2025"
 RU = ROOT / "ru-ua-2025"
-REAL = Path(__file__).resolve().parents[3] / "shared" / "data" / "raw" / "ua-gs-losses"
+REAL = Path(__file__).resolve().parents[2] / "shared" / "data" / "raw" / "ua-gs-losses"
 REBUILD = "run `PYTHONPATH=$PWD python datasets/ua-losses-2025/build.py`"
 
 
