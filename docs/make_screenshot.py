@@ -189,9 +189,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="timing-shot-") as tmp:
         work = Path(tmp)
         report = work / "ru-ua-2025-w3.html"
+        command = [sys.executable, "-m", "timing", "analyze", "--window", "3", "--quiet"]
         subprocess.run(
-            [sys.executable, "-m", "timing", "analyze", "--window", "3", "--quiet"]
-            + ["--out", str(report)],
+            [*command, "--out", str(report)],
             cwd=ROOT,
             check=True,
             stdout=subprocess.DEVNULL,
