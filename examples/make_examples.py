@@ -60,54 +60,91 @@ def _stamp(day: str, hour: int = 12) -> int:
     return int(datetime(d.year, d.month, d.day, hour, tzinfo=UTC).timestamp())
 
 
-def my_csv(claims: list[dict[str, str]], events: list[dict[str, str]]) -> None:
+def my_csv(claims: list[dict[str, str]], events: list[dict[str, str]], out: Path) -> None:
     """An analyst's own spreadsheet: other column names, semicolons, only a few columns."""
-    _write_csv(
-        OUT / "my_claims.csv",
-        ["ref", "claim_date", "claimed_by", "claim_type", "place", "oblast", "assessment", "link"],
-        [
-            [c["claim_id"], c["date"], c["actor"], c["kind"], c["target"], c["region"],
-             c["status"], c["source"]]
-            for c in claims
-        ],
-        delimiter=";",
-    )
-    _write_csv(
-        OUT / "my_events.csv",
-        ["event_id", "start", "end_date", "type", "parties", "location", "title", "source"],
-        [
-            [e["event_id"], e["date"], e["end_date"], e["kind"], e["parties"], e["location"],
-             e["title"], e["source"]]
-            for e in events
-        ],
-        delimiter=";",
-    )
+    claim_cols = {
+        "ref": "claim_id",
+        "claim_date": "date",
+        "claimed_by": "actor",
+        "claim_type": "kind",
+        "place": "target",
+        "oblast": "region",
+        "assessment": "status",
+        "link": "source",
+    }
+    event_cols = {
+        "event_id": "event_id",
+        "start": "date",
+        "end_date": "end_date",
+        "type": "kind",
+        "parties": "parties",
+        "location": "location",
+        "title": "title",
+        "source": "source",
+    }
+    for name, table, cols in (("my_claims", claims, claim_cols), ("my_events", events, event_cols)):
+        rows = [[row[c] for c in cols.values()] for row in table]
+        _write_csv(out / f"{name}.csv", list(cols), rows, delimiter=";")
 
 
-def acled(claims: list[dict[str, str]]) -> None:
+def _acled_row(**values: str) -> list[str]:
+    row = dict.fromkeys(_ACLED_HEADER, "")
+    row.update(region="Europe", country="Ukraine", iso="804", time_precision="1")
+    row.update(geo_precision="1", source_scale="National", **values)
+    return [row[c] for c in _ACLED_HEADER]
+
+
+def acled(claims: list[dict[str, str]], out: Path) -> None:
     """The claims as an ACLED export, plus rows of types the adapter skips (protests)."""
     rows = []
     for i, c in enumerate(claims, start=1):
         event_type, sub_type = _ACLED_TYPES.get(c["kind"], ("Battles", "Armed clash"))
         d = date.fromisoformat(c["date"])
-        notes = f"On {d.day} {d:%B %Y}, the Russian MoD claimed {c['kind']} of {c['target']}."
-        rows.append([
-            f"UKR{300000 + i}", f"{d.day} {d:%B %Y}", str(d.year), "1", "Political violence",
-            event_type, sub_type, "Military Forces of Russia (2000-)", "", "8",
-            "Military Forces of Ukraine (2019-)", "", "8", "88", "", "804", "Europe", "Ukraine",
-            c["region"], "", "", c["target"], "", "", "1", "Ministry of Defence of Russia",
-            "National", notes, "", "", str(_stamp(c["date"])),
-        ])
+        when = f"{d.day} {d:%B %Y}"
+        rows.append(
+            _acled_row(
+                event_id_cnty=f"UKR{300000 + i}",
+                event_date=when,
+                year=str(d.year),
+                disorder_type="Political violence",
+                event_type=event_type,
+                sub_event_type=sub_type,
+                actor1="Military Forces of Russia (2000-)",
+                inter1="8",
+                actor2="Military Forces of Ukraine (2019-)",
+                inter2="8",
+                interaction="88",
+                admin1=c["region"],
+                location=c["target"],
+                source="Ministry of Defence of Russia",
+                notes=f"On {when}, the Russian MoD claimed {c['kind']} of {c['target']}.",
+                timestamp=str(_stamp(c["date"])),
+            )
+        )
     for j, day in enumerate(("2025-03-08", "2025-05-09", "2025-08-24", "2025-10-14"), start=1):
         d = date.fromisoformat(day)
-        rows.append([
-            f"UKR{390000 + j}", f"{d.day} {d:%B %Y}", str(d.year), "1", "Demonstrations",
-            "Protests", "Peaceful protest", "Protesters (Ukraine)", "", "6", "", "", "", "60",
-            "", "804", "Europe", "Ukraine", "Kyiv City", "", "", "Kyiv", "50.4501", "30.5234",
-            "1", "Ukrainska Pravda", "National",
-            f"On {d.day} {d:%B %Y}, residents gathered in Kyiv.", "0", "", str(_stamp(day)),
-        ])
-    _write_csv(OUT / "acled_export.csv", _ACLED_HEADER, rows)
+        rows.append(
+            _acled_row(
+                event_id_cnty=f"UKR{390000 + j}",
+                event_date=f"{d.day} {d:%B %Y}",
+                year=str(d.year),
+                disorder_type="Demonstrations",
+                event_type="Protests",
+                sub_event_type="Peaceful protest",
+                actor1="Protesters (Ukraine)",
+                inter1="6",
+                interaction="60",
+                admin1="Kyiv City",
+                location="Kyiv",
+                latitude="50.4501",
+                longitude="30.5234",
+                source="Ukrainska Pravda",
+                notes=f"On {d.day} {d:%B %Y}, residents gathered in Kyiv.",
+                fatalities="0",
+                timestamp=str(_stamp(day)),
+            )
+        )
+    _write_csv(out / "acled_export.csv", _ACLED_HEADER, rows)
 
 
 def _gdelt_record(n: int, e: dict[str, str], a1: str, a2: str, url: str) -> list[str]:
@@ -116,17 +153,22 @@ def _gdelt_record(n: int, e: dict[str, str], a1: str, a2: str, url: str) -> list
     code = _CODES.get(e["kind"], "036")
     (c1, name1), (c2, name2) = _ACTORS[a1], _ACTORS[a2]
     fraction = f"{d.year + (d.timetuple().tm_yday - 1) / 365:.4f}"
-    fields = [str(1_300_000_000 + n), day.replace("-", ""), day[:7].replace("-", ""),
-              str(d.year), fraction, c1, name1, c1, "", "", "", "", "", "", "",
-              c2, name2, c2, "", "", "", "", "", "", "", "1", code, code, code[:2], "1",
-              "4.0", "4", "1", "4", "1.5", "4", e["location"], "", "", "", "", "", "", "0",
-              "", "", "", "", "", "", "", "4", e["location"], "", "", "", "", "", "",
-              f"{day.replace('-', '')}150000", url]
+    fields = [""] * 61
+    fields[0:5] = [str(1_300_000_000 + n), day.replace("-", ""), day[:7].replace("-", "")]
+    fields[3:5] = [str(d.year), fraction]
+    fields[5:8] = [c1, name1, c1]  # Actor1Code, Actor1Name, Actor1CountryCode
+    fields[15:18] = [c2, name2, c2]  # Actor2Code, Actor2Name, Actor2CountryCode
+    fields[25:30] = ["1", code, code, code[:2], "1"]  # IsRootEvent .. QuadClass
+    fields[30:35] = ["4.0", "4", "1", "4", "1.5"]  # Goldstein, mentions, sources, articles, tone
+    fields[35:37] = ["4", e["location"]]  # Actor1Geo_Type, Actor1Geo_FullName
+    fields[43] = "0"  # Actor2Geo_Type: no geography
+    fields[51:53] = ["4", e["location"]]  # ActionGeo_Type, ActionGeo_FullName
+    fields[59:61] = [f"{day.replace('-', '')}150000", url]  # DATEADDED, SOURCEURL
     assert len(fields) == 61
     return fields
 
 
-def gdelt(events: list[dict[str, str]]) -> None:
+def gdelt(events: list[dict[str, str]], out: Path) -> None:
     """The events as GDELT 2.0 records, one file a month, each story told twice (dedupe)."""
     by_month: dict[str, list[list[str]]] = {}
     n = 0
@@ -139,7 +181,7 @@ def gdelt(events: list[dict[str, str]]) -> None:
         for a1, a2 in (sides, sides[::-1]):  # the same story coded in both actor orders
             n += 1
             month.append(_gdelt_record(n, e, a1, a2, url))
-    folder = OUT / "gdelt"
+    folder = out / "gdelt"
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("*.export.CSV"):
         old.unlink()
@@ -148,13 +190,20 @@ def gdelt(events: list[dict[str, str]]) -> None:
             fh.writelines("\t".join(r) + "\n" for r in rows)
 
 
-def telegram(claims: list[dict[str, str]]) -> None:
+def telegram(claims: list[dict[str, str]], out: Path) -> None:
     """The capture claims as an English-language Telegram channel export (result.json)."""
-    messages: list[dict[str, object]] = [{
-        "id": 1, "type": "service", "date": "2025-01-01T09:00:00",
-        "date_unixtime": str(_stamp("2025-01-01", 9)), "actor": "Russian MoD",
-        "action": "pin_message", "message_id": 0, "text": "",
-    }]
+    messages: list[dict[str, object]] = [
+        {
+            "id": 1,
+            "type": "service",
+            "date": "2025-01-01T09:00:00",
+            "date_unixtime": str(_stamp("2025-01-01", 9)),
+            "actor": "Russian MoD",
+            "action": "pin_message",
+            "message_id": 0,
+            "text": "",
+        }
+    ]
     by_day: dict[str, list[str]] = {}
     for c in claims:
         if c["kind"] == "capture" and c["target"]:
@@ -166,35 +215,60 @@ def telegram(claims: list[dict[str, str]]) -> None:
                 if k % 2 == 0
                 else f"As a result of decisive actions, the troops took control of {target}."
             )
-            messages.append({
-                "id": len(messages) + 100, "type": "message", "date": f"{day}T{10 + k % 10}:00:00",
-                "date_unixtime": str(_stamp(day, 10 + k % 10)), "from": "Russian MoD",
-                "from_id": "channel1234567890", "text": text,
-            })
-        messages.append({
-            "id": len(messages) + 100, "type": "message", "date": f"{day}T21:00:00",
-            "date_unixtime": str(_stamp(day, 21)), "from": "Russian MoD",
-            "from_id": "channel1234567890",
-            "text": ["Air defence systems shot down ", {"type": "bold", "text": "drones"},
-                     " over the Belgorod region overnight."],
-        })
-    export = {"name": "Russian MoD", "type": "public_channel", "id": 1234567890,
-              "messages": messages}
-    folder = OUT / "telegram"
+            messages.append(
+                {
+                    "id": len(messages) + 100,
+                    "type": "message",
+                    "date": f"{day}T{10 + k % 10}:00:00",
+                    "date_unixtime": str(_stamp(day, 10 + k % 10)),
+                    "from": "Russian MoD",
+                    "from_id": "channel1234567890",
+                    "text": text,
+                }
+            )
+        messages.append(
+            {
+                "id": len(messages) + 100,
+                "type": "message",
+                "date": f"{day}T21:00:00",
+                "date_unixtime": str(_stamp(day, 21)),
+                "from": "Russian MoD",
+                "from_id": "channel1234567890",
+                "text": [
+                    "Air defence systems shot down ",
+                    {"type": "bold", "text": "drones"},
+                    " over the Belgorod region overnight.",
+                ],
+            }
+        )
+    export = {
+        "name": "Russian MoD",
+        "type": "public_channel",
+        "id": 1234567890,
+        "messages": messages,
+    }
+    folder = out / "telegram"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "result.json").write_text(
         json.dumps(export, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
     )
 
 
-def main() -> None:
-    """Write every example file."""
+def write_examples(out: Path = OUT) -> None:
+    """Write every example file under ``out`` (default: this folder).
+
+    Parameters
+    ----------
+    out : pathlib.Path
+        Folder to write ``my_claims.csv``, ``my_events.csv``, ``acled_export.csv``,
+        ``gdelt/`` and ``telegram/`` into.
+    """
     claims, events = _read("claims.csv"), _read("events.csv")
-    my_csv(claims, events)
-    acled(claims)
-    gdelt(events)
-    telegram(claims)
+    my_csv(claims, events, out)
+    acled(claims, out)
+    gdelt(events, out)
+    telegram(claims, out)
 
 
 if __name__ == "__main__":
-    main()
+    write_examples()

@@ -20,6 +20,7 @@ holds each one as it is formatted there.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import json
 import re
@@ -300,3 +301,20 @@ def test_period_of_the_bundled_files_given_as_files() -> None:
     assert timeline.claims_frame.height == 344
     said(f"{outside} January claims fall outside it, and the result is")
     said(f"{test.rate_ratio:.1f}x (p = {test.pvalue:.3f})")
+
+
+def test_example_files_are_the_bundled_dataset_as_generated(tmp_path: Path) -> None:
+    """examples/ is what make_examples.py writes from the dataset now (re-run it if not)."""
+    spec = importlib.util.spec_from_file_location(
+        "make_examples", ROOT / "examples" / "make_examples.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.write_examples(tmp_path)
+    made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    assert len(made) >= 5
+    for rel in made:
+        assert (ROOT / "examples" / rel).read_bytes() == (tmp_path / rel).read_bytes(), (
+            f"examples/{rel} is stale: run python examples/make_examples.py"
+        )
