@@ -1,4 +1,5 @@
-"""Regenerate ``docs/reading-the-report.png``: the README's report, annotated.
+"""Regenerate ``docs/reading-the-report.png`` (the README's report, annotated) and the plain
+``docs/report-screenshot.png`` (the top of the same report).
 
 Runs the README's worked example (``timing analyze --window 3``) into a temporary folder,
 renders the report in a local headless Chromium, cuts out the parts an analyst reads first
@@ -66,6 +67,7 @@ window.addEventListener("load", () => setTimeout(() => {
   const out = {height: document.documentElement.scrollHeight, parts: {}, callouts: {}};
   for (const [name, sel] of %(parts)s) {
     const e = document.querySelector(sel); if (e) out.parts[name] = box(e); }
+  out.parts.lags = document.querySelector("#lags") ? box(document.querySelector("#lags")) : null;
   for (const [n, sel, i] of %(callouts)s) {
     const e = document.querySelectorAll(sel)[i]; if (e) out.callouts[n] = box(e); }
   const pre = document.createElement("pre"); pre.id = "boxes";
@@ -177,14 +179,19 @@ def compose(page: Image.Image, boxes: dict, scale: float = 0.72) -> Image.Image:
                 draw.text((cx, cy), str(number), fill="white", font=font, anchor="mm")
                 draw.line([(cx + 17, cy), (gutter - 2, cy)], fill=colour, width=3)
                 break
-    size = (int(sheet.width * scale), int(sheet.height * scale))
-    return sheet.resize(size, Image.Resampling.LANCZOS)
+    return _scaled(sheet, scale)
 
 
 def main() -> None:
     """Run the README's example, photograph its report and write the annotated PNG."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "reading-the-report.png")
+    parser.add_argument(
+        "--top",
+        type=Path,
+        default=ROOT / "docs" / "report-screenshot.png",
+        help="also the top of the report (headline, timeline, lag histogram), unannotated",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="timing-shot-") as tmp:
         work = Path(tmp)
@@ -199,9 +206,20 @@ def main() -> None:
         boxes = measure(report, work)
         page = photograph(report, work, int(boxes["height"]))
         sheet = compose(page, boxes)
-    sheet = sheet.quantize(colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    sheet.save(args.out, optimize=True)
-    print(f"{args.out}: {sheet.width}x{sheet.height}, {args.out.stat().st_size / 1024:.0f} KB")
+        lags = boxes["parts"].get("lags")
+        bottom = int(lags[3]) + 8 if lags else min(page.height, 1500)
+        top = page.crop((0, 0, page.width, bottom))
+    for image, path in ((sheet, args.out), (_scaled(top, 0.72), args.top)):
+        small = image.quantize(
+            colors=128, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        )
+        small.save(path, optimize=True)
+        print(f"{path}: {small.width}x{small.height}, {path.stat().st_size / 1024:.0f} KB")
+
+
+def _scaled(image: Image.Image, scale: float) -> Image.Image:
+    size = (int(image.width * scale), int(image.height * scale))
+    return image.resize(size, Image.Resampling.LANCZOS)
 
 
 if __name__ == "__main__":
