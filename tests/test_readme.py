@@ -318,3 +318,23 @@ def test_example_files_are_the_bundled_dataset_as_generated(tmp_path: Path) -> N
         assert (ROOT / "examples" / rel).read_bytes() == (tmp_path / rel).read_bytes(), (
             f"examples/{rel} is stale: run python examples/make_examples.py"
         )
+
+
+UA_LOSSES = (
+    ROOT.parent / "shared" / "data" / "raw" / "ua-gs-losses" / "russia_losses_personnel.json"
+)
+
+
+@pytest.mark.skipif(not UA_LOSSES.is_file(), reason="the public UA losses file is not present")
+def test_ua_losses_example_figure(workdir: Path) -> None:
+    """The adapters section's example on the public General Staff file (read in place)."""
+    block = TEXT[TEXT.index("do Ukraine's daily casualty announcements") :]
+    found = re.search(r"```bash\n(.*?)^```$", block, flags=re.S | re.M)
+    assert found, "the ua-losses example block is gone"
+    body = found.group(1)
+    (args,) = shell_commands(body)
+    args[args.index("russia_losses_personnel.json")] = str(UA_LOSSES)
+    payload = json.loads(run_timing([*args, "--json"], columns=100))
+    circ = payload["tests"]["circular_shift"]
+    said(f"rate ratio of {circ['rate_ratio']:.2f} (95 % CI {circ['ci_low']:.1f}-")
+    said(f"{circ['ci_high']:.1f}, circular-shift p = {circ['pvalue']:.3f}): no sign of timing")
