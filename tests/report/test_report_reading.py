@@ -285,3 +285,23 @@ def test_event_labels_are_escaped(xss_data: dict[str, Any]) -> None:
     assert any("&lt;img src=x onerror=" in label for label in labels)
     for payload in PAYLOADS:
         assert payload not in page
+
+
+def test_influence_rows_are_clickable_too(bundled: dict[str, Any]) -> None:
+    seed = next(e for e in bundled["events"] if e["date"] == "2025-12-02")
+    left_out = {"event_id": seed["event_id"], "date": seed["date"], "title": seed["title"]}
+    data = dict(bundled, robustness={"curve": {}, "influence": {"events": [left_out]}})
+    rows = rows_of(render_report(data, plotlyjs="cdn"), "robustness")
+    marked = [r["attrs"] for r in rows if "data-event" in r["attrs"]]
+    assert len(marked) == 1 and marked[0]["data-event"] == seed["event_id"]
+    assert (marked[0]["data-x0"], marked[0]["data-x1"]) == ("2025-11-29", "2025-12-02")
+
+
+def test_no_folder_of_the_analysts_machine_in_the_page(bundled: dict[str, Any], page) -> None:
+    from pathlib import Path
+
+    for name in ("claims", "events"):
+        path = Path(bundled["inputs"][name])
+        assert path.is_absolute() and str(path.parent) not in page
+        assert path.name in page  # the footer names the file, beside its SHA-256
+    assert bundled["inputs"]["sha256"]["claims"] in page
