@@ -131,7 +131,8 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
     if rf.robustness_data(data) is not None:
         items.append(("spec-curve", "Specification curve", rf.specification_curve_figure(data)))
     for outcome in ("premature", "disputed"):
-        if isinstance((data.get("tests") or {}).get(outcome), dict):
+        stored = isinstance((data.get("tests") or {}).get(outcome), dict)
+        if stored and extras.outcome_note(data, outcome) is None:  # else said in words
             figure = extras.premature_figure(data, outcome)
             items.append((outcome, f"{outcome.title()} claims", figure))
     return [
@@ -219,9 +220,11 @@ def render_report(
         "circ": tests.get("circular_shift") or {},
         "has_naive": any(r["naive"] for r in table),
         "scan": "scan" in {f["key"] for f in figures},
-        "premature": "premature" in {f["key"] for f in figures},
-        "disputed": "disputed" in {f["key"] for f in figures},
+        "outcomes": _outcome_context(data),
         "scan_info": extras.scan_data(data),
+        "scan_sentence": extras.scan_sentence(data),
+        "scan_top": extras.scan_top_cells(data),
+        "event_windows": _event_windows(data),
         **_robustness_context(data),
     }
     from markupsafe import Markup
@@ -230,6 +233,24 @@ def render_report(
     for fig in context["figures"]:
         fig["json"] = Markup(fig["json"])  # '<', '>', '&' are \u-escaped: cannot close the tag
     return template.render(**context)
+
+
+def _outcome_context(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """For "premature" and "disputed" when stored: the sentence shown instead of a chart."""
+    from timing.report import extras
+
+    tests = data.get("tests") or {}
+    return {
+        key: {"note": extras.outcome_note(data, key)}
+        for key in ("premature", "disputed")
+        if isinstance(tests.get(key), dict)
+    }
+
+
+def _event_windows(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    from timing.report.highlight import event_windows
+
+    return event_windows(data)
 
 
 def _robustness_context(data: dict[str, Any]) -> dict[str, Any]:
