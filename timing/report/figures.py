@@ -226,6 +226,30 @@ def event_study_figure(result: ResultLike) -> go.Figure:
     return fig
 
 
+#: Null distributions longer than this (one value per shift: 87,000 for ten years of
+#: hours) are drawn from counts per bin computed here rather than from every value.
+MAX_NULL_VALUES = 2_000
+
+
+def _binned_histogram(fig: go.Figure, values: np.ndarray, unit_bins: bool) -> None:
+    """Bars of the counts of ``values`` per bin (width 1 for narrow integer values)."""
+    if unit_bins:
+        edges = np.arange(values.min() - 0.5, values.max() + 1.5)
+    else:
+        edges = np.histogram_bin_edges(values, bins=min(100, max(10, int(values.size**0.5))))
+    counts, edges = np.histogram(values, bins=edges)
+    fig.add_bar(
+        x=(edges[:-1] + edges[1:]) / 2,
+        y=counts,
+        width=np.diff(edges),
+        customdata=np.column_stack([edges[:-1], edges[1:]]),
+        hovertemplate="%{customdata[0]:.4g} to %{customdata[1]:.4g}: %{y} shifts<extra></extra>",
+        name="null (shifted calendars)",
+        marker_color="#95a5a6",
+    )
+    fig.update_layout(bargap=0)
+
+
 def _null_axis(test: str, result: dict[str, Any]) -> str:
     if test != "circular_shift":
         return "statistic for each shift of the calendar"
@@ -256,9 +280,12 @@ def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -
         if integral and np.ptp(values) <= 200
         else None
     )
-    fig.add_histogram(
-        x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
-    )
+    if values.size <= MAX_NULL_VALUES:
+        fig.add_histogram(
+            x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
+        )
+    else:  # counted here: the page holds the bars, not one number per shift
+        _binned_histogram(fig, values, integral and np.ptp(values) <= 200)
     stat = result.get("statistic")
     if isinstance(stat, int | float) and np.isfinite(stat):
         p = result.get("pvalue")
