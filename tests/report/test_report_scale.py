@@ -191,3 +191,13 @@ def test_long_null_distributions_are_drawn_from_bin_counts() -> None:
         assert bars.y[k] == np.count_nonzero((values >= lo) & (values < hi))
     short = {"tests": {"t": {"null_distribution": list(range(MAX_NULL_VALUES))}}}
     assert null_distribution_figure(short, "t").data[0].type == "histogram"
+
+
+def test_typed_datetime_frame_counts_per_hour() -> None:
+    rows = claim_rows(2500, 10, hourly=True, seed=5)
+    frame = pl.DataFrame(rows).with_columns(pl.col("date").str.to_datetime())
+    data = {"timeline": {"resolution": "hour"}}
+    a = _derive.timeline_counts({**data, "claims": rows})
+    b = _derive.timeline_counts({**data, "claims": frame})
+    assert a is not None and b is not None and a.unit == "hour"
+    assert a.counts.equals(b.counts)

@@ -227,10 +227,12 @@ _UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 31}
 
 
 def claims_frame(data: dict[str, Any]) -> pl.DataFrame:
-    """``data["claims"]`` as a frame with (at least) string columns date, kind and status.
+    """``data["claims"]`` as a frame with (at least) columns date, kind and status.
 
     ``data["claims"]`` is a list of row dicts (as in ``to_dict(full=True)``) or, for very
-    large inputs built in code, a :class:`polars.DataFrame` of the same columns. Missing
+    large inputs, a :class:`polars.DataFrame` of the same columns (e.g.
+    ``Timeline.claims_frame``: no dict per claim). kind and status come back as strings;
+    date as a string, or as a date or datetime when the frame's column is typed. Missing
     columns come back as nulls; a frame of zero rows when there are no claims.
     """
     claims = data.get("claims")
@@ -242,9 +244,15 @@ def claims_frame(data: dict[str, Any]) -> pl.DataFrame:
         frame = pl.from_dicts(rows, schema=need, strict=False) if rows else pl.DataFrame()
     else:
         frame = pl.DataFrame()
+    dtype = frame.schema.get("date")
+    typed = dtype == pl.Date or isinstance(dtype, pl.Datetime)
     return frame.with_columns(
         [
-            pl.col(name).cast(pl.String) if name in frame.columns else pl.lit(None, pl.String)
+            pl.lit(None, pl.String).alias(name)
+            if name not in frame.columns
+            else pl.col(name)
+            if name == "date" and typed
+            else pl.col(name).cast(pl.String)
             for name in need
         ]
     )
@@ -275,8 +283,15 @@ class TimelineCounts:
     n_undated: int
 
 
-def _period_expr(hourly: bool) -> pl.Expr:
+def _period_expr(hourly: bool, dtype: Any) -> pl.Expr:
     """Each claim's date as a datetime (to the hour for hourly timelines), nulls if unreadable."""
+    if dtype == pl.Date:
+        return pl.col("date").cast(pl.Datetime("us"))
+    if isinstance(dtype, pl.Datetime):
+        when = pl.col("date")
+        if dtype.time_zone is not None:
+            when = when.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return when.cast(pl.Datetime("us")).dt.truncate("1h" if hourly else "1d")
     text = pl.col("date").str.strip_chars().str.replace("T", " ")
     day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
     if not hourly:
@@ -328,7 +343,7 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
         return None
     hourly = bins_per_day(data) == 24
     frame = frame.select(
-        _period_expr(hourly).alias("period"),
+        _period_expr(hourly, frame.schema["date"]).alias("period"),
         pl.col("kind").fill_null("other"),
         pl.col("status").fill_null("unknown"),
     )

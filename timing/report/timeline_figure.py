@@ -301,12 +301,13 @@ def timeline_figure(result: ResultLike) -> go.Figure:
     shapes += [dict(band, x0=lo, x1=hi, opacity=0.35) for lo, hi in day_bands]
     fig.update_layout(shapes=shapes)  # one update: add_vrect per band is slow (~50 ms each)
     ex, etext = _event_markers(data, events)
+    meta["events_per_day"] = len(events) > TIMELINE_AGGREGATE_ABOVE
     if ex:
         fig.add_scatter(
             x=ex,
             y=np.full(len(ex), top, dtype=np.float32),
             mode="markers",
-            name="events" if len(ex) == len(events) else "events (one marker per day)",
+            name="events (one marker per day)" if meta["events_per_day"] else "events",
             hovertext=etext,
             hoverinfo="text",
             marker={"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
@@ -353,11 +354,19 @@ def timeline_note(meta: dict[str, Any] | None) -> str:
     'This timeline shows 12,000 claims as counts per day...'
     """
     meta = meta or {}
+    bands = (
+        "Dark blue bands are event days, light bands the windows before them that the tests "
+        "look at."
+    )
+    if meta.get("events_per_day"):
+        bands += (
+            f" With more than {TIMELINE_AGGREGATE_ABOVE:,} events, each triangle above the "
+            f"chart is one day's events: hover for how many, with up to {MAX_EVENT_TITLES} titles."
+        )
     if meta.get("timeline") != "aggregated":
         return (
             "Each marker is one claim (colour: kind; shape: independent status), stacked when "
-            "several fall on one day. Dark blue bands are event days, light bands the windows "
-            "before them that the tests look at. Drag the slider below the chart to zoom; "
+            f"several fall on one day. {bands} Drag the slider below the chart to zoom; "
             "hover for the target, date and source."
         )
     unit = meta.get("unit", "day")
@@ -365,11 +374,11 @@ def timeline_note(meta: dict[str, Any] | None) -> str:
     return (
         f"This timeline shows {meta.get('claims', 0):,} claims as counts per {unit}, not one "
         f"marker per claim (that is done up to {TIMELINE_AGGREGATE_ABOVE:,} claims, to keep "
-        f"the page small and quick to open). Each bar is the claims of one kind (colour) and "
-        f"one independent status (shade) in that {unit}, stacked; hover a bar for the count. "
+        "the page small and quick to open). Each coloured layer is the claims of one kind "
+        f"(colour) and one independent status (shade) per {unit}, stacked; hover it for the "
+        f"count. {bands} "
         + (f"{undated:,} claims without a readable date are not drawn. " if undated else "")
-        + "Dark blue bands are event days, light bands the windows before them that the tests "
-        "look at. Zoom with the buttons above the chart or by dragging across it (double-click "
-        "to zoom out). The claim rows themselves are in "
-        "the JSON output (timing analyze --json --full)."
+        + "Zoom with the buttons above the chart or by dragging across it (double-click to "
+        "zoom out). The claim rows themselves are in the JSON output "
+        "(timing analyze --json --full)."
     )
