@@ -110,7 +110,8 @@ def test_aggregated_timeline_draws_counts_not_claims() -> None:
     # one trace per kind x status present, one point per day of the period, stacked
     assert len(areas) == len({(r["kind"], r["status"]) for r in rows})
     n_days = len({r["date"] for r in rows})
-    assert {len(t.y) for t in areas} == {n_days}
+    assert {len(t.y) for t in areas} == {n_days + 1}  # and a zero closing the last day
+    assert {t.x0 for t in areas} == {min(r["date"] for r in rows)}
     assert sum(int(np.sum(t.y)) for t in areas) == len(rows)
     assert all(t.hovertext is None and "%{customdata:,}" in t.hovertemplate for t in areas)
     assert "5,000 claims" in fig.layout.title.text

@@ -135,7 +135,8 @@ def _dense(agg: TimelineCounts) -> tuple[dict[str, Any], list[tuple[str, str]], 
     """(x of the periods, (kind, status) of each row, claims per row and period).
 
     Every period from the first to the last gets a column (zeros included) so that the
-    traces stack; day, hour and week periods are given as a start and a step (``x0``,
+    traces stack, plus a zero after the last one so that its step is drawn to its end; day,
+    hour and week periods are given as a start and a step (``x0``,
     ``dx``) instead of one date string each.
     """
     counts = agg.counts
@@ -147,7 +148,7 @@ def _dense(agg: TimelineCounts) -> tuple[dict[str, Any], list[tuple[str, str]], 
     else:
         index = (pl.col("period") - first).dt.total_hours() // _UNIT_HOURS[agg.unit]
     counts = counts.with_columns(index.cast(pl.Int64).alias("i"))
-    n_periods = int(counts["i"].max()) + 1  # type: ignore[arg-type]
+    n_periods = int(counts["i"].max()) + 2  # type: ignore[arg-type]
     key_frame = counts.select("kind", "status").unique(maintain_order=True).with_row_index("r")
     counts = counts.join(key_frame, on=["kind", "status"])
     keys = key_frame.select("kind", "status").rows()
