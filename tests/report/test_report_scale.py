@@ -20,7 +20,7 @@ import pytest
 
 from timing.report import _derive
 from timing.report.page import MAX_EVENT_ROWS, MAX_TARGETS, render_report, write_report
-from timing.report.timeline_figure import timeline_figure
+from timing.report.timeline_plot import timeline_figure
 
 KINDS = ("capture", "strike", None)
 STATUSES = ("confirmed", "contested", None)
@@ -123,7 +123,7 @@ def test_aggregated_timeline_draws_counts_not_claims() -> None:
 
 
 def test_many_events_are_one_marker_per_day(monkeypatch: pytest.MonkeyPatch) -> None:
-    from timing.report import timeline_figure as module
+    from timing.report import timeline_plot as module
 
     monkeypatch.setattr(module, "TIMELINE_AGGREGATE_ABOVE", 5)
     events = [

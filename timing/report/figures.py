@@ -97,13 +97,13 @@ def _short(text: Any, limit: int = 90) -> str:
 
 
 def timeline_figure(result: ResultLike) -> go.Figure:
-    """Claims and events on one date axis: see :func:`timing.report.timeline_figure`.
+    """Claims and events on one date axis: see :func:`timing.report.timeline_plot.timeline_figure`.
 
     One marker per claim up to
     :data:`~timing.report._derive.TIMELINE_AGGREGATE_ABOVE` claims, stacked bars of claims
     per day (or hour) by kind and status above it.
     """
-    from timing.report.timeline_figure import timeline_figure as draw
+    from timing.report.timeline_plot import timeline_figure as draw
 
     return draw(result)
 

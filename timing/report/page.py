@@ -152,7 +152,7 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
 
 def _timeline_note(figures: list[dict[str, Any]]) -> str:
     """The sentence above the timeline: one marker per claim, or counts per period."""
-    from timing.report.timeline_figure import timeline_note
+    from timing.report.timeline_plot import timeline_note
 
     meta = next((f["meta"] for f in figures if f["key"] == "timeline"), None)
     return timeline_note(meta if isinstance(meta, dict) else None)
