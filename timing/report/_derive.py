@@ -350,8 +350,9 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     dated = frame.filter(pl.col("period").is_not_null())
     n_undated = frame.height - dated.height
     if dated.height == 0:
-        empty = {"period": pl.Datetime("us"), "kind": pl.String, "status": pl.String}
-        counts = pl.DataFrame(schema={**empty, "claims": pl.UInt32, "kind_claims": pl.UInt32})
+        schema: dict[str, Any] = {"period": pl.Datetime("us"), "kind": pl.String}
+        schema.update(status=pl.String, claims=pl.UInt32, kind_claims=pl.UInt32)
+        counts = pl.DataFrame(schema=schema)
         return TimelineCounts("day", counts, 0, n_undated)
     first, last = dated["period"].min(), dated["period"].max()
     unit = _choose_unit(first, last, hourly)  # type: ignore[arg-type]

@@ -285,7 +285,7 @@ def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -
             x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
         )
     else:  # counted here: the page holds the bars, not one number per shift
-        _binned_histogram(fig, values, integral and np.ptp(values) <= 200)
+        _binned_histogram(fig, values, bool(integral and np.ptp(values) <= 200))
     stat = result.get("statistic")
     if isinstance(stat, int | float) and np.isfinite(stat):
         p = result.get("pvalue")

@@ -113,7 +113,7 @@ def _fmt_p(value: Any) -> str:
     return f"{value:.3f}" if value >= 0.001 else f"{value:.1e}"
 
 
-def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
+def _figures(data: dict[str, Any]) -> list[dict[str, Any]]:
     from timing.report import figures as f
 
     items = [

@@ -269,7 +269,7 @@ def timeline_figure(result: ResultLike) -> go.Figure:
     if agg is None:
         fig = _figure("Claims and diplomatic events")
         rows = [c for c in claims_list(data) if isinstance(c, dict)]
-        top = _claim_markers(fig, data, rows) + 1
+        top = float(_claim_markers(fig, data, rows) + 1)
         meta = {"timeline": "claims", "claims": n_rows}
         ytitle = "claims that day"
     else:
