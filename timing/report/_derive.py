@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+import polars as pl
 
 from timing.errors import TimingInputError
 
@@ -24,12 +26,17 @@ if TYPE_CHECKING:
 ResultLike: TypeAlias = "AnalysisResult | dict[str, Any]"
 
 __all__ = [
+    "MAX_TIMELINE_PERIODS",
+    "TIMELINE_AGGREGATE_ABOVE",
     "ResultLike",
+    "TimelineCounts",
     "as_data",
     "bins_per_day",
+    "claims_frame",
     "esc",
     "per_event_rows",
     "tests_table",
+    "timeline_counts",
     "to_datetime",
     "window_bins",
 ]
@@ -206,3 +213,155 @@ def tests_table(data: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return sorted(rows, key=lambda r: r["naive"])
+
+
+#: Above this many claims the timeline draws counts per period, kind and status (one bar
+#: and one hover text each) instead of one marker per claim: the page then stays a few MB
+#: and draws in seconds at any number of claims.
+TIMELINE_AGGREGATE_ABOVE = 2_000
+#: Most periods the aggregated timeline draws: its period grows from hour (or day) to
+#: day, week and month until the study period fits in this many.
+MAX_TIMELINE_PERIODS = 4_000
+_UNITS = ("hour", "day", "week", "month")
+_UNIT_HOURS = {"hour": 1, "day": 24, "week": 24 * 7, "month": 24 * 31}
+
+
+def claims_frame(data: dict[str, Any]) -> pl.DataFrame:
+    """``data["claims"]`` as a frame with (at least) columns date, kind and status.
+
+    ``data["claims"]`` is a list of row dicts (as in ``to_dict(full=True)``) or, for very
+    large inputs, a :class:`polars.DataFrame` of the same columns (e.g.
+    ``Timeline.claims_frame``: no dict per claim). kind and status come back as strings;
+    date as a string, or as a date or datetime when the frame's column is typed. Missing
+    columns come back as nulls; a frame of zero rows when there are no claims.
+    """
+    claims = data.get("claims")
+    need = {"date": pl.String, "kind": pl.String, "status": pl.String}
+    if isinstance(claims, pl.DataFrame):
+        frame = claims
+    elif isinstance(claims, list) and claims:
+        rows = [c for c in claims if isinstance(c, dict)]
+        frame = pl.from_dicts(rows, schema=need, strict=False) if rows else pl.DataFrame()
+    else:
+        frame = pl.DataFrame()
+    dtype = frame.schema.get("date")
+    typed = dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    return frame.with_columns(
+        [
+            pl.lit(None, pl.String).alias(name)
+            if name not in frame.columns
+            else pl.col(name)
+            if name == "date" and typed
+            else pl.col(name).cast(pl.String)
+            for name in need
+        ]
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineCounts:
+    """Claims counted per period, kind and status: what the aggregated timeline draws.
+
+    Attributes
+    ----------
+    unit : {"hour", "day", "week", "month"}
+        Length of one period (weeks start on Monday, months on the 1st).
+    counts : polars.DataFrame
+        Columns ``period`` (datetime of the period's start), ``kind``, ``status`` (nulls
+        as ``"other"`` and ``"unknown"``, as the per-claim markers label them), ``claims``
+        (rows in that cell) and ``kind_claims`` (all claims of that kind in that period),
+        sorted by period, kind and status.
+    n_claims : int
+        Claim rows counted (every row with a readable date).
+    n_undated : int
+        Claim rows whose date could not be read (not drawn; the figure says how many).
+    """
+
+    unit: str
+    counts: pl.DataFrame
+    n_claims: int
+    n_undated: int
+
+
+def _period_expr(hourly: bool, dtype: Any) -> pl.Expr:
+    """Each claim's date as a datetime (to the hour for hourly timelines), nulls if unreadable."""
+    if dtype == pl.Date:
+        return pl.col("date").cast(pl.Datetime("us"))
+    if isinstance(dtype, pl.Datetime):
+        when = pl.col("date")
+        if dtype.time_zone is not None:
+            when = when.dt.convert_time_zone("UTC").dt.replace_time_zone(None)
+        return when.cast(pl.Datetime("us")).dt.truncate("1h" if hourly else "1d")
+    text = pl.col("date").str.strip_chars().str.replace("T", " ")
+    day = text.str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("us"))
+    if not hourly:
+        return day
+    hour = (text.str.slice(0, 13) + ":00").str.to_datetime(
+        "%Y-%m-%d %H:%M", strict=False, time_unit="us"
+    )
+    return pl.coalesce(hour, day)
+
+
+def _choose_unit(first: dt.datetime, last: dt.datetime, hourly: bool) -> str:
+    hours = (last - first).total_seconds() / 3600 + 1
+    for unit in _UNITS[0 if hourly else 1 :]:
+        if hours / _UNIT_HOURS[unit] <= MAX_TIMELINE_PERIODS:
+            return unit
+    return "month"
+
+
+def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCounts | None:
+    """Claims per period, kind and status, when there are too many claims to draw one by one.
+
+    A display aggregate only (no statistic is computed from it), built with one polars
+    ``group_by`` from the claim rows of the result.
+
+    Parameters
+    ----------
+    data : dict
+        ``AnalysisResult.to_dict(full=True)``; ``data["claims"]`` may also be a polars
+        DataFrame (see :func:`claims_frame`).
+    force : bool
+        Aggregate even at or below :data:`TIMELINE_AGGREGATE_ABOVE` claims.
+
+    Returns
+    -------
+    TimelineCounts or None
+        ``None`` when there are at most :data:`TIMELINE_AGGREGATE_ABOVE` claim rows (the
+        timeline then draws every claim) and ``force`` is false.
+
+    Examples
+    --------
+    >>> rows = [{"date": "2025-03-04", "kind": "capture", "status": s}
+    ...         for s in ("contested", "contested", "confirmed")]
+    >>> agg = timeline_counts({"claims": rows}, force=True)
+    >>> agg.unit, agg.counts["claims"].to_list(), agg.counts["kind_claims"].to_list()
+    ('day', [1, 2], [3, 3])
+    """
+    frame = claims_frame(data)
+    if frame.height <= TIMELINE_AGGREGATE_ABOVE and not force:
+        return None
+    hourly = bins_per_day(data) == 24
+    frame = frame.select(
+        _period_expr(hourly, frame.schema["date"]).alias("period"),
+        pl.col("kind").fill_null("other"),
+        pl.col("status").fill_null("unknown"),
+    )
+    dated = frame.filter(pl.col("period").is_not_null())
+    n_undated = frame.height - dated.height
+    if dated.height == 0:
+        schema: dict[str, Any] = {"period": pl.Datetime("us"), "kind": pl.String}
+        schema.update(status=pl.String, claims=pl.UInt32, kind_claims=pl.UInt32)
+        counts = pl.DataFrame(schema=schema)
+        return TimelineCounts("day", counts, 0, n_undated)
+    first, last = dated["period"].min(), dated["period"].max()
+    unit = _choose_unit(first, last, hourly)  # type: ignore[arg-type]
+    every = {"hour": "1h", "day": "1d", "week": "1w", "month": "1mo"}[unit]
+    counts = (
+        dated.with_columns(pl.col("period").dt.truncate(every))
+        .group_by("period", "kind", "status")
+        .agg(pl.len().alias("claims"))
+        .with_columns(pl.col("claims").sum().over("period", "kind").alias("kind_claims"))
+        .sort("period", "kind", "status")
+    )
+    return TimelineCounts(unit, counts, dated.height, n_undated)

@@ -10,7 +10,6 @@ subset of HTML in text, hover text and trace names.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,7 +21,6 @@ from timing.report._derive import (
     esc,
     per_event_rows,
     tests_table,
-    to_datetime,
     window_bins,
 )
 
@@ -93,148 +91,21 @@ def _missing(fig: go.Figure, message: str) -> go.Figure:
     return fig
 
 
-def _fmt_time(value: dt.datetime, data: dict[str, Any]) -> str:
-    return f"{value:%Y-%m-%d}" if bins_per_day(data) == 1 else f"{value:%Y-%m-%d %H:%M}"
-
-
 def _short(text: Any, limit: int = 90) -> str:
     text = "" if text is None else str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _merge(
-    intervals: list[tuple[dt.datetime, dt.datetime]],
-) -> list[tuple[dt.datetime, dt.datetime]]:
-    merged: list[tuple[dt.datetime, dt.datetime]] = []
-    for lo, hi in sorted(intervals):
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-def _event_bands(data: dict[str, Any]) -> tuple[list, list]:
-    """(event day bands, pre-event window bands) as merged datetime intervals."""
-    step = dt.timedelta(days=1) if bins_per_day(data) == 1 else dt.timedelta(hours=1)
-    params = data.get("params") or {}
-    win = window_bins(data)
-    events, windows = [], []
-    for ev in data.get("events") or []:
-        start = to_datetime(ev.get("date"))
-        if start is None:
-            continue
-        end = to_datetime(ev.get("end_date")) or start
-        events.append((start, max(end, start) + step))
-        if win is not None:
-            windows.append((start + win[0] * step, start + (win[1] + 1) * step))
-        elif params.get("anticipation"):
-            announced = to_datetime(ev.get("announced_date"))
-            if announced is not None and announced < start:
-                windows.append((announced, start))
-    return _merge(events), _merge(windows)
-
-
 def timeline_figure(result: ResultLike) -> go.Figure:
-    """Claims as markers (colour: kind, symbol: status) with events as shaded bands.
+    """Claims and events on one date axis: see :func:`timing.report.timeline_plot.timeline_figure`.
 
-    Claims on the same day are stacked (y = 1, 2, ...). Event days are shaded blue and
-    their pre-event windows (or anticipation windows) lighter; a triangle above each event
-    carries its hover text. A range slider below the axis zooms the period.
-
-    Examples
-    --------
-    >>> from timing.analysis import analyze
-    >>> fig = timeline_figure(analyze().to_dict(full=True))
-    >>> fig.layout.xaxis.rangeslider.visible
-    True
+    One marker per claim up to
+    :data:`~timing.report._derive.TIMELINE_AGGREGATE_ABOVE` claims, stacked bars of claims
+    per day (or hour) by kind and status above it.
     """
-    data = as_data(result)
-    fig = _figure("Claims and diplomatic events")
-    claims = [c for c in data.get("claims") or [] if isinstance(c, dict)]
-    events = [e for e in data.get("events") or [] if isinstance(e, dict)]
-    if not claims and not events:
-        return _missing(fig, "No claim or event rows in this result (re-run with full data).")
-    stack: dict[str, int] = {}
-    groups: dict[tuple[str, str], dict[str, list]] = {}
-    for c in claims:
-        when = to_datetime(c.get("date"))
-        if when is None:
-            continue
-        key = _fmt_time(when, data)
-        stack[key] = stack.get(key, 0) + 1
-        kind, status = str(c.get("kind") or "other"), str(c.get("status") or "unknown")
-        g = groups.setdefault((kind, status), {"x": [], "y": [], "text": []})
-        g["x"].append(key)
-        g["y"].append(stack[key])
-        g["text"].append(
-            f"<b>{esc(_short(c.get('target') or c.get('claim_id')))}</b><br>{esc(key)}"
-            f"<br>{esc(kind)}, {esc(status)}<br>{esc(_short(c.get('actor')))}"
-            f"<br>source: {esc(_short(c.get('source')))}"
-        )
-    for (kind, status), g in sorted(groups.items()):
-        fig.add_scatter(
-            x=g["x"],
-            y=g["y"],
-            mode="markers",
-            name=esc(f"{kind} · {status}"),
-            legendgroup=esc(kind),
-            hovertext=g["text"],
-            hoverinfo="text",
-            marker={
-                "color": KIND_COLOURS.get(kind, "#7f8c8d"),
-                "symbol": STATUS_SYMBOLS.get(status, "square"),
-                "size": 9,
-                "line": {"width": 1.5, "color": KIND_COLOURS.get(kind, "#7f8c8d")},
-            },
-        )
-    top = max(stack.values(), default=1) + 1
-    day_bands, window_bands = _event_bands(data)
-    band = {
-        "type": "rect",
-        "xref": "x",
-        "yref": "paper",
-        "y0": 0,
-        "y1": 1,
-        "layer": "below",
-        "fillcolor": EVENT_COLOUR,
-        "line": {"width": 0},
-    }
-    shapes = [dict(band, x0=lo, x1=hi, opacity=0.12) for lo, hi in window_bands]
-    shapes += [dict(band, x0=lo, x1=hi, opacity=0.35) for lo, hi in day_bands]
-    fig.update_layout(shapes=shapes)  # one update: add_vrect per band is slow (~50 ms each)
-    ex, etext = [], []
-    for ev in events:
-        when = to_datetime(ev.get("date"))
-        if when is None:
-            continue
-        ex.append(_fmt_time(when, data))
-        etext.append(
-            f"<b>{esc(_short(ev.get('title') or ev.get('event_id')))}</b><br>{esc(ex[-1])}"
-            f"<br>{esc(ev.get('kind'))}, {esc(_short(ev.get('parties')))}"
-            f"<br>{esc(_short(ev.get('location')))}<br>source: {esc(_short(ev.get('source')))}"
-        )
-    if ex:
-        fig.add_scatter(
-            x=ex,
-            y=[top] * len(ex),
-            mode="markers",
-            name="events",
-            hovertext=etext,
-            hoverinfo="text",
-            marker={"symbol": "triangle-down", "size": 10, "color": EVENT_COLOUR},
-        )
-    fig.update_layout(
-        height=460,
-        legend={"title": {"text": "claim kind · status"}},
-        xaxis={"type": "date", "rangeslider": {"visible": True, "thickness": 0.08}},
-        yaxis={
-            "title": {"text": "claims that day"},
-            "rangemode": "tozero",
-            "dtick": 1 if top < 12 else None,
-        },
-    )
-    return fig
+    from timing.report.timeline_plot import timeline_figure as draw
+
+    return draw(result)
 
 
 def _not_stored(data: dict[str, Any], test: str, what: str) -> str:
@@ -355,6 +226,30 @@ def event_study_figure(result: ResultLike) -> go.Figure:
     return fig
 
 
+#: Null distributions longer than this (one value per shift: 87,000 for ten years of
+#: hours) are drawn from counts per bin computed here rather than from every value.
+MAX_NULL_VALUES = 2_000
+
+
+def _binned_histogram(fig: go.Figure, values: np.ndarray, unit_bins: bool) -> None:
+    """Bars of the counts of ``values`` per bin (width 1 for narrow integer values)."""
+    if unit_bins:
+        edges = np.arange(values.min() - 0.5, values.max() + 1.5)
+    else:
+        edges = np.histogram_bin_edges(values, bins=min(100, max(10, int(values.size**0.5))))
+    counts, edges = np.histogram(values, bins=edges)
+    fig.add_bar(
+        x=(edges[:-1] + edges[1:]) / 2,
+        y=counts,
+        width=np.diff(edges),
+        customdata=np.column_stack([edges[:-1], edges[1:]]),
+        hovertemplate="%{customdata[0]:.4g} to %{customdata[1]:.4g}: %{y} shifts<extra></extra>",
+        name="null (shifted calendars)",
+        marker_color="#95a5a6",
+    )
+    fig.update_layout(bargap=0)
+
+
 def _null_axis(test: str, result: dict[str, Any]) -> str:
     if test != "circular_shift":
         return "statistic for each shift of the calendar"
@@ -385,9 +280,12 @@ def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -
         if integral and np.ptp(values) <= 200
         else None
     )
-    fig.add_histogram(
-        x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
-    )
+    if values.size <= MAX_NULL_VALUES:
+        fig.add_histogram(
+            x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
+        )
+    else:  # counted here: the page holds the bars, not one number per shift
+        _binned_histogram(fig, values, bool(integral and np.ptp(values) <= 200))
     stat = result.get("statistic")
     if isinstance(stat, int | float) and np.isfinite(stat):
         p = result.get("pvalue")

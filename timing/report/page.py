@@ -34,6 +34,10 @@ PlotlyJs = Literal["inline", "cdn", "directory"]
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 #: Reasons for rejected rows listed in the report per table (the rest are counted).
 MAX_REASONS = 100
+#: Events listed in the per-event table (the rest are counted; all are in the JSON).
+MAX_EVENT_ROWS = 1_000
+#: Claimed targets listed per event in that table (the rest are counted).
+MAX_TARGETS = 20
 
 
 def window_tag(data: dict[str, Any]) -> str:
@@ -109,7 +113,7 @@ def _fmt_p(value: Any) -> str:
     return f"{value:.3f}" if value >= 0.001 else f"{value:.1e}"
 
 
-def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
+def _figures(data: dict[str, Any]) -> list[dict[str, Any]]:
     from timing.report import figures as f
 
     items = [
@@ -136,9 +140,23 @@ def _figures(data: dict[str, Any]) -> list[dict[str, str]]:
             figure = extras.premature_figure(data, outcome)
             items.append((outcome, f"{outcome.title()} claims", figure))
     return [
-        {"key": key, "label": label, "id": f"fig-{i}", "json": _figure_json(fig)}
+        {
+            "key": key,
+            "label": label,
+            "id": f"fig-{i}",
+            "json": _figure_json(fig),
+            "meta": fig.layout.meta if key == "timeline" else None,
+        }
         for i, (key, label, fig) in enumerate(items)
     ]
+
+
+def _timeline_note(figures: list[dict[str, Any]]) -> str:
+    """The sentence above the timeline: one marker per claim, or counts per period."""
+    from timing.report.timeline_plot import timeline_note
+
+    meta = next((f["meta"] for f in figures if f["key"] == "timeline"), None)
+    return timeline_note(meta if isinstance(meta, dict) else None)
 
 
 def _environment() -> Any:
@@ -198,6 +216,7 @@ def render_report(
     tests = data.get("tests") or {}
     table = tests_table(data)
     figures = _figures(data)
+    per_event = per_event_rows(data)
     primary = "null-circular_shift"
     others = [f for f in figures if f["key"].startswith("null-") and f["key"] != primary]
     context = {
@@ -209,7 +228,10 @@ def render_report(
         "null_figs": [f for f in figures if f["key"] == primary],
         "other_null_figs": others,
         "tests_rows": table,
-        "per_event": per_event_rows(data),
+        "per_event": per_event[:MAX_EVENT_ROWS],
+        "per_event_more": max(len(per_event) - MAX_EVENT_ROWS, 0),
+        "max_targets": MAX_TARGETS,
+        "timeline_note": _timeline_note(figures),
         "rows": data.get("rows") or {},
         "excluded": data.get("excluded") or {},
         "max_reasons": MAX_REASONS,
