@@ -479,7 +479,7 @@ class AnalysisResult:
                 notes.append(caveat)
         return " ".join(notes) or None
 
-    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, full: bool = False, claim_rows: bool = True) -> dict[str, Any]:
         """The JSON contract: ``timing/schemas/result.schema.json`` (see docs/json-schema.md).
 
         Parameters
@@ -487,6 +487,10 @@ class AnalysisResult:
         full : bool
             Also include what a report needs to be redrawn (``timing report``): the binned
             series, the claim and event rows, null distributions and rejects.
+        claim_rows : bool
+            With ``full``, write one dict per claim under ``"claims"`` (the JSON contract).
+            ``False`` puts the claim frame itself there (``Timeline.claims_frame``, typed
+            columns, no dict per claim): for the report of millions of claims, not for JSON.
         """
         t = self.timeline
         out: dict[str, Any] = {
@@ -531,7 +535,7 @@ class AnalysisResult:
                 "claims": t.claims.tolist(),
                 "event_bins": t.event_bins.tolist(),
             }
-            out["claims"] = json_records(t.claims_frame)
+            out["claims"] = json_records(t.claims_frame) if claim_rows else t.claims_frame
             out["events"] = json_records(t.events_frame)
             out["rejects"] = {
                 "claims": json_records(self.claims_table.rejects),

@@ -202,3 +202,19 @@ def test_typed_datetime_frame_counts_per_hour() -> None:
     b = _derive.timeline_counts({**data, "claims": frame})
     assert a is not None and b is not None and a.unit == "hour"
     assert a.counts.equals(b.counts)
+
+
+def test_a_large_result_hands_the_report_its_claim_frame_not_a_dict_per_claim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from timing.analysis import AnalysisConfig, analyze
+
+    result = analyze(config=AnalysisConfig(seed=0, n_monte_carlo=99))
+    small = _derive.as_data(result)
+    assert isinstance(small["claims"], list) and len(small["claims"]) == 366
+    monkeypatch.setattr(_derive, "TIMELINE_AGGREGATE_ABOVE", 100)
+    large = _derive.as_data(result)
+    assert isinstance(large["claims"], pl.DataFrame) and large["claims"].height == 366
+    counts = _derive.timeline_counts(large, force=True)
+    assert counts is not None and int(counts.counts["claims"].sum()) == 366
+    assert result.to_dict(full=True)["claims"] == small["claims"]  # the JSON contract keeps rows

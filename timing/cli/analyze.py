@@ -240,7 +240,7 @@ def analyze(
             progress("writing report")
             try:
                 write_report(
-                    result.with_report(report_path).to_dict(full=True),
+                    result.with_report(report_path),
                     report_path,
                     plotlyjs=plotly_mode(plotlyjs),
                 )
