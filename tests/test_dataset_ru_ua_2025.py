@@ -224,9 +224,39 @@ def test_period_tallies_compare_capture_rows(package, claims):
     for t in tallies:
         start, end = t["period"]
         assert URL.match(t["source"]), t
-        assert t["captures_in_table"] == sum(start <= r["date"] <= end for r in caps)
-        outside = sum(start <= r["date"] <= end and r["region"] != "Kursk (RU)" for r in caps)
-        assert t["captures_in_table_outside_kursk"] == outside
+        # A tally with "region" counts one region only (e.g. Gerasimov's Sumy figure).
+        rows = [r for r in caps if start <= r["date"] <= end]
+        if "region" in t:
+            rows = [r for r in rows if r["region"] == t["region"]]
+        assert t["captures_in_table"] == len(rows), t["period"]
+        outside = sum(r["region"] != "Kursk (RU)" for r in rows)
+        assert t["captures_in_table_outside_kursk"] == outside, t["period"]
+        assert t["coverage"] == round(len(rows) / t["settlements"], 3), t["period"]
+
+
+def test_derived_tally_follows_its_published_tally(package, claims):
+    """The January-August figure is derived: the published 1 Jan-25 Sep count less the table's
+    captures after August in that span. It must move whenever either side changes."""
+    tallies = package["timing"]["coverage"]["tallies"]
+    derived = [t for t in tallies if "derived_from" in t]
+    assert derived, "the January-August 2025 derived tally is missing"
+    for t in derived:
+        base = next(b for b in tallies if b["period"] == t["derived_from"] and "region" not in b)
+        assert base["period"][0] == t["period"][0] and t["period"][1] < base["period"][1]
+        after = sum(
+            r["kind"] == "capture" and t["period"][1] < r["date"] <= base["period"][1]
+            for r in claims
+        )
+        assert t["settlements"] == base["settlements"] - after
+        assert "derived" in t["by"] and t["source"] == base["source"]
+
+
+def test_every_month_without_tally_says_why(package):
+    for m in package["timing"]["coverage"]["months"]:
+        if m["tally"] is None:
+            assert m.get("tally_note"), m["month"]
+        else:
+            assert "tally_note" not in m, m["month"]
 
 
 def test_event_enums_and_dates():
