@@ -18,7 +18,7 @@ import numpy as np
 
 from timing._shifts import admissible_shifts
 from timing.errors import TimingInputError
-from timing.stats._common import monte_carlo_pvalue, plain, result_dict
+from timing.stats._common import midranks, monte_carlo_pvalue, plain, result_dict
 from timing.stats._logistic import (
     fit_balanced_logit,
     predict_proba,
@@ -157,25 +157,8 @@ def auc_score(y_true: np.ndarray, y_score: np.ndarray) -> float:
     n_neg = y.size - n_pos
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = _midranks(np.asarray(y_score, dtype=np.float64))
+    ranks = midranks(np.asarray(y_score, dtype=np.float64))
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
-def _midranks(values: np.ndarray) -> np.ndarray:
-    """Ranks from 1, ties sharing their mean rank (``scipy.stats.rankdata``'s default).
-
-    Examples
-    --------
-    >>> _midranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
-    [3.5, 1.0, 3.5, 2.0]
-    """
-    order = np.argsort(values, kind="mergesort")
-    ordered = values[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    stops = np.r_[starts[1:], ordered.size]
-    ranks = np.empty(values.size)
-    ranks[order] = np.repeat(0.5 * (starts + 1 + stops), stops - starts)
-    return ranks
 
 
 def _targets(event_bins: np.ndarray, n_bins: int, k: int, shift: int = 0) -> np.ndarray:
