@@ -75,7 +75,7 @@ def _figure_dict(fig: Any) -> dict[str, Any]:
     copying the containers only (the arrays are replaced, never changed) gives the same
     dict in about two thirds of the time (the walk that encodes the arrays stays).
     """
-    from _plotly_utils.utils import convert_to_base64
+    from _plotly_utils.utils import convert_to_base64  # type: ignore[import-untyped]
 
     data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
     if not (isinstance(data, list) and isinstance(layout, dict)) or getattr(

@@ -60,7 +60,7 @@ def standardize(train: np.ndarray, test: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _loss(
-    raw: np.ndarray, y: np.ndarray, w: np.ndarray, coef: np.ndarray, lam: float
+    raw: np.ndarray, y: np.ndarray, w: np.ndarray, coef: np.ndarray, lam: np.ndarray
 ) -> np.ndarray:
     """Objective per target: weighted mean log loss plus the penalty (columns = targets)."""
     point = np.logaddexp(0.0, raw) - y * raw
@@ -68,7 +68,7 @@ def _loss(
 
 
 def _gradient(
-    xd: np.ndarray, raw: np.ndarray, y: np.ndarray, w: np.ndarray, coef: np.ndarray, lam: float
+    xd: np.ndarray, raw: np.ndarray, y: np.ndarray, w: np.ndarray, coef: np.ndarray, lam: np.ndarray
 ) -> np.ndarray:
     resid = w * (1.0 / (1.0 + np.exp(-raw)) - y) / w.sum(axis=0)
     grad = resid.T @ xd
