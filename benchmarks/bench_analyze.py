@@ -1,32 +1,45 @@
 """Time and memory of a default `timing analyze`, step by step (prints a table; not a test).
 
-Run: python benchmarks/bench_analyze.py
+Run: python benchmarks/bench_analyze.py            (warm: steps after a warm-up run)
+     python benchmarks/bench_analyze.py --small    (cold: whole processes, as a user waits)
 
 Two inputs: the bundled ru-ua-2025 dataset, and a simulated five-year daily dataset with
 bursty (negative binomial) claims and 60 events. Each step's time is taken from the
 analysis' progress callback; peak memory is the process' maximum resident set size.
+
+``--small [N]`` times what a user of a small input waits for: ``timing --help`` and the
+default ``timing analyze`` of the bundled dataset with its HTML report, each as N fresh
+processes (default 5; median, min, max of the wall time), then one fresh process's steps,
+imports included.
 """
 
 from __future__ import annotations
 
+import os
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from timing.analysis import AnalysisConfig, analyze
-from timing.report import write_report
-from timing.stats.simulate import simulate_dataset
+#: Before any import of timing (imported inside the functions): --steps counts them.
+_STARTED = time.perf_counter()
 
 
-def timed_analysis(claims: Path | None, events: Path | None) -> list[tuple[str, float]]:
+def timed_analysis(
+    claims: Path | None, events: Path | None, start: float | None = None
+) -> list[tuple[str, float]]:
+    from timing.analysis import AnalysisConfig, analyze
+    from timing.report import write_report
+
     marks: list[tuple[str, float]] = []
 
     def progress(label: str) -> None:
         marks.append((label, time.perf_counter()))
 
-    start = time.perf_counter()
+    start = time.perf_counter() if start is None else start
     result = analyze(claims, events, AnalysisConfig(), progress=progress)
     marks.append(("writing report", time.perf_counter()))
     with tempfile.TemporaryDirectory() as folder:
@@ -39,7 +52,57 @@ def timed_analysis(claims: Path | None, events: Path | None) -> list[tuple[str, 
     return steps
 
 
+def _wall(argv: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs + 1):  # the first run warms the file cache and is not counted
+        start = time.perf_counter()
+        subprocess.run(argv, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times[1:]
+
+
+def small(runs: int) -> None:
+    """Whole-process wall times of ``timing --help`` and a default analysis with report."""
+    python = [sys.executable, "-m", "timing"]
+    with tempfile.TemporaryDirectory() as folder:
+        commands = {
+            "timing --help": [*python, "--help"],
+            "timing analyze --dataset ru-ua-2025 --out r.html": [
+                *python,
+                "analyze",
+                "--dataset",
+                "ru-ua-2025",
+                "--out",
+                f"{folder}/r.html",
+            ],
+        }
+        print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {runs} runs each")
+        for name, argv in commands.items():
+            times = _wall(argv, runs)
+            print(
+                f"  {name:<52} median {statistics.median(times):5.2f} s "
+                f"(min {min(times):.2f}, max {max(times):.2f})"
+            )
+    cold = subprocess.run(
+        [sys.executable, __file__, "--steps"], check=True, capture_output=True, text=True
+    )
+    print("\none fresh process, step by step (imports fall in the first step that needs them):")
+    print(cold.stdout, end="")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"peak resident memory of a run: {peak / 1024:.0f} MiB")
+
+
+def steps_cold() -> None:
+    """The steps of one analysis in this fresh process, imports included."""
+    steps = timed_analysis(None, None, start=_STARTED)
+    for label, seconds in steps:
+        print(f"  {label:<40} {seconds * 1000:8.1f} ms")
+    print(f"  {'in all':<40} {sum(t for _, t in steps) * 1000:8.1f} ms")
+
+
 def main() -> None:
+    from timing.stats.simulate import simulate_dataset
+
     with tempfile.TemporaryDirectory() as folder:
         claims_df, events_df = simulate_dataset(1826, 60, model="negbin", rate=1.2, seed=0)
         claims, events = Path(folder) / "claims.csv", Path(folder) / "events.csv"
@@ -61,4 +124,10 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if "--small" in sys.argv:
+        given = sys.argv[sys.argv.index("--small") + 1 :]
+        small(int(given[0]) if given else 5)
+    elif "--steps" in sys.argv:
+        steps_cold()
+    else:
+        main()

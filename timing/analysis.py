@@ -11,7 +11,7 @@ contract of ``design.md`` section 7.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from timing.inputs import (
     load_inputs,
     split_mapping,
 )
+from timing.progress import ProgressLike, advance, reporting, step
 from timing.result import AnalysisConfig, AnalysisResult
 from timing.schema import ValidatedTable
 from timing.stats.base import NotApplicable
@@ -38,8 +39,6 @@ __all__ = [
     "split_mapping",
 ]
 
-Progress = Callable[[str], None]
-
 
 def analyze_tables(
     claims: ValidatedTable,
@@ -48,7 +47,7 @@ def analyze_tables(
     *,
     dataset: str | None = None,
     inputs: Mapping[str, Any] | None = None,
-    progress: Progress | None = None,
+    progress: ProgressLike = None,
 ) -> AnalysisResult:
     """Run every method on validated tables.
 
@@ -62,15 +61,25 @@ def analyze_tables(
         Name shown in the report.
     inputs : mapping, optional
         Paths and hashes for the reproducibility footer.
-    progress : callable, optional
-        Called with a short label before each method.
+    progress : timing.progress.Progress or callable, optional
+        Told as each method starts, and how far its long loops have come (see
+        :mod:`timing.progress`); a plain ``callable(label)`` hears the labels only.
 
     Returns
     -------
     AnalysisResult
     """
-    cfg = config or AnalysisConfig()
-    say = progress or (lambda _label: None)
+    with reporting(progress):
+        return _analyze_tables(claims, events, config or AnalysisConfig(), dataset, inputs)
+
+
+def _analyze_tables(
+    claims: ValidatedTable,
+    events: ValidatedTable,
+    cfg: AnalysisConfig,
+    dataset: str | None,
+    inputs: Mapping[str, Any] | None,
+) -> AnalysisResult:
     for table in (claims, events):
         acc = table.accounting
         if acc.used == 0:
@@ -93,8 +102,8 @@ def analyze_tables(
         event_kinds=cfg.event_kinds,
         weight=cfg.weight,
     )
-    tests, extras = _run_methods(timeline, cfg, say)
-    robust = _run_robustness(timeline, cfg, extras["skipped"], say) if cfg.robustness else None
+    tests, extras = _run_methods(timeline, cfg)
+    robust = _run_robustness(timeline, cfg, extras["skipped"]) if cfg.robustness else None
     return AnalysisResult(
         config=cfg,
         dataset=dataset,
@@ -110,13 +119,11 @@ def analyze_tables(
     )
 
 
-def _run_robustness(
-    timeline: Timeline, cfg: AnalysisConfig, skipped: dict[str, str], say: Progress
-) -> Any:
+def _run_robustness(timeline: Timeline, cfg: AnalysisConfig, skipped: dict[str, str]) -> Any:
     """The robustness analysis of the primary test, or ``None`` (reason in ``skipped``)."""
     from timing.stats.robustness import robustness
 
-    say("robustness: specification curve, influence, tipping point")
+    step("robustness: specification curve, influence, tipping point")
     try:
         return robustness(
             timeline,
@@ -132,9 +139,7 @@ def _run_robustness(
         return None
 
 
-def _run_methods(
-    timeline: Timeline, cfg: AnalysisConfig, say: Progress
-) -> tuple[dict[str, Any], dict[str, Any]]:
+def _run_methods(timeline: Timeline, cfg: AnalysisConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the primary test, then every method of :data:`timing.methods.METHODS`."""
     from timing.methods import METHODS, MethodContext, run_method
     from timing.primary import run_primary
@@ -156,16 +161,16 @@ def _run_methods(
         span = None
 
     _check_shifts(timeline, cfg)
-    tests.update(run_primary(ctx, span, say))
+    tests.update(run_primary(ctx, span, step))
 
     for method in METHODS:
-        say(method.label.lower())
+        step(method.label.lower())
         tests[method.name] = run_method(method, ctx)
     skipped.update({name: r.reason for name, r in tests.items() if isinstance(r, NotApplicable)})
 
-    say("scan over windows, actors and kinds")
+    step("scan over windows, actors and kinds")
     try:
-        scanned = scan(timeline, windows=range(1, cfg.scan_max_window + 1))
+        scanned = scan(timeline, windows=range(1, cfg.scan_max_window + 1), progress=advance)
     except TimingInputError as exc:
         skipped["scan"] = str(exc).splitlines()[0]
         scanned = None
@@ -219,7 +224,7 @@ def analyze(
     adapter_options: Mapping[str, str] | None = None,
     read_options: Mapping[str, Mapping[str, Any]] | None = None,
     engine: Any = None,
-    progress: Progress | None = None,
+    progress: ProgressLike = None,
 ) -> AnalysisResult:
     """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
 
@@ -246,8 +251,9 @@ def analyze(
         for canonical-format files (see :func:`load_inputs`).
     engine : timing.engine.Engine, optional
         Where many-file inputs are read (see :mod:`timing.engine`); the result is the same.
-    progress : callable, optional
-        Called with a short label as each step starts.
+    progress : timing.progress.Progress or callable, optional
+        Told as each step starts and how far long loops have come (see
+        :mod:`timing.progress`); a plain ``callable(label)`` hears the labels only.
 
     Returns
     -------
@@ -260,22 +266,21 @@ def analyze(
     True
     """
     cfg = config or AnalysisConfig()
-    claims_table, events_table, dataset, inputs = load_inputs(
-        claims,
-        events,
-        dataset=dataset,
-        mapping=mapping,
-        claims_mapping=claims_mapping,
-        events_mapping=events_mapping,
-        lenient=lenient,
-        resolution=cfg.resolution,
-        claims_format=claims_format,
-        events_format=events_format,
-        adapter_options=adapter_options,
-        read_options=read_options,
-        engine=engine,
-        progress=progress,
-    )
-    return analyze_tables(
-        claims_table, events_table, cfg, dataset=dataset, inputs=inputs, progress=progress
-    )
+    with reporting(progress) as listener:
+        claims_table, events_table, dataset, inputs = load_inputs(
+            claims,
+            events,
+            dataset=dataset,
+            mapping=mapping,
+            claims_mapping=claims_mapping,
+            events_mapping=events_mapping,
+            lenient=lenient,
+            resolution=cfg.resolution,
+            claims_format=claims_format,
+            events_format=events_format,
+            adapter_options=adapter_options,
+            read_options=read_options,
+            engine=engine,
+            progress=listener.step,
+        )
+        return analyze_tables(claims_table, events_table, cfg, dataset=dataset, inputs=inputs)

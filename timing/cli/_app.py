@@ -254,39 +254,140 @@ def make_engine(name: str, scheduler: str | None, workers: int | None) -> Any:
 
 
 QuietOpt = Annotated[
-    bool, typer.Option("--quiet", "-q", help="No progress lines on stderr when not in a terminal.")
+    bool, typer.Option("--quiet", "-q", help="No progress bars or progress lines on stderr.")
 ]
+
+#: Seconds between two plain progress lines of one counted step (not a terminal).
+PROGRESS_EVERY = 5.0
+
+
+class PlainProgress:
+    """Progress as plain lines on a stream that is not a terminal (a pipe, a file, a CI log).
+
+    ``timing: [  12.3 s] step...`` as each step starts, and ``timing: [  17.3 s] step: 340 of
+    1000`` at most every ``every`` seconds while a counted step runs; nothing until the run
+    has taken ``after`` seconds, so a quick run, or a refused input, prints nothing extra.
+    """
+
+    def __init__(self, stream: Any, *, after: float = 1.0, every: float = PROGRESS_EVERY) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self._stream, self._after, self._every = stream, after, every
+        self._started = self._clock()
+        self._label, self._last = "", self._started
+
+    def _line(self, text: str) -> None:
+        elapsed = self._clock() - self._started
+        self._stream.write(f"timing: [{elapsed:7.1f} s] {text}\n")
+        self._stream.flush()
+        self._last = self._clock()
+
+    def step(self, label: str, total: int | None = None) -> None:
+        """A step starts: one line once the run has taken ``after`` seconds."""
+        self._label = label
+        if self._clock() - self._started >= self._after:
+            self._line(f"{label}...")
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        """A counted step's progress: a line at most every ``every`` seconds."""
+        now = self._clock()
+        if now - self._started >= self._after and now - self._last >= self._every:
+            of = f" of {total}" if total else ""
+            self._line(f"{self._label}: {done}{of}")
+
+    def __call__(self, label: str) -> None:
+        self.step(label)
+
+    def stop(self) -> None:
+        """Nothing to tidy up (the lines are already written)."""
+
+
+class RichProgress:
+    """Progress drawn by Rich in a terminal: the step, and a bar when its units are counted.
+
+    The bar is transient: it disappears when :meth:`stop` is called, leaving the results.
+    """
+
+    def __init__(self, console: Any) -> None:
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self._bar = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.fields[count]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self._bar.start()
+        self._task = self._bar.add_task("starting", total=None, count="")
+
+    def step(self, label: str, total: int | None = None) -> None:
+        """A new step: its label, and a fresh bar (pulsing until a total is known)."""
+        from rich.markup import escape as rich_escape
+
+        self._bar.remove_task(self._task)
+        count = f"0/{total}" if total else ""
+        self._task = self._bar.add_task(rich_escape(label), total=total, count=count)
+
+    def advance(self, done: int, total: int | None = None) -> None:
+        """Move the bar of the current step to ``done`` of ``total``."""
+        count = f"{done}/{total}" if total else str(done)
+        self._bar.update(self._task, completed=done, total=total, count=count)
+
+    def __call__(self, label: str) -> None:
+        self.step(label)
+
+    def stop(self) -> None:
+        """Remove the bar from the terminal."""
+        self._bar.stop()
 
 
 def progress_reporter(
-    *, quiet: bool = False, live: bool = True, after: float | None = None
-) -> tuple[Callable[[str], None], Any]:
-    """A progress callback for long steps, and the Rich status it drives (or None).
+    *,
+    quiet: bool = False,
+    live: bool = True,
+    after: float | None = None,
+    console: Any = None,
+    stream: Any = None,
+) -> tuple[Any, Any]:
+    """The progress listener of a command (:class:`timing.progress.Progress`), and its closer.
 
-    In a terminal a Rich spinner shows the current step. When stdout is not a terminal
-    (a pipe, a file, a CI log) plain lines ``timing: [  12.3 s] step...`` go to stderr as
-    each step starts once the run has taken ``after`` seconds (default 1, or the
-    ``TIMING_PROGRESS_AFTER`` environment variable), so a long run is never silent while a
-    quick one, or a refused input, prints nothing extra; ``quiet`` turns them off.
+    On a terminal (stderr, or the ``console`` given) Rich draws each step with a bar when
+    its units are counted (shift loops, scan cells, calibration blocks). When stderr is not
+    a terminal, or ``live`` is false, plain lines go to ``stream`` (default stderr): see
+    :class:`PlainProgress`; ``after`` defaults to 1 s or the ``TIMING_PROGRESS_AFTER``
+    environment variable. ``quiet`` silences both.
+
+    Returns
+    -------
+    (progress, closer)
+        ``progress`` has ``step``/``advance`` and is also a ``callable(label)``; call
+        ``closer.stop()`` when the work is done (``closer`` is ``None`` when nothing needs
+        stopping).
     """
     import sys
-    import time
 
-    started = time.monotonic()
+    if quiet:
+        return (lambda _label: None), None
     if after is None:
         after = float(os.environ.get("TIMING_PROGRESS_AFTER", "1"))
-    status = None
-    if live and sys.stdout.isatty():
-        status = rich_console().status("starting")
-        status.start()
+    if console is None and live and sys.stderr.isatty():
+        from rich.console import Console
 
-    def progress(label: str) -> None:
-        if status is not None:
-            status.update(f"{label}...")
-        elif not quiet and time.monotonic() - started >= after:
-            typer.echo(f"timing: [{time.monotonic() - started:7.1f} s] {label}...", err=True)
-
-    return progress, status
+        console = Console(stderr=True, highlight=False)
+    if console is not None and live and console.is_terminal:
+        bars = RichProgress(console)
+        return bars, bars
+    return PlainProgress(stream or sys.stderr, after=after), None
 
 
 def number(value: Any, fmt: str = "{:.2f}") -> str:

@@ -61,11 +61,41 @@ def default_report_path(data: dict[str, Any], root: str | Path = "reports") -> P
     return Path(root) / f"{name or 'custom'}-{window_tag(data)}.html"
 
 
+def _plain_copy(value: Any) -> Any:
+    """A copy of the dicts, lists and tuples of a figure; leaves (arrays too) are shared."""
+    if isinstance(value, dict):
+        return {key: _plain_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain_copy(item) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_plain_copy(item) for item in value)
+    return value
+
+
+def _figure_dict(fig: Any) -> dict[str, Any]:
+    """``fig.to_dict()`` without its deep copy of every array and of the layout's template.
+
+    ``to_dict`` deep-copies the figure, then encodes numpy arrays as typed arrays in place;
+    copying the containers only (the arrays are replaced, never changed) gives the same
+    dict in about two thirds of the time (the walk that encodes the arrays stays).
+    """
+    from _plotly_utils.utils import convert_to_base64  # type: ignore[import-untyped]
+
+    data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
+    if not (isinstance(data, list) and isinstance(layout, dict)) or getattr(
+        fig, "_frame_objs", None
+    ):
+        return dict(fig.to_dict())
+    out = {"data": _plain_copy(data), "layout": _plain_copy(layout)}
+    convert_to_base64(out)
+    return out
+
+
 def _figure_json(fig: Any) -> str:
     """Figure JSON that is safe inside ``<script type="application/json">``."""
     import plotly.io as pio
 
-    text = pio.to_json(fig, validate=False)
+    text = pio.to_json(_figure_dict(fig), validate=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -87,3 +87,20 @@ def rate_ratio(counts: np.ndarray, mask: np.ndarray) -> float:
     if rate_out == 0:
         return float("inf") if rate_in > 0 else float("nan")
     return float(rate_in / rate_out)
+
+
+def midranks(values: np.ndarray) -> np.ndarray:
+    """Ranks from 1, ties sharing their mean rank (``scipy.stats.rankdata``'s default).
+
+    Examples
+    --------
+    >>> midranks(np.array([3.0, 1.0, 3.0, 2.0])).tolist()
+    [3.5, 1.0, 3.5, 2.0]
+    """
+    order = np.argsort(values, kind="mergesort")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    stops = np.r_[starts[1:], ordered.size]
+    ranks = np.empty(values.size)
+    ranks[order] = np.repeat(0.5 * (starts + 1 + stops), stops - starts)
+    return ranks

@@ -11,6 +11,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from timing.stats._common import midranks
+
 __all__ = [
     "MIN_EVENTS_PERIOD",
     "MIN_EVENTS_WEEKDAY",
@@ -180,6 +182,31 @@ def _friedman(counts: np.ndarray, start_weekday: int, bins_per_day: int) -> floa
     table = daily[first : first + 7 * weeks].reshape(weeks, 7)
     if np.all(table == table[:, :1]):
         return 1.0
-    from scipy import stats
+    return friedman_pvalue(table)
 
-    return float(stats.friedmanchisquare(*table.T).pvalue)
+
+def friedman_pvalue(table: np.ndarray) -> float:
+    """Friedman test p of a blocks x treatments table (chi-squared approximation, ties).
+
+    The arithmetic of ``scipy.stats.friedmanchisquare(*table.T)`` step for step, so the same
+    p to the last bit, without importing ``scipy.stats`` (a third of a second) for it.
+
+    Examples
+    --------
+    >>> round(friedman_pvalue(np.array([[1.0, 2, 3], [1, 3, 2], [1, 2, 3], [2, 1, 3]])), 4)
+    0.1054
+    """
+    from scipy.special import chdtrc
+
+    data = np.asarray(table, dtype=np.float64)
+    n, k = data.shape
+    ranks = np.empty_like(data)
+    ties = 0.0
+    for i, row in enumerate(data):
+        ranks[i] = midranks(row)
+        _, sizes = np.unique(row, return_counts=True)
+        ties += float(np.sum(sizes * (sizes * sizes - 1)))
+    c = 1 - ties / (k * (k * k - 1) * n)
+    ssbn = np.sum(np.sum(ranks, axis=0) ** 2, axis=-1)
+    statistic = (12.0 / (k * n * (k + 1)) * ssbn - 3 * n * (k + 1)) / c
+    return float(chdtrc(np.float64(k - 1), statistic))

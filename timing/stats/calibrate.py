@@ -25,6 +25,7 @@ import polars as pl
 from timing._shifts import admissible_shifts, circular_cross_correlation, interval_cover
 from timing.engine import Engine
 from timing.errors import TimingInputError
+from timing.progress import advance, step
 from timing.stats._common import TIE_RTOL, plain
 from timing.stats.base import ResultDisplay
 from timing.stats.simulate import simulate_batch, simulate_events
@@ -409,8 +410,11 @@ def calibrate(
     labels = [f"{blk.null} ({'null' if blk.effect == 1.0 else 'uplift'})" for blk in blocks]
 
     def report(done: int, total: int) -> None:
+        advance(done, total)
         if progress is not None:
             progress(done, total, labels[min(done, total) - 1])
+
+    step("calibration: simulating datasets", total=len(blocks))
 
     counts = (engine or Engine()).map(_run_block, blocks, progress=report)
     rows = []

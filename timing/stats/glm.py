@@ -313,8 +313,10 @@ def fit_count_model(
     See :func:`count_regression` for the parameters and the maths. The fit is a statsmodels
     ``GLM`` with ``cov_type="HAC", cov_kwds={"maxlags": L}``.
     """
-    import statsmodels.api as sm
+    # Submodules, not statsmodels.api (which imports every model statsmodels has).
     from scipy import stats
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     y = np.asarray(counts, dtype=np.float64)
     X = np.asarray(design, dtype=np.float64)
@@ -325,7 +327,7 @@ def fit_count_model(
         raise TimingInputError(f"hac_maxlags must be non-negative, got {hac_maxlags}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        poisson_model = sm.GLM(y, X, family=sm.families.Poisson())
+        poisson_model = GLM(y, X, family=families.Poisson())
         if poisson_model.df_model + 1 < X.shape[1]:
             raise TimingInputError(
                 "design matrix is rank deficient: a control or window duplicates another column"
@@ -336,10 +338,10 @@ def fit_count_model(
         if family == "negbin":
             nb_alpha, how, ok = _dispersion(y, X, naive, dispersion)
             converged &= ok
-            fam = sm.families.NegativeBinomial(alpha=nb_alpha)
+            fam = families.NegativeBinomial(alpha=nb_alpha)
         else:
-            fam = sm.families.Poisson()
-        fit = sm.GLM(y, X, family=fam).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
+            fam = families.Poisson()
+        fit = GLM(y, X, family=fam).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     converged &= bool(fit.converged)
     beta, se = float(fit.params[1]), float(fit.bse[1])
     z = beta / se

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from timing.progress import advance
 from timing.stats._common import Alternative, monte_carlo_pvalue
 
 __all__ = ["MAX_REFERENCE_SHIFTS", "glm_shift_reference", "irls", "nb_hac_z"]
@@ -163,6 +164,7 @@ def glm_shift_reference(
         moved = X.copy()
         moved[:, cols] = np.roll(X[:, cols], int(s), axis=0)
         null[i] = nb_hac_z(y, moved, dispersion, maxlags, start)
+        advance(i + 1, shifts.size)
     null = null[np.isfinite(null)]
     if not np.isfinite(observed) or null.size == 0:
         return observed, float("nan"), null

@@ -15,6 +15,7 @@ import numpy as np
 
 from timing._shifts import admissible_shifts
 from timing.errors import TimingInputError
+from timing.progress import advance
 from timing.stats._common import monte_carlo_pvalue, plain, result_dict
 from timing.stats.base import ResultDisplay
 from timing.timeline import bins_to_next_event
@@ -242,6 +243,7 @@ def lag_density(
             lag_s = claim_lags(np.arange(n_bins), (timeline.event_bins + s) % n_bins)
             keep = lag_s >= 0
             hist[i] = np.bincount(lag_s[keep], weights=counts[keep], minlength=n_bins)
+            advance(i + 1, shifts.size)
         totals = hist.sum(axis=1)
         valid = totals > 0
         hist, shifts = hist[valid] / totals[valid, None], shifts[valid]

@@ -18,6 +18,7 @@ import polars as pl
 
 from timing._shifts import admissible_shifts
 from timing.errors import TimingInputError
+from timing.progress import advance
 from timing.stats._common import monte_carlo_pvalue, result_dict
 from timing.stats.base import ResultDisplay
 
@@ -197,6 +198,7 @@ def lag_histograms(
                 minlength=sh.size * n_cat,
             )
             out[lo : lo + sh.size] = hist.reshape(sh.size, n_cat)
+        advance(lo + sh.size, shifts.size)
     return out_next, out_since
 
 

@@ -25,6 +25,7 @@ import numpy as np
 
 from timing._shifts import interval_cover
 from timing.errors import TimingInputError
+from timing.progress import advance
 from timing.stats._common import TIE_RTOL, monte_carlo_pvalue, result_dict
 from timing.stats.base import ResultDisplay
 
@@ -285,6 +286,7 @@ def weekday_placebo_test(
         w = _window_matrix(draws[lo : lo + step], n_bins, offsets, form)
         null[lo : lo + step] = w @ counts
         null_bins[lo : lo + step] = w.sum(axis=1)
+        advance(min(lo + step, draws.shape[0]), draws.shape[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         null_rate = float(np.mean(null / null_bins))
         effect = (stat / observed_w.sum()) / null_rate
@@ -396,6 +398,7 @@ def block_permutation_test(
         offset = starts[od] - (np.cumsum(lens, axis=1) - lens)  # source start - target start
         idx = np.repeat(offset.ravel(), lens.ravel()).reshape(od.shape[0], n_bins)
         null[lo : lo + step] = counts[idx + np.arange(n_bins)] @ weights
+        advance(min(lo + step, orders.shape[0]), orders.shape[0])
     stat = float(counts @ weights)
     if exact:
         pvalue = _enumerated_pvalue(stat, null)

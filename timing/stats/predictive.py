@@ -18,7 +18,13 @@ import numpy as np
 
 from timing._shifts import admissible_shifts
 from timing.errors import TimingInputError
-from timing.stats._common import monte_carlo_pvalue, plain, result_dict
+from timing.stats._common import midranks, monte_carlo_pvalue, plain, result_dict
+from timing.stats._logistic import (
+    fit_balanced_logit,
+    predict_proba,
+    standardize,
+    time_series_folds,
+)
 from timing.stats.base import ResultDisplay
 
 if TYPE_CHECKING:
@@ -146,14 +152,12 @@ def auc_score(y_true: np.ndarray, y_score: np.ndarray) -> float:
     mid-ranks of the positives: the probability that a random positive scores above a
     random negative.
     """
-    from scipy.stats import rankdata
-
     y = np.asarray(y_true).astype(bool)
     n_pos = int(y.sum())
     n_neg = y.size - n_pos
     if n_pos == 0 or n_neg == 0:
         return float("nan")
-    ranks = rankdata(y_score)
+    ranks = midranks(np.asarray(y_score, dtype=np.float64))
     return float((ranks[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
@@ -190,8 +194,8 @@ def predictive_check(
     weekday : bool
         Add weekday dummies (day resolution only).
     n_splits : int
-        Folds of :class:`sklearn.model_selection.TimeSeriesSplit` (train on the past,
-        predict the next block).
+        Time-series folds, as ``sklearn.model_selection.TimeSeriesSplit`` makes them
+        (train on the past, predict the next block).
     n_null : int
         Shifts of the event calendar drawn (seeded, without replacement) for the null; 0
         skips it (p is nan).
@@ -207,10 +211,12 @@ def predictive_check(
     Notes
     -----
     Rows are bins ``t`` from ``max(lags) - 1`` to ``T - k - 1`` (full feature windows, fully
-    observed target). Each fold fits ``StandardScaler`` + ``LogisticRegression(
-    class_weight="balanced")`` on earlier blocks and predicts the next; folds whose training
-    part holds one class only are left out. The solver is Newton-Cholesky (exact for a
-    handful of features, and several times faster per fit than L-BFGS here). The AUC is
+    observed target). Each fold standardises the features and fits a balanced L2 logistic
+    regression (scikit-learn's ``StandardScaler`` + ``LogisticRegression(class_weight=
+    "balanced", solver="newton-cholesky")``, reproduced in :mod:`timing.stats._logistic`,
+    which fits the observed and every shifted target of a fold together) on earlier blocks
+    and predicts the next; folds whose training part holds one class only are left out. The
+    AUC is
     computed on the pooled out-of-fold predictions. Under the null the event calendar is
     shifted by ``s`` bins (the features stay), the target recomputed and the model refitted,
     so the null keeps the claims' autocorrelation and the events' spacing;
@@ -227,10 +233,6 @@ def predictive_check(
     >>> 0.0 <= res.auc <= 1.0
     True
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import TimeSeriesSplit
-    from sklearn.preprocessing import StandardScaler
-
     k, n_splits, n_null = int(k), int(n_splits), int(n_null)
     lags = [int(v) for v in lags]
     if k < 1:
@@ -252,28 +254,12 @@ def predictive_check(
     x_all, names = claim_features(timeline.claims, lags, weekday_of_first=weekday_of_first)
     x = x_all[first : n_bins - k]
 
-    folds = []
-    for train, test in TimeSeriesSplit(n_splits=n_splits).split(x):
-        scaler = StandardScaler().fit(x[train])
-        folds.append((train, test, scaler.transform(x[train]), scaler.transform(x[test])))
-
-    def fit_predict(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        ys, ps = [], []
-        for train, test, x_train, x_test in folds:
-            if y[train].min() == y[train].max():
-                continue
-            model = LogisticRegression(
-                class_weight="balanced", solver="newton-cholesky", max_iter=200
-            )
-            model.fit(x_train, y[train])
-            ys.append(y[test])
-            ps.append(model.predict_proba(x_test)[:, 1])
-        if not ys:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(ys), np.concatenate(ps)
-
+    folds = [
+        (train, test, *standardize(x[train], x[test]))
+        for train, test in time_series_folds(x.shape[0], n_splits)
+    ]
     y_obs = _targets(timeline.event_bins, n_bins, k)[first:].astype(np.int64)
-    y_true, y_score = fit_predict(y_obs)
+    y_true, y_score = _fit_predict(folds, y_obs[:, None])[0]
     auc = auc_score(y_true, y_score)
     if not np.isfinite(auc):
         raise TimingInputError("the out-of-fold targets hold one class only: too few events")
@@ -283,11 +269,10 @@ def predictive_check(
         shifts = admissible_shifts(n_bins, k if min_shift is None else int(min_shift))
         rng = np.random.default_rng(seed)
         shifts = rng.choice(shifts, size=min(n_null, shifts.size), replace=False)
-        values = []
-        for s in shifts:
-            y_s = _targets(timeline.event_bins, n_bins, k, int(s))[first:].astype(np.int64)
-            values.append(auc_score(*fit_predict(y_s)))
-        null = np.asarray(values)
+        targets = np.column_stack(
+            [_targets(timeline.event_bins, n_bins, k, int(s))[first:] for s in shifts]
+        ).astype(np.int64)
+        null = np.asarray([auc_score(*pair) for pair in _fit_predict(folds, targets)])
         null = null[np.isfinite(null)]
     pvalue = monte_carlo_pvalue(auc, null) if null.size else float("nan")
     return PredictiveResult(
@@ -308,3 +293,29 @@ def predictive_check(
         y_true=y_true,
         y_score=y_score,
     )
+
+
+def _fit_predict(
+    folds: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], targets: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Pooled out-of-fold ``(y_true, y_score)`` for each column of ``targets``.
+
+    Each fold fits every target at once (:func:`timing.stats._logistic.fit_balanced_logit`);
+    a target whose training part holds one class only is left out of that fold.
+    """
+    m = targets.shape[1]
+    ys: list[list[np.ndarray]] = [[] for _ in range(m)]
+    ps: list[list[np.ndarray]] = [[] for _ in range(m)]
+    for train, test, x_train, x_test in folds:
+        y_train = targets[train]
+        both = np.flatnonzero(y_train.min(axis=0) != y_train.max(axis=0))
+        if both.size == 0:
+            continue
+        proba = predict_proba(x_test, fit_balanced_logit(x_train, y_train[:, both]))
+        for col, j in enumerate(both):
+            ys[j].append(targets[test, j])
+            ps[j].append(proba[:, col])
+    return [
+        (np.concatenate(y), np.concatenate(p)) if y else (np.zeros(0, dtype=np.int64), np.zeros(0))
+        for y, p in zip(ys, ps, strict=True)
+    ]

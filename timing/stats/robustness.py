@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from timing.progress import step
 from timing.stats.robustness_curve import (
     DEFAULT_DETRENDS,
     DEFAULT_WINDOWS,
@@ -142,6 +143,7 @@ def robustness(
         "max_shift": max_shift,
         "alpha": alpha,
     }
+    step("robustness 1/3: specification curve")
     curve = specification_curve(
         timeline,
         offsets,
@@ -154,7 +156,9 @@ def robustness(
         alpha=alpha,
         weight=weight,
     )
+    step("robustness 2/3: leave-one-out influence")
     infl = influence(timeline, bin_offsets, **primary)  # type: ignore[arg-type]
+    step("robustness 3/3: tipping point")
     tip = tipping_point(timeline, bin_offsets, **primary)  # type: ignore[arg-type]
     return RobustnessResult(
         curve=curve, influence=infl, tipping=tip, reading=reading(curve, infl, tip)

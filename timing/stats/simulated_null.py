@@ -97,14 +97,43 @@ def _fit_trend(counts: np.ndarray) -> float:
     return float(minimize_scalar(nll, bounds=(-10.0, 10.0), method="bounded").x)
 
 
-def _hawkes_nll(params: np.ndarray, counts: np.ndarray, base: np.ndarray) -> float:
-    from scipy.signal import lfilter
+#: Longest series whose excitation recursion runs as a Python loop; longer ones use
+#: ``scipy.signal.lfilter`` (same arithmetic in C, so the same numbers, but its import costs
+#: a small analysis more than the loop does).
+_LOOP_MAX_BINS = 5000
 
+
+def _excitation(previous: np.ndarray, decay: float, start: float) -> np.ndarray:
+    """``E_t = d E_{t-1} + (1 - d) x_t`` with ``E_{-1} = start``, as ``lfilter`` computes it.
+
+    Every step is ``(1 - d) * x_t + d * E_{t-1}`` in double precision, the operations of
+    ``lfilter([1 - d], [1, -d], x, zi=[d * start])``, so both give identical bits.
+
+    Examples
+    --------
+    >>> _excitation(np.array([1.0, 0.0, 2.0]), 0.5, 1.0).tolist()
+    [1.0, 0.5, 1.25]
+    """
+    d = float(decay)
+    if previous.size > _LOOP_MAX_BINS:
+        from scipy.signal import lfilter
+
+        return np.asarray(lfilter([1.0 - d], [1.0, -d], previous, zi=[d * start])[0])
+    c, z = 1.0 - d, d * float(start)
+    out = []
+    for x in previous.tolist():
+        e = c * x + z
+        out.append(e)
+        z = d * e
+    return np.array(out, dtype=np.float64)
+
+
+def _hawkes_nll(params: np.ndarray, counts: np.ndarray, base: np.ndarray) -> float:
     b, d = params
     rate = counts.mean()
     # E_t = d E_{t-1} + (1 - d) c_{t-1}, started at its stationary value (the mean).
     previous = np.concatenate(([rate], counts[:-1]))
-    excite = lfilter([1.0 - d], [1.0, -d], previous, zi=[d * rate])[0]
+    excite = _excitation(previous, d, rate)
     lam = (1.0 - b) * base + b * excite
     lam = np.maximum(lam, 1e-12)
     return float(np.sum(lam - counts * np.log(lam)))
