@@ -13,13 +13,14 @@ repository's ``examples/`` and ``datasets/``:
 * ``python``: executed; lines marked ``# prints: ...`` must appear in what it prints.
 
 The second half recomputes the numbers the worked example and the robustness section quote
-("1.27 times", "p = 0.101", "432 specifications", ...) and checks that the README's text
+("1.27 times", "p = 0.080", "432 specifications", ...) and checks that the README's text
 holds each one as it is formatted there.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import importlib.util
 import io
 import json
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -208,13 +210,16 @@ def bundled() -> dict[str, Any]:
 def test_worked_example_figures(bundled: dict[str, Any]) -> None:
     t = bundled["tests"]
     circ, glm = t["circular_shift"], t["negbin_glm"]
-    said("366 dated Russian MoD claims")
-    assert bundled["counts"] == {**bundled["counts"], "claims": 366, "events": 87}
+    said("377 dated Russian MoD claims")
+    assert bundled["counts"] == {**bundled["counts"], "claims": 377, "events": 87}
     said(f"{circ['rate_ratio']:.2f} times as many claims per day")
     said(f"runs from {circ['ci_low']:.2f} to {circ['ci_high']:.2f}")
     said(f"to each of the {circ['n_shifts']} other admissible positions")
     said(f"at least this strong {pct(circ['pvalue'])} % of the time")
     said(f"gives {glm['irr']:.2f}x, p = {glm['pvalue']:.2f}")
+    raw = t["circular_shift_raw"]
+    said(f"without detrending the same test gives {raw['rate_ratio']:.2f}x,")
+    said(f"p = {raw['pvalue']:.3f};")
     sim = t["simulated_null"]
     said(f"expects {pct(sim['expected'])} % of them in the windows, and {pct(sim['statistic'])} %")
     said(f"fell there (p = {sim['pvalue']:.3f})")
@@ -227,8 +232,9 @@ def test_worked_example_figures(bundled: dict[str, Any]) -> None:
     said(f"against {pct(d['share_out'])} % of the others (circular-shift p = {d['pvalue']:.3f})")
     # "Reading the report" quotes the same numbers
     said(f"were {circ['rate_ratio']:.1f} times as frequent in the three days before diplomatic")
-    said(f"(95 % CI {circ['ci_low']:.1f}-{circ['ci_high']:.1f}; circular-shift randomization")
-    said(f"test, p = {circ['pvalue']:.2f}; 366 claims, 87 events, 2025-01-06 to 2026-03-11)")
+    said(f"(95 % CI {circ['ci_low']:.2f}-{circ['ci_high']:.2f}; circular-shift randomization")
+    said(f"test, p = {circ['pvalue']:.2f}; 377 claims, 87 events, 2025-01-06 to 2026-03-11)")
+    said(f"rounds the interval to one decimal (here {circ['ci_low']:.1f}-{circ['ci_high']:.1f})")
     said(f"({circ['rate_ratio']:.2f}, {circ['ci_low']:.2f} to {circ['ci_high']:.2f}, p = ")
     said(f"(p = {t['poisson_naive']['pvalue']:.3f} against {circ['pvalue']:.3f})")
     pokrovsk = next(r for r in bundled["per_event"] if r["date"] == "2025-12-02")
@@ -261,16 +267,28 @@ def test_robustness_figures(bundled: dict[str, Any]) -> None:
     said(f"{pct(curve['share_significant'])} %, and the joint")
     said(f"the joint p is {curve['joint_pvalue']:.3f}")
     said(f"(median {curve['median_estimate']:.2f})")
-    top = infl["events"][0]
-    assert top["date"] == "2025-03-13" and not infl["pivotal_events"]
-    said(f"takes p to {top['pvalue']:.2f} when left out")
-    said(f"(without it {top['rate_ratio']:.2f}x, p = {top['pvalue']:.2f})")
+    events = {e["date"]: e for e in infl["events"]}
+    pivotal = sorted(e["date"] for e in infl["events"] if e["crosses"])
+    assert pivotal == ["2025-02-14", "2025-04-17", "2026-02-14"] == sorted(list(events)[:3])
+    lo, hi = (f"{f(events[d]['pvalue'] for d in pivotal):.3f}" for f in (min, max))
+    said(f"takes p to {lo}-{hi}, and so does")
+    munich, feb, apr = events["2026-02-14"], events["2025-02-14"], events["2025-04-17"]
+    said(f"2026-02-14, without it {munich['rate_ratio']:.2f}x, p = {munich['pvalue']:.3f};")
+    said(f"2025-04-17, p = {feb['pvalue']:.3f})")
+    assert f"{apr['pvalue']:.3f}" == f"{feb['pvalue']:.3f}"
+    witkoff = max(infl["events"], key=lambda e: e["pvalue"])
+    assert witkoff["date"] == "2025-03-13"
+    said(f"Witkoff's meeting with Putin on 2025-03-13, takes p to {witkoff['pvalue']:.2f}")
+    said(f"(without it {witkoff['rate_ratio']:.2f}x, p = {witkoff['pvalue']:.2f})")
     july = next(m for m in infl["months"] if m["month"] == "2025-07")
-    assert infl["pivotal_months"] == ["2025-07"]
-    said(f"masking July 2025 alone takes it to {july['pvalue']:.3f}")
+    assert infl["pivotal_months"] == ["2025-02", "2025-07", "2025-10"]
+    said("masking February, July or October 2025")
+    said(f"(July: {july['pvalue']:.3f})")
+    said(f"(July: p = {july['pvalue']:.3f})")
     said(f"{tip['n_inside']} claims missing from inside the windows ({pct(tip['share_inside'])} %")
     said(f"or {tip['n_outside']} spurious ones outside them")
-    said(f"({100 * tip['share_outside']:.1f} % of 366) or {tip['n_inside']} missing inside them")
+    said(f"({100 * tip['share_outside']:.1f} % of 377) or {tip['n_inside']} missing inside them")
+    said(f"({100 * tip['share_inside']:.1f} %) would make the result significant")
     specs = curve["specs"]
     visit2 = [
         s for s in specs if (s["event_kind"], s["window"], s["period"]) == ("visit", "2", "full")
@@ -298,9 +316,37 @@ def test_period_of_the_bundled_files_given_as_files() -> None:
     said(f"uses the span where both tables have data ({start} to {end}, since the first event")
     test = circular_shift_test(timeline, (-3, -1), detrend=91)
     outside = claims.frame.height - timeline.claims_frame.height
-    assert timeline.claims_frame.height == 344
-    said(f"{outside} January claims fall outside it, and the result is")
+    assert timeline.claims_frame.height == 351
+    said(f"{outside} claims from before 8 February fall outside it, and the result is")
     said(f"{test.rate_ratio:.1f}x (p = {test.pvalue:.3f})")
+
+
+def test_round_6_claims_and_the_diplomacy_blind_rows() -> None:
+    """What the README says about the claims added in round 6 and the bulletin-sweep rows."""
+    claims = load_claims(ROOT / "datasets" / "ru-ua-2025" / "claims.csv").frame
+    events = load_events(ROOT / "datasets" / "ru-ua-2025" / "events.csv").frame
+    starts = set(events["date"].to_list())
+    added = claims.filter(pl.col("claim_id").is_in([f"C{i}" for i in range(373, 384)]))
+    assert added.height == 11 and set(added["found_by"]) == {"bulletin-sweep"}
+    before = [
+        r["target"]
+        for r in added.sort("date").iter_rows(named=True)
+        if any(r["date"] + dt.timedelta(days=k) in starts for k in (1, 2, 3))
+    ]
+    assert before == ["Kostiantynopil", "Mykhailivka", "Torske", "Mykolaivka", "Myrne"]
+    said(f"({', '.join(before[:-1])}, {before[-1]}),")
+    said(f"{pct(len(before) / added.height)} % against the 41 % of days")
+    sweep = claims.filter(pl.col("found_by") == "bulletin-sweep")
+    period = {"start": dt.date(2025, 1, 6), "end": dt.date(2026, 3, 11)}
+    timeline = build_timeline(sweep, events, lead_days=3, **period)
+    test = circular_shift_test(timeline, (-3, -1), detrend=91)
+    said(f"sweeps, {sweep.height} rows) show")
+    said(f"in the 3-day windows ({test.rate_ratio:.2f}x, p = {test.pvalue:.2f})")
+    visits = events.filter(pl.col("kind") == "visit")
+    timeline = build_timeline(sweep, visits, lead_days=2, **period)
+    test = circular_shift_test(timeline, (-2, -1), detrend=91)
+    said(f"on the {sweep.height} claims found by the")
+    said(f"the 2-day visit window gives {test.rate_ratio:.1f}x too, with p = {test.pvalue:.3f}")
 
 
 def test_example_files_are_the_bundled_dataset_as_generated(tmp_path: Path) -> None:
