@@ -349,9 +349,9 @@ class AnalysisResult:
         if isinstance(boot, NotApplicable):
             boot = None
         if boot is not None and np.isfinite(boot.ci_low) and np.isfinite(boot.ci_high):
-            interval = f"95 % CI {boot.ci_low:.1f}-{boot.ci_high:.1f}, "
+            interval = f"95 % CI {_fmt_interval(boot.ci_low, boot.ci_high)}, "
         elif boot is not None and np.isfinite(boot.ci_low):
-            interval = f"95 % CI {boot.ci_low:.1f} or more, "
+            interval = f"95 % CI {_fmt_interval(boot.ci_low)} or more, "
         direction = "more" if effect >= 1 else "less"
         size = (
             f"{effect:.1f}x {direction} frequent" if effect >= 1 else f"{effect:.2f}x as frequent"
@@ -548,6 +548,19 @@ class AnalysisResult:
         if self.robustness is not None:
             out["robustness"] = self.robustness.to_dict(full=full)
         return out
+
+
+def _fmt_interval(low: float, high: float | None = None) -> str:
+    """Interval ends to one decimal, or both to two where one would read as exactly 1.
+
+    An end of 0.96 shown as "1.0" reads as an interval that excludes 1 (no effect).
+
+    >>> _fmt_interval(0.96, 1.63), _fmt_interval(1.2, 1.7), _fmt_interval(1.04)
+    ('0.96-1.63', '1.2-1.7', '1.04')
+    """
+    ends = [v for v in (low, high) if v is not None]
+    close = any(f"{v:.1f}" == "1.0" and v != 1.0 for v in ends)
+    return "-".join(f"{v:.2f}" if close else f"{v:.1f}" for v in ends)
 
 
 def _fmt_p(p: float) -> str:
