@@ -187,3 +187,28 @@ def test_calibration_on_a_cluster_equals_calibration_here(cluster) -> None:
     here = calibrate(**kwargs)
     there = calibrate(**kwargs, engine=Engine("dask", scheduler=cluster.scheduler_address))
     assert there.table.equals(here.table)
+
+
+def test_scan_on_a_cluster_equals_scan_here(cluster, monkeypatch) -> None:
+    """The scan's blocks of claim series on worker processes: the same table, in order."""
+    import timing.stats._scan_kernel as kernel
+    from tests.stats.test_scan_kernel import make_hourly
+    from timing.stats.scan import scan
+    from timing.timeline import build_timeline
+
+    claims, events = make_hourly(5, days=40)
+    tl = build_timeline(claims, events, resolution="hour")
+    here = scan(tl, windows=[1, 3, 8, 24], threads=1)
+    # a block of 3 claim series per task: 6 tasks for the 16 series, the last one short
+    monkeypatch.setattr(
+        kernel, "_TASK_VALUES", 3 * here.cells["event_kind"].n_unique() * 5 * tl.n_bins
+    )
+    seen: list[tuple[int, int]] = []
+    there = scan(
+        tl,
+        windows=[1, 3, 8, 24],
+        engine=Engine("dask", scheduler=cluster.scheduler_address),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert there.cells.equals(here.cells) and there.n_tested == here.n_tested == 4 * 4 * 3 * 5
+    assert seen[-1] == (here.n_cells, here.n_cells)
