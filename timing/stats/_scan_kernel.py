@@ -30,13 +30,24 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
+import polars as pl
 import scipy.fft as sp_fft
 
 from timing._shifts import Correlator
 from timing.engine import Engine
 from timing.stats._common import TIE_RTOL
 
-__all__ = ["BlockStats", "Calendar", "ScanPlan", "run_blocks", "scan_block", "union_window_sizes"]
+__all__ = [
+    "BlockStats",
+    "Calendar",
+    "ScanPlan",
+    "claim_series",
+    "run_blocks",
+    "scan_block",
+    "union_window_sizes",
+]
+
+_ALL = "all"  # the pooled level of a dimension (timing.stats.scan.ALL)
 
 #: Largest distance from an integer tolerated in the rounded FFT correlation before the
 #: exact direct sum is used instead (the error is ~1e-6 at 1e9; 0.05 is a wide margin).
@@ -286,6 +297,43 @@ def scan_block(plan: ScanPlan, counts: np.ndarray, threads: int | None = 1) -> B
         in_sum=stacked[:, 4],
         max_null=max_null,
     )
+
+
+def _codes(frame: pl.DataFrame, column: str, levels: list[str]) -> np.ndarray:
+    """Integer code of each row's value among ``levels`` (``"all"`` and absent values: -1)."""
+    named = [v for v in levels if v != _ALL]
+    return (
+        frame[column]
+        .cast(pl.String)
+        .replace_strict(named, list(range(len(named))), default=-1, return_dtype=pl.Int64)
+        .to_numpy()
+    )
+
+
+def claim_series(
+    cf: pl.DataFrame, actors: list[str], ckinds: list[str], n_bins: int
+) -> Iterator[tuple[str, str, np.ndarray]]:
+    """Claims per bin of every actor x claim kind cell, in scan order, from integer codes.
+
+    One ``bincount`` of ``kind_code * T + bin`` per actor (and one for all actors) gives the
+    series of every claim kind at once; the pooled kind is the sum of the rows plus the
+    claims whose kind is not a level of its own (null, or a dimension not split on).
+    """
+    bins = cf["bin"].to_numpy().astype(np.int64)
+    actor = _codes(cf, "actor", actors)
+    kind = _codes(cf, "kind", ckinds) + 1  # row 0: claims of no listed kind
+    n_kinds = len(ckinds)  # rows: 0 = no listed kind, 1.. = the listed kinds
+
+    def by_kind(sel: np.ndarray | slice) -> np.ndarray:
+        flat = np.bincount(kind[sel] * n_bins + bins[sel], minlength=n_kinds * n_bins)
+        return flat.reshape(n_kinds, n_bins).astype(np.float64)
+
+    order = np.argsort(actor, kind="stable")
+    bounds = np.searchsorted(actor[order], np.arange(len(actors)))  # code c: [b[c], b[c + 1])
+    for a, name in enumerate(actors):  # actors[a] has code a - 1 (actors[0] is "all")
+        table = by_kind(slice(None)) if name == _ALL else by_kind(order[bounds[a - 1] : bounds[a]])
+        for k, ck in enumerate(ckinds):
+            yield name, ck, (table.sum(axis=0) if ck == _ALL else table[k])
 
 
 #: Claim series per task on a cluster: about this many (row x bin) values each, i.e. a

@@ -11,7 +11,7 @@ Benjamini-Yekutieli q-values, and a Westfall-Young max-statistic family-wise p-v
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,13 @@ from timing._shifts import admissible_shifts
 from timing.engine import Engine
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, result_dict
-from timing.stats._scan_kernel import Calendar, ScanPlan, run_blocks, union_window_sizes
+from timing.stats._scan_kernel import (
+    Calendar,
+    ScanPlan,
+    claim_series,
+    run_blocks,
+    union_window_sizes,
+)
 from timing.stats.base import ResultDisplay
 from timing.timeline import Timeline, anticipation_weights, bins_to_next_event, build_timeline
 
@@ -309,7 +315,7 @@ def scan(
 
     series = [
         (actor, ck, counts)
-        for actor, ck, counts in _claim_series(cf, actors, ckinds, n_bins)
+        for actor, ck, counts in claim_series(cf, actors, ckinds, n_bins)
         if meta and counts.any()
     ]
     n_empty = len(actors) * len(ckinds) - len(series)
@@ -412,43 +418,6 @@ def _null_index(shifts: np.ndarray) -> slice | np.ndarray:
     if shifts.size and int(shifts[-1] - shifts[0]) + 1 == shifts.size:
         return slice(int(shifts[0]), int(shifts[-1]) + 1)
     return shifts
-
-
-def _codes(frame: pl.DataFrame, column: str, levels: list[str]) -> np.ndarray:
-    """Integer code of each row's value among ``levels`` (``"all"`` and absent values: -1)."""
-    named = [v for v in levels if v != ALL]
-    return (
-        frame[column]
-        .cast(pl.String)
-        .replace_strict(named, list(range(len(named))), default=-1, return_dtype=pl.Int64)
-        .to_numpy()
-    )
-
-
-def _claim_series(
-    cf: pl.DataFrame, actors: list[str], ckinds: list[str], n_bins: int
-) -> Iterator[tuple[str, str, np.ndarray]]:
-    """Claims per bin of every actor x claim kind cell, in scan order, from integer codes.
-
-    One ``bincount`` of ``kind_code * T + bin`` per actor (and one for all actors) gives the
-    series of every claim kind at once; the pooled kind is the sum of the rows plus the
-    claims whose kind is not a level of its own (null, or a dimension not split on).
-    """
-    bins = cf["bin"].to_numpy().astype(np.int64)
-    actor = _codes(cf, "actor", actors)
-    kind = _codes(cf, "kind", ckinds) + 1  # row 0: claims of no listed kind
-    n_kinds = len(ckinds)  # rows: 0 = no listed kind, 1.. = the listed kinds
-
-    def by_kind(sel: np.ndarray | slice) -> np.ndarray:
-        flat = np.bincount(kind[sel] * n_bins + bins[sel], minlength=n_kinds * n_bins)
-        return flat.reshape(n_kinds, n_bins).astype(np.float64)
-
-    order = np.argsort(actor, kind="stable")
-    bounds = np.searchsorted(actor[order], np.arange(len(actors)))  # code c: [b[c], b[c + 1])
-    for a, name in enumerate(actors):  # actors[a] has code a - 1 (actors[0] is "all")
-        table = by_kind(slice(None)) if name == ALL else by_kind(order[bounds[a - 1] : bounds[a]])
-        for k, ck in enumerate(ckinds):
-            yield name, ck, (table.sum(axis=0) if ck == ALL else table[k])
 
 
 def _rate_ratios(
