@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+import timing.stats._scan_kernel as kernel
 from timing._shifts import Correlator, admissible_shifts
 from timing.stats._common import TIE_RTOL
 from timing.stats._scan_kernel import Calendar, ScanPlan, scan_block, union_window_sizes
@@ -41,10 +42,13 @@ def test_union_window_sizes_equal_next_event_distance() -> None:
         assert np.array_equal(union_window_sizes(ev, n, ws), block.sum(axis=1))
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_block_equals_one_fft_per_row(threads: int) -> None:
-    """Statistic, null mean and sd, tail count and max null as from the per-row FFTs."""
-    rng = np.random.default_rng(threads)
+@pytest.mark.parametrize(("threads", "direct"), [(1, False), (2, False), (1, True)])
+def test_block_equals_one_fft_per_row(threads: int, direct: bool, monkeypatch) -> None:
+    """Statistic, null mean and sd, tail count and max null as from the per-row FFTs;
+    ``direct``: the running totals summed without FFT (the path for huge sums)."""
+    if direct:
+        monkeypatch.setattr(kernel, "_ROUNDING_SLACK", -1.0)
+    rng = np.random.default_rng(threads + 10 * direct)
     for _ in range(120):
         n = int(rng.integers(20, 400))
         ev = _random_calendar(rng, n)
