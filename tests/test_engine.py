@@ -86,7 +86,8 @@ def test_unreachable_scheduler_is_a_clear_error() -> None:
 
 
 def test_cluster_recipe_from_the_command_line(tmp_path: Path, export_folder: Path) -> None:
-    """The README's recipe: a scheduler and a worker started as commands, then analyze."""
+    """The README's recipe: a scheduler and a worker started as commands, then analyze
+    and scan with --engine dask --scheduler ADDRESS."""
     import json
     import subprocess
     import sys
@@ -166,6 +167,14 @@ def test_cluster_recipe_from_the_command_line(tmp_path: Path, export_folder: Pat
         keep = ("rows", "period", "counts", "tests", "headline")
         first, second = json.loads(local.stdout), json.loads(there.stdout)
         assert {k: first[k] for k in keep} == {k: second[k] for k in keep}
+        # and the scan of the bundled dataset, its cells on the command-line cluster
+        scan_args = [sys.executable, "-m", "timing", "scan", "--windows", "1:5", "--json"]
+        runs = [
+            subprocess.run(a, capture_output=True, text=True, timeout=300, check=False)
+            for a in (scan_args, [*scan_args, "--engine", "dask", "--scheduler", address])
+        ]
+        assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+        assert json.loads(runs[0].stdout)["cells"] == json.loads(runs[1].stdout)["cells"]
     finally:
         for process in (worker, scheduler):
             if process is not None:
