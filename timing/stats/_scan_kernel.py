@@ -65,7 +65,8 @@ class Calendar:
     windows : numpy.ndarray
         Window lengths with at least one bin in the window (one row each, in order).
     anticipation : numpy.ndarray or None
-        Weights of the anticipation row (``int64``, length ``T``), or None for no row.
+        The anticipation row: ``True`` on the bins of the union of anticipation windows
+        (length ``T``), or None for no row.
     """
 
     starts: np.ndarray
@@ -341,10 +342,25 @@ def claim_series(
 _TASK_VALUES = 250_000_000
 
 
-def _task(args: tuple[ScanPlan, np.ndarray]) -> BlockStats:
+def _pack(block: np.ndarray) -> tuple[tuple[int, int], np.ndarray, np.ndarray]:
+    """A block of counts as its shape, flat indices and values of the non-zero bins."""
+    flat = block.ravel()
+    where = np.flatnonzero(flat)
+    index = where.astype(np.int32) if flat.size < 2**31 else where
+    return block.shape, index, flat[where]
+
+
+def _unpack(packed: tuple[tuple[int, int], np.ndarray, np.ndarray]) -> np.ndarray:
+    shape, index, values = packed
+    flat = np.zeros(shape[0] * shape[1])
+    flat[index] = values
+    return flat.reshape(shape)
+
+
+def _task(args: tuple[ScanPlan, tuple[tuple[int, int], np.ndarray, np.ndarray]]) -> BlockStats:
     """One block on a Dask worker (one thread: the worker process is the unit)."""
-    plan, counts = args
-    return scan_block(plan, counts, threads=1)
+    plan, packed = args
+    return scan_block(plan, _unpack(packed), threads=1)
 
 
 def run_blocks(
@@ -384,7 +400,7 @@ def run_blocks(
     else:
         parts = engine.map(
             _task,
-            [(plan, block) for block in blocks],
+            [(plan, _pack(block)) for block in blocks],  # sparse: most bins are empty
             progress=None
             if progress is None
             else lambda d, _t: progress(

@@ -308,7 +308,8 @@ def scan(
                 aw = None
                 skip("no anticipation window", len(actors) * len(ckinds))
         if kept.size or aw is not None:
-            calendars.append(Calendar(starts=starts, windows=kept, anticipation=aw))
+            anti = None if aw is None else aw > 0  # the union form: 0/1, shipped as bools
+            calendars.append(Calendar(starts=starts, windows=kept, anticipation=anti))
     plan = ScanPlan(n_bins, tuple(calendars), _null_index(shifts), int(shifts.size))
     n_in = np.asarray(n_in_rows, dtype=np.float64)
     n_out = n_bins - n_in
