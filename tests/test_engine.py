@@ -221,3 +221,11 @@ def test_scan_on_a_cluster_equals_scan_here(cluster, monkeypatch) -> None:
     )
     assert there.cells.equals(here.cells) and there.n_tested == here.n_tested == 4 * 4 * 3 * 5
     assert seen[-1] == (here.n_cells, here.n_cells)
+
+
+def test_two_local_clusters_take_free_ports(cluster, recwarn) -> None:
+    """A second local cluster (another run on the machine) does not fight over port 8787."""
+    with local_cluster(1) as second:
+        assert second.scheduler_address != cluster.scheduler_address
+        assert Engine("dask", scheduler=second.scheduler_address).map(_square, [3]) == [9]
+    assert not [w for w in recwarn if "already in use" in str(w.message)]
