@@ -133,7 +133,8 @@ class ScanResult(ResultDisplay):
 def next_event_distance(event_bins: np.ndarray, n_bins: int) -> np.ndarray:
     """For every bin ``t``, ``min(e - t)`` over events ``e > t`` (``n_bins + 1`` if none).
 
-    The union window ``(-w, -1)`` of a calendar is then exactly ``distance <= w``.
+    The union window ``(-w, -1)`` of a calendar is then exactly ``distance <= w`` for any
+    ``w <= n_bins`` (the scan counts window bins with :func:`union_window_sizes`).
 
     Examples
     --------
