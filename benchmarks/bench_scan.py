@@ -11,6 +11,10 @@ tree on 1 and on 2 threads, and the scan of commit ``REV`` (default 29b1447, one
 window row; e1ebb1b is the string-compare loop before that), each in a fresh process (BLAS
 on one thread), with CPU time and peak RSS; every cell of the tables is checked equal.
 
+``python3 benchmarks/bench_scan.py --million`` scans 992,496 cells (10 years of days, 2e6
+claims by 2,000 actors of 3 kinds, 400 events of 3 kinds) here on one thread and on a local
+Dask cluster of 2 workers, and checks the tables equal.
+
 ``python3 benchmarks/bench_scan.py --engine [N_CLAIMS]`` times the scan on a local Dask
 cluster of 1 and of 2 worker processes (started beforehand; startup timed apart) against
 the in-process scan on one thread, at 10 years hourly with ``N_CLAIMS`` (default 2e5)
@@ -203,12 +207,57 @@ def engine(n_claims: int) -> None:
               f"cells identical: {there.cells.equals(here.cells)}")
 
 
+def million(n_actors: int = 2000, n_claims: int = 2_000_000, seed: int = 0) -> None:
+    """About a million cells at day resolution: here on one thread, then on 2 workers."""
+    from timing.engine import Engine, local_cluster
+    from timing.timeline import build_timeline
+
+    rng = np.random.default_rng(seed)
+    origin, n_days = dt.date(2015, 1, 1), 3653
+    days = pl.Series(rng.integers(0, n_days, n_claims)).cast(pl.Int32)
+    claims = pl.DataFrame(
+        {
+            "claim_id": pl.int_range(n_claims, eager=True).cast(pl.String),
+            "date": pl.select(pl.lit(origin) + pl.duration(days=days)).to_series(),
+            "actor": pl.Series([f"a{i:04d}" for i in range(n_actors)]).gather(
+                rng.integers(0, n_actors, n_claims).astype(np.uint32)
+            ),
+            "kind": pl.Series(["capture", "strike", "other"]).gather(
+                rng.integers(0, 3, n_claims).astype(np.uint32)
+            ),
+        }
+    )
+    ev = np.sort(rng.choice(np.arange(60, n_days), 400, replace=False))
+    ann = ev - rng.integers(0, 14, ev.size)
+    events = pl.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(ev.size)],
+            "date": [origin + dt.timedelta(days=int(d)) for d in ev],
+            "kind": rng.choice(["talks", "call", "visit"], ev.size).tolist(),
+            "announced_date": [origin + dt.timedelta(days=int(d)) for d in ann],
+        }
+    )
+    tl = build_timeline(claims, events)
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    start, cpu = time.perf_counter(), time.process_time()
+    here = scan(tl, threads=1)
+    print(f"{here.n_tested} cells, T = {tl.n_bins}: {time.perf_counter() - start:.1f} s wall, "
+          f"{time.process_time() - cpu:.1f} s CPU in process (1 thread)")
+    with local_cluster(2) as cluster:
+        start = time.perf_counter()
+        there = scan(tl, engine=Engine("dask", scheduler=cluster.scheduler_address))
+        print(f"dask, 2 workers: {time.perf_counter() - start:.1f} s wall; "
+              f"cells identical: {there.cells.equals(here.cells)}")
+
+
 if __name__ == "__main__":
     if "--hourly-one" in sys.argv:
         print(json.dumps(hourly_one(sys.argv[sys.argv.index("--hourly-one") + 1])))
     elif "--hourly" in sys.argv:
         args = sys.argv[sys.argv.index("--before") + 1 :] if "--before" in sys.argv else []
         hourly(args[0] if args else "29b1447")
+    elif "--million" in sys.argv:
+        million()
     elif "--engine" in sys.argv:
         rest = sys.argv[sys.argv.index("--engine") + 1 :]
         engine(int(float(rest[0])) if rest else 200_000)
