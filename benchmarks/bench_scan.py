@@ -176,10 +176,14 @@ def hourly(before: str) -> None:
             f"({r['n_tested']} cells, T = {r['n_bins']}, {r['n_shifts']} shifts)"
         )
     new, old = out["1"], out[before]
-    same = all(out[k]["checksum"] == old["checksum"] and out[k]["first"] == old["first"]
-               for k in ("1", "2"))
-    print(f"speed-up (1 thread) {old['seconds'] / new['seconds']:.1f}x wall, "
-          f"{old['cpu'] / new['cpu']:.1f}x CPU; cells identical: {same}")
+    same = all(
+        out[k]["checksum"] == old["checksum"] and out[k]["first"] == old["first"]
+        for k in ("1", "2")
+    )
+    print(
+        f"speed-up (1 thread) {old['seconds'] / new['seconds']:.1f}x wall, "
+        f"{old['cpu'] / new['cpu']:.1f}x CPU; cells identical: {same}"
+    )
 
 
 def engine(n_claims: int) -> None:
@@ -189,8 +193,10 @@ def engine(n_claims: int) -> None:
 
     claims, events = make_hourly(n_claims)
     tl = build_timeline(claims, events, resolution="hour")
-    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; T = {tl.n_bins}, "
-          f"{n_claims} claims")
+    print(
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; T = {tl.n_bins}, "
+        f"{n_claims} claims"
+    )
     start = time.perf_counter()
     here = scan(tl, threads=1)
     base = time.perf_counter() - start
@@ -202,9 +208,11 @@ def engine(n_claims: int) -> None:
             start = time.perf_counter()
             there = scan(tl, engine=Engine("dask", scheduler=cluster.scheduler_address))
             seconds = time.perf_counter() - start
-        print(f"dask, {workers} worker{'s' * (workers > 1)}: {seconds:6.1f} s "
-              f"(cluster start {up:.1f} s), speed-up {base / seconds:.2f}x; "
-              f"cells identical: {there.cells.equals(here.cells)}")
+        print(
+            f"dask, {workers} worker{'s' * (workers > 1)}: {seconds:6.1f} s "
+            f"(cluster start {up:.1f} s), speed-up {base / seconds:.2f}x; "
+            f"cells identical: {there.cells.equals(here.cells)}"
+        )
 
 
 def million(n_actors: int = 2000, n_claims: int = 2_000_000, seed: int = 0) -> None:
@@ -241,13 +249,17 @@ def million(n_actors: int = 2000, n_claims: int = 2_000_000, seed: int = 0) -> N
     print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     start, cpu = time.perf_counter(), time.process_time()
     here = scan(tl, threads=1)
-    print(f"{here.n_tested} cells, T = {tl.n_bins}: {time.perf_counter() - start:.1f} s wall, "
-          f"{time.process_time() - cpu:.1f} s CPU in process (1 thread)")
+    print(
+        f"{here.n_tested} cells, T = {tl.n_bins}: {time.perf_counter() - start:.1f} s wall, "
+        f"{time.process_time() - cpu:.1f} s CPU in process (1 thread)"
+    )
     with local_cluster(2) as cluster:
         start = time.perf_counter()
         there = scan(tl, engine=Engine("dask", scheduler=cluster.scheduler_address))
-        print(f"dask, 2 workers: {time.perf_counter() - start:.1f} s wall; "
-              f"cells identical: {there.cells.equals(here.cells)}")
+        print(
+            f"dask, 2 workers: {time.perf_counter() - start:.1f} s wall; "
+            f"cells identical: {there.cells.equals(here.cells)}"
+        )
 
 
 if __name__ == "__main__":
