@@ -165,7 +165,9 @@ class Timeline:
 
     def times(self) -> np.ndarray:
         """Return the start of every bin as ``datetime64`` values."""
-        unit = {"day": "D", "hour": "h", "minute": "m"}[self.resolution]
+        unit: Literal["D", "h", "m"] = (
+            "D" if self.resolution == "day" else "h" if self.resolution == "hour" else "m"
+        )
         origin = np.datetime64(
             self.start.replace(tzinfo=None) if isinstance(self.start, dt.datetime) else self.start,
             unit,

@@ -133,7 +133,7 @@ def scan(
         engine=make_engine(engine, scheduler, workers),
     )
     if as_json:
-        result = run_scan(claims_table.frame, events_table.frame, **kwargs)  # type: ignore[arg-type]
+        result = run_scan(claims_table.frame, events_table.frame, **kwargs)
         print_json(result.to_dict(full=True))
         return
     columns = (TextColumn("scanning cells"), BarColumn(), MofNCompleteColumn())
@@ -143,7 +143,7 @@ def scan(
             claims_table.frame,
             events_table.frame,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
-            **kwargs,  # type: ignore[arg-type]
+            **kwargs,
         )
     rich_console().print(escape(result.summary()))
     _print_cells(result.top(top), {"day": "d", "hour": "h", "minute": "min"}[result.resolution])

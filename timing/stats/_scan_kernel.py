@@ -381,7 +381,7 @@ def run_blocks(
     """
     n = plan.n_bins
     series_per_block = max(1, _TASK_VALUES // max(1, plan.n_rows * n))
-    blocks = [
+    blocks: list[np.ndarray] = [
         np.stack(counts[i : i + series_per_block]).astype(_compact(counts))
         for i in range(0, len(counts), series_per_block)
     ]
