@@ -3,12 +3,22 @@
 Run ``python3 benchmarks/bench_scan.py``; it prints the wall time of a full scan (timeline
 build, all FFTs, p-values, BH/BY q-values, max-statistic FWER) as the median of repeats.
 
-``python3 benchmarks/bench_scan.py --hourly`` times the large case instead: 10 years of hours
-(2015-01-01..2024-12-31, T = 87,672 = 2^3 x 3 x 13 x 281 bins), 1e6 claims by 50 actors of 5
-kinds, 500 events of 3 kinds with announcement dates; windows 1..30 hours plus anticipation:
-51 x 6 claim series x 4 calendars x 31 rows = 37,944 cells. Once with today's scan and once
-with the scan and circular module of commit e1ebb1b (``before``), each in a fresh process
-(BLAS on one thread), with peak RSS; the two results are checked equal.
+``python3 benchmarks/bench_scan.py --hourly [--before REV]`` times the large case instead: 10
+years of hours (2015-01-01..2024-12-31, T = 87,672 = 2^3 x 3 x 13 x 281 bins), 1e6 claims by
+50 actors of 5 kinds, 500 events of 3 kinds with announcement dates; windows 1..30 hours plus
+anticipation: 51 x 6 claim series x 4 calendars x 31 rows = 37,944 cells. The scan of this
+tree on 1 and on 2 threads, and the scan of commit ``REV`` (default 29b1447, one FFT per
+window row; e1ebb1b is the string-compare loop before that), each in a fresh process (BLAS
+on one thread), with CPU time and peak RSS; every cell of the tables is checked equal.
+
+``python3 benchmarks/bench_scan.py --million`` scans 992,496 cells (10 years of days, 2e6
+claims by 2,000 actors of 3 kinds, 400 events of 3 kinds) here on one thread and on a local
+Dask cluster of 2 workers, and checks the tables equal.
+
+``python3 benchmarks/bench_scan.py --engine [N_CLAIMS]`` times the scan on a local Dask
+cluster of 1 and of 2 worker processes (started beforehand; startup timed apart) against
+the in-process scan on one thread, at 10 years hourly with ``N_CLAIMS`` (default 2e5)
+claims, and checks the tables equal.
 """
 
 from __future__ import annotations
@@ -115,19 +125,22 @@ def make_hourly(n_claims: int = 1_000_000, seed: int = 0) -> tuple[pl.DataFrame,
 
 
 def hourly_one(impl: str) -> dict[str, float]:
-    """One hourly scan with ``impl`` ("new" or "before"); time, peak RSS and a checksum."""
-    if impl == "before":
+    """One hourly scan with ``impl`` ("1", "2": threads of this tree; else a commit)."""
+    kwargs: dict = {}
+    if impl in ("1", "2"):
+        import timing.stats.scan as module
+
+        kwargs["threads"] = int(impl)
+    else:
         from _before import load_revision
 
-        old_circular = load_revision("timing/stats/circular.py")
-        module = load_revision(
-            "timing/stats/scan.py", using={"timing.stats.circular": old_circular}
-        )
-    else:
-        import timing.stats.scan as module
+        using = {}
+        if impl == "e1ebb1b":
+            using["timing.stats.circular"] = load_revision("timing/stats/circular.py", impl)
+        module = load_revision("timing/stats/scan.py", impl, using=using)
     claims, events = make_hourly()
     start, cpu = time.perf_counter(), time.process_time()
-    res = module.scan(claims, events, resolution="hour")
+    res = module.scan(claims, events, resolution="hour", **kwargs)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     cells = res.cells
     return {
@@ -137,17 +150,17 @@ def hourly_one(impl: str) -> dict[str, float]:
         "n_tested": res.n_tested,
         "n_bins": res.n_bins,
         "n_shifts": res.n_shifts,
-        "checksum": float(
-            cells["pvalue"].sum() + cells["rate_ratio"].fill_nan(0).sum() + cells["p_fwer"].sum()
-        ),
+        # every value of every cell (polars' row hash is stable within one version)
+        "checksum": int(cells.hash_rows(seed=1).sum()),
         "first": cells.head(3).select("statistic", "expected", "pvalue").rows(),
     }
 
 
-def hourly() -> None:
+def hourly(before: str) -> None:
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     out = {}
-    for impl in ("new", "before"):
+    for impl in ("1", "2", before):
         proc = subprocess.run(
             [sys.executable, __file__, "--hourly-one", impl],
             capture_output=True,
@@ -156,21 +169,109 @@ def hourly() -> None:
             env=env,
         )
         out[impl] = r = json.loads(proc.stdout.strip().splitlines()[-1])
+        name = f"{impl} thread{'s' * (impl == '2')}" if impl in ("1", "2") else impl
         print(
-            f"{impl:>7}: {r['seconds']:8.1f} s wall, {r['cpu']:8.1f} s CPU, "
+            f"{name:>9}: {r['seconds']:8.1f} s wall, {r['cpu']:8.1f} s CPU, "
             f"peak RSS {r['peak_mb']:6.0f} MB "
             f"({r['n_tested']} cells, T = {r['n_bins']}, {r['n_shifts']} shifts)"
         )
-    same = out["new"]["checksum"] == out["before"]["checksum"]
-    print(f"speed-up {out['before']['seconds'] / out['new']['seconds']:.1f}x wall, "
-          f"{out['before']['cpu'] / out['new']['cpu']:.1f}x CPU; "
-          f"results identical: {same and out['new']['first'] == out['before']['first']}")
+    new, old = out["1"], out[before]
+    same = all(
+        out[k]["checksum"] == old["checksum"] and out[k]["first"] == old["first"]
+        for k in ("1", "2")
+    )
+    print(
+        f"speed-up (1 thread) {old['seconds'] / new['seconds']:.1f}x wall, "
+        f"{old['cpu'] / new['cpu']:.1f}x CPU; cells identical: {same}"
+    )
+
+
+def engine(n_claims: int) -> None:
+    """The scan on a local Dask cluster of 1 and 2 workers against the scan here."""
+    from timing.engine import Engine, local_cluster
+    from timing.timeline import build_timeline
+
+    claims, events = make_hourly(n_claims)
+    tl = build_timeline(claims, events, resolution="hour")
+    print(
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}; T = {tl.n_bins}, "
+        f"{n_claims} claims"
+    )
+    start = time.perf_counter()
+    here = scan(tl, threads=1)
+    base = time.perf_counter() - start
+    print(f"in process, 1 thread: {base:6.1f} s ({here.n_tested} cells)")
+    for workers in (1, 2):
+        start = time.perf_counter()
+        with local_cluster(workers) as cluster:
+            up = time.perf_counter() - start
+            start = time.perf_counter()
+            there = scan(tl, engine=Engine("dask", scheduler=cluster.scheduler_address))
+            seconds = time.perf_counter() - start
+        print(
+            f"dask, {workers} worker{'s' * (workers > 1)}: {seconds:6.1f} s "
+            f"(cluster start {up:.1f} s), speed-up {base / seconds:.2f}x; "
+            f"cells identical: {there.cells.equals(here.cells)}"
+        )
+
+
+def million(n_actors: int = 2000, n_claims: int = 2_000_000, seed: int = 0) -> None:
+    """About a million cells at day resolution: here on one thread, then on 2 workers."""
+    from timing.engine import Engine, local_cluster
+    from timing.timeline import build_timeline
+
+    rng = np.random.default_rng(seed)
+    origin, n_days = dt.date(2015, 1, 1), 3653
+    days = pl.Series(rng.integers(0, n_days, n_claims)).cast(pl.Int32)
+    claims = pl.DataFrame(
+        {
+            "claim_id": pl.int_range(n_claims, eager=True).cast(pl.String),
+            "date": pl.select(pl.lit(origin) + pl.duration(days=days)).to_series(),
+            "actor": pl.Series([f"a{i:04d}" for i in range(n_actors)]).gather(
+                rng.integers(0, n_actors, n_claims).astype(np.uint32)
+            ),
+            "kind": pl.Series(["capture", "strike", "other"]).gather(
+                rng.integers(0, 3, n_claims).astype(np.uint32)
+            ),
+        }
+    )
+    ev = np.sort(rng.choice(np.arange(60, n_days), 400, replace=False))
+    ann = ev - rng.integers(0, 14, ev.size)
+    events = pl.DataFrame(
+        {
+            "event_id": [f"e{i}" for i in range(ev.size)],
+            "date": [origin + dt.timedelta(days=int(d)) for d in ev],
+            "kind": rng.choice(["talks", "call", "visit"], ev.size).tolist(),
+            "announced_date": [origin + dt.timedelta(days=int(d)) for d in ann],
+        }
+    )
+    tl = build_timeline(claims, events)
+    print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    start, cpu = time.perf_counter(), time.process_time()
+    here = scan(tl, threads=1)
+    print(
+        f"{here.n_tested} cells, T = {tl.n_bins}: {time.perf_counter() - start:.1f} s wall, "
+        f"{time.process_time() - cpu:.1f} s CPU in process (1 thread)"
+    )
+    with local_cluster(2) as cluster:
+        start = time.perf_counter()
+        there = scan(tl, engine=Engine("dask", scheduler=cluster.scheduler_address))
+        print(
+            f"dask, 2 workers: {time.perf_counter() - start:.1f} s wall; "
+            f"cells identical: {there.cells.equals(here.cells)}"
+        )
 
 
 if __name__ == "__main__":
     if "--hourly-one" in sys.argv:
         print(json.dumps(hourly_one(sys.argv[sys.argv.index("--hourly-one") + 1])))
     elif "--hourly" in sys.argv:
-        hourly()
+        args = sys.argv[sys.argv.index("--before") + 1 :] if "--before" in sys.argv else []
+        hourly(args[0] if args else "29b1447")
+    elif "--million" in sys.argv:
+        million()
+    elif "--engine" in sys.argv:
+        rest = sys.argv[sys.argv.index("--engine") + 1 :]
+        engine(int(float(rest[0])) if rest else 200_000)
     else:
         main()

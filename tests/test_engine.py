@@ -86,7 +86,8 @@ def test_unreachable_scheduler_is_a_clear_error() -> None:
 
 
 def test_cluster_recipe_from_the_command_line(tmp_path: Path, export_folder: Path) -> None:
-    """The README's recipe: a scheduler and a worker started as commands, then analyze."""
+    """The README's recipe: a scheduler and a worker started as commands, then analyze
+    and scan with --engine dask --scheduler ADDRESS."""
     import json
     import subprocess
     import sys
@@ -166,6 +167,14 @@ def test_cluster_recipe_from_the_command_line(tmp_path: Path, export_folder: Pat
         keep = ("rows", "period", "counts", "tests", "headline")
         first, second = json.loads(local.stdout), json.loads(there.stdout)
         assert {k: first[k] for k in keep} == {k: second[k] for k in keep}
+        # and the scan of the bundled dataset, its cells on the command-line cluster
+        scan_args = [sys.executable, "-m", "timing", "scan", "--windows", "1:5", "--json"]
+        runs = [
+            subprocess.run(a, capture_output=True, text=True, timeout=300, check=False)
+            for a in (scan_args, [*scan_args, "--engine", "dask", "--scheduler", address])
+        ]
+        assert [r.returncode for r in runs] == [0, 0], runs[1].stderr
+        assert json.loads(runs[0].stdout)["cells"] == json.loads(runs[1].stdout)["cells"]
     finally:
         for process in (worker, scheduler):
             if process is not None:
@@ -187,3 +196,36 @@ def test_calibration_on_a_cluster_equals_calibration_here(cluster) -> None:
     here = calibrate(**kwargs)
     there = calibrate(**kwargs, engine=Engine("dask", scheduler=cluster.scheduler_address))
     assert there.table.equals(here.table)
+
+
+def test_scan_on_a_cluster_equals_scan_here(cluster, monkeypatch) -> None:
+    """The scan's blocks of claim series on worker processes: the same table, in order."""
+    import timing.stats._scan_kernel as kernel
+    from tests.stats.test_scan_kernel import make_hourly
+    from timing.stats.scan import scan
+    from timing.timeline import build_timeline
+
+    claims, events = make_hourly(5, days=40)
+    tl = build_timeline(claims, events, resolution="hour")
+    here = scan(tl, windows=[1, 3, 8, 24], threads=1)
+    # a block of 3 claim series per task: 6 tasks for the 16 series, the last one short
+    monkeypatch.setattr(
+        kernel, "_TASK_VALUES", 3 * here.cells["event_kind"].n_unique() * 5 * tl.n_bins
+    )
+    seen: list[tuple[int, int]] = []
+    there = scan(
+        tl,
+        windows=[1, 3, 8, 24],
+        engine=Engine("dask", scheduler=cluster.scheduler_address),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert there.cells.equals(here.cells) and there.n_tested == here.n_tested == 4 * 4 * 3 * 5
+    assert seen[-1] == (here.n_cells, here.n_cells)
+
+
+def test_two_local_clusters_take_free_ports(cluster, recwarn) -> None:
+    """A second local cluster (another run on the machine) does not fight over port 8787."""
+    with local_cluster(1) as second:
+        assert second.scheduler_address != cluster.scheduler_address
+        assert Engine("dask", scheduler=second.scheduler_address).map(_square, [3]) == [9]
+    assert not [w for w in recwarn if "already in use" in str(w.message)]

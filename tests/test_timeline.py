@@ -11,7 +11,14 @@ import pytest
 from tests.conftest import CLAIMS_ROWS, EVENTS_ROWS, write_table
 from timing.errors import TimingInputError
 from timing.io import load_claims, load_events
-from timing.timeline import anticipation_weights, build_timeline, parse_offsets, window_weights
+from timing.timeline import (
+    anticipation_weights,
+    build_timeline,
+    check_resolution,
+    days_to_bins,
+    parse_offsets,
+    window_weights,
+)
 
 
 def _tables(tmp_path: Path, resolution: str = "day"):
@@ -66,6 +73,38 @@ def test_hour_resolution(tmp_path: Path) -> None:
     )
     assert t.n_bins == 24 * 24  # whole days, the last one included
     assert t.claims[7 * 24 + 7] == 1  # 2025-01-09 10:00+03:00 is 07:00 UTC
+
+
+def test_minute_resolution(tmp_path: Path) -> None:
+    rows = [
+        {**CLAIMS_ROWS[0], "claim_id": "m1", "date": "2025-01-02T00:00:30Z"},
+        {**CLAIMS_ROWS[0], "claim_id": "m2", "date": "2025-01-02T10:17+03:00"},
+        {**CLAIMS_ROWS[0], "claim_id": "m3", "date": "2025-01-10T23:59:59Z"},
+    ]
+    claims = load_claims(write_table(rows, tmp_path / "m.csv"), resolution="minute").frame
+    events = load_events(write_table(EVENTS_ROWS, tmp_path / "e.csv"), resolution="minute").frame
+    t = build_timeline(
+        claims, events, resolution="minute", start=dt.date(2025, 1, 2), end=dt.date(2025, 1, 10)
+    )
+    assert t.n_bins == 9 * 1440 and t.bins_per_day == 1440  # the end day included
+    assert np.flatnonzero(t.claims).tolist() == [0, 7 * 60 + 17, 9 * 1440 - 1]
+    assert t.event_bins.tolist() == [8 * 1440]  # a date alone: 00:00 UTC
+    assert t.bin_to_time(437) == dt.datetime(2025, 1, 2, 7, 17, tzinfo=dt.UTC)
+    assert t.times()[437] == np.datetime64("2025-01-02T07:17")
+    assert days_to_bins(3, "minute") == 4320 and days_to_bins(3, "hour") == 72
+
+
+def test_minute_resolution_needs_times(tmp_path: Path) -> None:
+    # Dates alone (the fixture's claims) would all land on 00:00: refused, not binned.
+    dates = [r for r in CLAIMS_ROWS if "T" not in r["date"]]
+    claims = load_claims(write_table(dates, tmp_path / "d.csv"), resolution="minute").frame
+    events = load_events(write_table(EVENTS_ROWS, tmp_path / "e.csv"), resolution="minute").frame
+    with pytest.raises(TimingInputError, match=rf"minute: all {len(dates)} claims are at 00:00"):
+        build_timeline(claims, events, resolution="minute")
+    with pytest.raises(TimingInputError, match="dates without times"):
+        build_timeline(*_tables(tmp_path, "day"), resolution="minute")
+    with pytest.raises(TimingInputError, match="expected one of day, hour, minute"):
+        check_resolution("second")
 
 
 def test_window_weights_against_brute_force() -> None:

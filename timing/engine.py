@@ -49,7 +49,9 @@ def local_cluster(workers: int | None = None) -> Any:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        # a free port for the scheduler's HTTP routes: None means the default 8787, and
+        # a second cluster on the machine (another run, a test) then warns about it
+        dashboard_address=":0",
     )
 
 

@@ -101,7 +101,7 @@ def load_inputs(
     claims_mapping: Mapping[str, str] | None = None,
     events_mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
-    resolution: Literal["day", "hour"] = "day",
+    resolution: Literal["day", "hour", "minute"] = "day",
     claims_format: str | None = None,
     events_format: str | None = None,
     adapter_options: Mapping[str, str] | None = None,

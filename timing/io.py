@@ -251,7 +251,7 @@ def load_table(
     *,
     mapping: Mapping[str, str] | None = None,
     lenient: bool = False,
-    resolution: Literal["day", "hour"] = "day",
+    resolution: Literal["day", "hour", "minute"] = "day",
     optional_mapping: Mapping[str, str] | None = None,
     separator: str | None = None,
     encoding: str | None = None,
@@ -269,7 +269,7 @@ def load_table(
         ``{canonical_name: column_in_file}``; a source column that is absent is an error.
     lenient : bool
         Quarantine bad rows (and broken NDJSON lines) instead of raising.
-    resolution : {"day", "hour"}
+    resolution : {"day", "hour", "minute"}
         Time resolution dates are truncated to.
     optional_mapping : mapping of str to str, optional
         Like ``mapping``, but entries whose source column is absent are skipped; those

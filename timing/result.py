@@ -39,7 +39,7 @@ __all__ = ["CONFIG_CONSTRAINTS", "CONFIG_OPTIONS", "AnalysisConfig", "AnalysisRe
 CONFIG_CONSTRAINTS: dict[str, Constraint] = {
     "offsets": Pair(),
     "anticipation": Flag(),
-    "resolution": Options(("day", "hour")),
+    "resolution": Options(("day", "hour", "minute")),
     "seed": Interval(0),
     "min_shift": Interval(1, none=True),
     "max_shift": Interval(1, none=True),
@@ -93,7 +93,7 @@ class AnalysisConfig:
         days before). ``--window N`` sets ``(-N, -1)``.
     anticipation : bool
         Use each event's anticipation window ``[announced, start)`` instead of ``offsets``.
-    resolution : {"day", "hour"}
+    resolution : {"day", "hour", "minute"}
         Bin width. Offsets are always given in days and converted to bins.
     seed : int
         Seed of every Monte Carlo step (bootstrap, placebo); same seed, same result.
@@ -138,7 +138,7 @@ class AnalysisConfig:
 
     offsets: tuple[int, int] = (-3, -1)
     anticipation: bool = False
-    resolution: Literal["day", "hour"] = "day"
+    resolution: Literal["day", "hour", "minute"] = "day"
     seed: int = 0
     min_shift: int | None = None
     max_shift: int | None = None
@@ -182,8 +182,10 @@ class AnalysisConfig:
             )
 
     def bin_offsets(self) -> tuple[int, int]:
-        """Offsets in bins (days times 24 at hour resolution)."""
-        scale = 1 if self.resolution == "day" else 24
+        """Offsets in bins (days times 24 at hour resolution, 1440 at minute resolution)."""
+        from timing.resolution import BINS_PER_DAY
+
+        scale = BINS_PER_DAY[self.resolution]
         lo, hi = self.offsets
         return lo * scale, (hi + 1) * scale - 1
 
@@ -363,7 +365,7 @@ class AnalysisResult:
         if plan is not None and plan.scheme == "weekly":
             detrended = f" over whole-week shifts{detrended}"
         elif plan is not None and plan.scheme == "periodic":
-            unit = "day" if t.resolution == "day" else "hour"
+            unit = t.resolution  # day, hour or minute
             detrended = f" on whole {plan.cycle}-{unit} cycles{detrended}"
         if self.config.weight == "value":
             subject = "The claimed figures per day (value column) were"
@@ -443,7 +445,7 @@ class AnalysisResult:
             notes.append(coverage)
         plan = self.tests.get("shift_scheme")
         if plan is not None and plan.scheme != "all":
-            unit = "days" if self.timeline.resolution == "day" else "hours"
+            unit = f"{self.timeline.resolution}s"
             dropped = (
                 f" {plan.n_bins_dropped} {unit} at the edges of the period were left out to "
                 "keep whole cycles."

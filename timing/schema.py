@@ -309,7 +309,7 @@ def _parse_dates(text: pl.Series) -> pl.Series:
 def _truncate(column: pl.Series, resolution: str) -> pl.Series:
     if resolution == "day":
         return column.dt.date()
-    return column.dt.truncate("1h")
+    return column.dt.truncate("1m" if resolution == "minute" else "1h")
 
 
 def validate(
@@ -318,7 +318,7 @@ def validate(
     *,
     file: str,
     lenient: bool = False,
-    resolution: Literal["day", "hour"] = "day",
+    resolution: Literal["day", "hour", "minute"] = "day",
     first_row: int = 1,
     row_numbers: np.ndarray | None = None,
 ) -> ValidatedTable:
@@ -336,7 +336,7 @@ def validate(
     lenient : bool
         If False (default) any problem raises :class:`ValidationError` listing all of
         them. If True, rows with problems go to ``rejects`` with their reasons.
-    resolution : {"day", "hour"}
+    resolution : {"day", "hour", "minute"}
         Dates are normalised to UTC and truncated to this resolution.
     first_row : int
         Number of the first data row in messages (1 = first row after the header).
@@ -355,8 +355,10 @@ def validate(
         On any problem when not lenient; on table-level problems (missing required
         column, empty table) always.
     """
-    if resolution not in ("day", "hour"):
-        raise TimingInputError(f"resolution must be 'day' or 'hour', got {resolution!r}")
+    if resolution not in ("day", "hour", "minute"):
+        raise TimingInputError(
+            f"resolution must be 'day', 'hour' or 'minute', got {resolution!r}"
+        )
     n = frame.height
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:

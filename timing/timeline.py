@@ -25,19 +25,28 @@ import polars as pl
 from timing._shifts import interval_cover
 from timing.errors import TimingInputError
 from timing.period import FAR_DATE_REASON, StudyPeriod, choose_period
+from timing.resolution import (
+    _STEP,
+    BINS_PER_DAY,
+    Resolution,
+    check_resolution,
+    days_to_bins,
+    require_times,
+)
 
 __all__ = [
+    "BINS_PER_DAY",
     "Timeline",
     "anticipation_weights",
     "bins_to_next_event",
     "build_timeline",
+    "check_resolution",
+    "days_to_bins",
     "parse_offsets",
     "window_weights",
 ]
 
-Resolution = Literal["day", "hour"]
 WindowForm = Literal["union", "per_event"]
-
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
@@ -46,8 +55,9 @@ class Timeline:
     Attributes
     ----------
     start : datetime.date or datetime.datetime
-        The first bin (a date at day resolution, an aware UTC datetime at hour resolution).
-    resolution : {"day", "hour"}
+        The first bin (a date at day resolution, an aware UTC datetime at hour or minute
+        resolution).
+    resolution : {"day", "hour", "minute"}
         Bin width.
     claims : numpy.ndarray
         ``float64`` array of length ``T``: claims per bin (or the summed ``value`` column
@@ -98,7 +108,7 @@ class Timeline:
             Start bin of each event (sorted here).
         start : datetime.date
             Date of bin 0 (an aware UTC datetime at hour resolution).
-        resolution : {"day", "hour"}
+        resolution : {"day", "hour", "minute"}
         event_end_bins, announced_bins : numpy.ndarray, optional
             Last bin of each event (default: its start) and the bin each was announced
             (default: unknown, ``-1``), in the order of ``event_bins``.
@@ -141,8 +151,8 @@ class Timeline:
 
     @property
     def bins_per_day(self) -> int:
-        """1 at day resolution, 24 at hour resolution."""
-        return 1 if self.resolution == "day" else 24
+        """1 at day resolution, 24 at hour resolution, 1440 at minute resolution."""
+        return BINS_PER_DAY[self.resolution]
 
     @property
     def end(self) -> dt.date:
@@ -151,12 +161,13 @@ class Timeline:
 
     def bin_to_time(self, index: int) -> dt.date:
         """Return the date (or datetime) that bin ``index`` starts at."""
-        step = dt.timedelta(days=1) if self.resolution == "day" else dt.timedelta(hours=1)
-        return self.start + step * int(index)
+        return self.start + _STEP[self.resolution] * int(index)
 
     def times(self) -> np.ndarray:
         """Return the start of every bin as ``datetime64`` values."""
-        unit: Literal["D", "h"] = "D" if self.resolution == "day" else "h"
+        unit: Literal["D", "h", "m"] = (
+            "D" if self.resolution == "day" else "h" if self.resolution == "hour" else "m"
+        )
         origin = np.datetime64(
             self.start.replace(tzinfo=None) if isinstance(self.start, dt.datetime) else self.start,
             unit,
@@ -293,6 +304,8 @@ def anticipation_weights(
 def _bin_index(column: pl.Expr, start: dt.date, resolution: Resolution) -> pl.Expr:
     if resolution == "day":
         return (column.cast(pl.Date) - pl.lit(start)).dt.total_days()
+    if resolution == "minute":
+        return (column - pl.lit(start)).dt.total_minutes()
     return (column - pl.lit(start)).dt.total_hours()
 
 
@@ -301,6 +314,8 @@ def _as_bin_start(value: dt.date | dt.datetime, resolution: Resolution) -> dt.da
         return value.date() if isinstance(value, dt.datetime) else value
     if not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    if resolution == "minute":
+        return value.replace(second=0, microsecond=0)
     return value.replace(minute=0, second=0, microsecond=0)
 
 
@@ -325,13 +340,13 @@ def build_timeline(
     ----------
     claims, events : polars.DataFrame
         Canonical tables (``ValidatedTable.frame``), with ``date`` as ``pl.Date`` (day) or
-        UTC ``pl.Datetime`` (hour).
+        UTC ``pl.Datetime`` (hour, minute).
     start, end : datetime.date, optional
         Study period, inclusive. Default: ``declared`` when given, else as ``period`` says
         (see :func:`timing.period.choose_period`: rows whose date lies far outside the
         rest of their table are set aside first, so no single row can stretch the
         period). Rows outside are left out and counted in ``Timeline.excluded``.
-    resolution : {"day", "hour"}
+    resolution : {"day", "hour", "minute"}
         Bin width.
     actors, claim_kinds, event_kinds : sequence of str, optional
         Keep only these claim actors, claim kinds and event kinds.
@@ -356,7 +371,14 @@ def build_timeline(
     ------
     TimingInputError
         If no claim or no event is left, the tables do not overlap in time, or the period
-        is empty.
+        is empty; at minute resolution, if the claims carry no times of day.
+
+    Notes
+    -----
+    At hour and minute resolution a date without a time of day counts at 00:00 UTC (the
+    validated tables hold UTC datetimes; a bare date was read as midnight). Minute bins of
+    claims that only have dates would put every claim in the first minute of its day, so
+    ``resolution="minute"`` is refused when no claim has a time other than 00:00.
     """
     excluded: dict[str, dict[str, int]] = {"claims": {}, "events": {}}
 
@@ -377,6 +399,8 @@ def build_timeline(
     if events.height == 0:
         raise TimingInputError("no events left after filtering; check --event-kind")
 
+    if resolution == "minute":
+        require_times(claims)
     if "row" not in claims.columns:
         claims = claims.with_row_index("row", offset=1)
     if "row" not in events.columns:
@@ -400,9 +424,10 @@ def build_timeline(
         events = events.filter(~pl.col("row").is_in(far_events))
     first = _as_bin_start(chosen.start, resolution)
     last = _as_bin_start(chosen.end, resolution)
-    if resolution == "hour":
-        last = last + dt.timedelta(hours=23)  # the end day is inclusive
-    step = dt.timedelta(days=1) if resolution == "day" else dt.timedelta(hours=1)
+    check_resolution(resolution)
+    step = _STEP[resolution]
+    if resolution != "day":
+        last = last + dt.timedelta(days=1) - step  # the end day is inclusive
     n_bins = int((last - first) / step) + 1
 
     def in_period(frame: pl.DataFrame, table: str) -> pl.DataFrame:

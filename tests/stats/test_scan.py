@@ -319,3 +319,32 @@ def test_scan_identical_to_string_compare_reference(n_days, windows, anticipatio
     assert np.array_equal(res.cells["q_bh"].to_numpy(), q_bh)
     assert np.array_equal(res.cells["q_by"].to_numpy(), q_by)
     assert np.array_equal(res.cells["p_fwer"].to_numpy(), p_fwer)
+
+
+def test_cli_scan_at_minute_resolution(tmp_path):
+    """`timing scan --resolution minute`: minute windows; dates without times refused."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from tests.conftest import CLAIMS_ROWS, EVENTS_ROWS, write_table
+    from timing.cli import app
+
+    rng = np.random.default_rng(6)
+    origin = dt.datetime(2025, 1, 2, tzinfo=dt.UTC)
+    minutes = np.sort(rng.integers(0, 9 * 1440, 400))
+    stamps = [f"{origin + dt.timedelta(minutes=int(m)):%Y-%m-%dT%H:%MZ}" for m in minutes]
+    rows = [{**CLAIMS_ROWS[0], "claim_id": f"m{i}", "date": d} for i, d in enumerate(stamps)]
+    claims = write_table(rows, tmp_path / "claims.csv")
+    events = write_table(EVENTS_ROWS, tmp_path / "events.csv")
+    args = ["scan", "--claims", str(claims), "--events", str(events), "--windows", "1:90"]
+    out = CliRunner().invoke(app, [*args, "--resolution", "minute", "--json"])
+    assert out.exit_code == 0, out.output
+    res = json.loads(out.stdout)
+    assert res["resolution"] == "minute" and res["n_bins"] % 1440 == 0
+    assert max(c["window"] or 0 for c in res["cells"]) == 90
+    dates = write_table([r for r in CLAIMS_ROWS if "T" not in r["date"]], tmp_path / "d.csv")
+    bad = CliRunner().invoke(app, ["scan", "--claims", str(dates), "--events", str(events),
+                                   "--resolution", "minute"])
+    assert bad.exit_code == 2 and "are at 00:00 UTC" in bad.output
+    assert CliRunner().invoke(app, [*args, "--resolution", "second"]).exit_code == 2

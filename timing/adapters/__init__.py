@@ -203,7 +203,7 @@ def load_with_adapter(
     *,
     options: Mapping[str, Any] | None = None,
     lenient: bool = False,
-    resolution: Literal["day", "hour"] = "day",
+    resolution: Literal["day", "hour", "minute"] = "day",
     engine: Any = None,
     **legacy_options: Any,
 ) -> ValidatedTable:
@@ -221,7 +221,7 @@ def load_with_adapter(
         and checked by :func:`parse_options`.
     lenient : bool
         Quarantine rows that fail validation instead of raising.
-    resolution : {"day", "hour"}
+    resolution : {"day", "hour", "minute"}
         Time resolution of the validated dates.
     engine : timing.engine.Engine, optional
         Where an adapter that reads many files (GDELT) reads them; same result anywhere.

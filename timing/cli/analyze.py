@@ -80,7 +80,13 @@ def analyze(
     anticipation: Annotated[
         bool, typer.Option(help="Use each event's announcement-to-start window.")
     ] = False,
-    resolution: Annotated[str, typer.Option(help="Bin width: day or hour.")] = "day",
+    resolution: Annotated[
+        str,
+        typer.Option(
+            help="Bin width: day, hour or minute (minute needs claim times; a date alone "
+            "counts at 00:00 UTC). --window and offsets stay in days."
+        ),
+    ] = "day",
     start: StartOpt = None,
     end: EndOpt = None,
     actor: Annotated[

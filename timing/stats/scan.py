@@ -11,16 +11,24 @@ Benjamini-Yekutieli q-values, and a Westfall-Young max-statistic family-wise p-v
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import polars as pl
 
-from timing._shifts import Correlator, admissible_shifts
+from timing._shifts import admissible_shifts
+from timing.engine import Engine
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, result_dict
+from timing.stats._scan_kernel import (
+    Calendar,
+    ScanPlan,
+    claim_series,
+    run_blocks,
+    union_window_sizes,
+)
 from timing.stats.base import ResultDisplay
 from timing.timeline import Timeline, anticipation_weights, bins_to_next_event, build_timeline
 
@@ -125,7 +133,8 @@ class ScanResult(ResultDisplay):
 def next_event_distance(event_bins: np.ndarray, n_bins: int) -> np.ndarray:
     """For every bin ``t``, ``min(e - t)`` over events ``e > t`` (``n_bins + 1`` if none).
 
-    The union window ``(-w, -1)`` of a calendar is then exactly ``distance <= w``.
+    The union window ``(-w, -1)`` of a calendar is then exactly ``distance <= w`` for any
+    ``w <= n_bins`` (the scan counts window bins with :func:`union_window_sizes`).
 
     Examples
     --------
@@ -170,6 +179,8 @@ def scan(
     start: dt.date | None = None,
     end: dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: Engine | None = None,
+    threads: int | None = None,
 ) -> ScanResult:
     """Scan every window x actor x claim kind x event kind cell with exact circular shifts.
 
@@ -193,12 +204,18 @@ def scan(
         own observed window in any cell.
     alpha : float
         Level for the discovery counts in the result.
-    resolution : {"day", "hour"}
+    resolution : {"day", "hour", "minute"}
         Bin width (windows are in bins).
     start, end : datetime.date, optional
         Study period; default the span of all the data.
     progress : callable, optional
         Called as ``progress(done, total)`` in cells as the scan advances.
+    engine : timing.engine.Engine, optional
+        Where the blocks of claim series are computed: in this process (default) or on a
+        Dask cluster (``Engine("dask")``); the cells are identical either way.
+    threads : int, optional
+        Threads per process working on the claim series (default: the machine's cores;
+        1 on Dask workers). The cells do not depend on it.
 
     Returns
     -------
@@ -207,8 +224,9 @@ def scan(
     Notes
     -----
     Cell ``i`` with claim series ``c`` and window weights ``m_i`` has the statistic
-    ``S_i(s) = sum_t c_t m_i[(t - s) mod T]`` for every shift; for one claim series all its
-    cells are one batched FFT of a ``(k, T)`` weight array. The p-value is
+    ``S_i(s) = sum_t c_t m_i[(t - s) mod T]`` for every shift; for one claim series and one
+    calendar, all window lengths come from one FFT correlation of the series' running total
+    with the event bins (see :mod:`timing.stats._scan_kernel`), exactly. The p-value is
     ``(1 + #{s in A: S_i(s) >= S_i(0)}) / (1 + |A|)`` over the common admissible shifts
     ``A``, identical to :func:`timing.stats.circular.circular_shift_test` with the same
     ``min_shift``. q-values: Benjamini-Hochberg (valid under independence or positive
@@ -260,10 +278,11 @@ def scan(
         if n:
             skipped[reason] = skipped.get(reason, 0) + n
 
-    # Event calendars: the weight rows of every event kind, stacked once.
+    # Event calendars: the rows of every event kind, in the order of the cells.
     ev_kind = ef["kind"].to_numpy()
-    rows_w: list[np.ndarray] = []
+    calendars: list[Calendar] = []
     meta: list[tuple[int | None, str, str, int]] = []
+    n_in_rows: list[float] = []
     w_arr = np.asarray(ws, dtype=np.int64)
     for ek in ekinds:
         sel = np.ones(ef.height, dtype=bool) if ek == ALL else ev_kind == ek
@@ -272,58 +291,55 @@ def scan(
         if n_ev == 0:
             skip("no events", len(actors) * len(ckinds) * n_rows)
             continue
+        starts = np.unique(bins.astype(np.int64))
+        kept = w_arr[:0]
         if ws:
-            block = (next_event_distance(bins, n_bins)[None, :] <= w_arr[:, None]).astype(np.int64)
-            ok = block.any(axis=1)
-            skip("no window bins", len(actors) * len(ckinds) * int((~ok).sum()))
-            rows_w.extend(block[ok])
-            meta.extend((int(w), ek, "window", n_ev) for w in w_arr[ok])
+            sizes = union_window_sizes(starts, n_bins, w_arr)
+            kept = w_arr[sizes > 0]
+            skip("no window bins", len(actors) * len(ckinds) * int((sizes == 0).sum()))
+            meta.extend((int(w), ek, "window", n_ev) for w in kept)
+            n_in_rows.extend(sizes[sizes > 0].astype(np.float64).tolist())
+        aw: np.ndarray | None = None
         if anticipation:
             aw = anticipation_weights(bins, ann, n_bins)
             if aw.any():
-                rows_w.append(aw)
                 meta.append((None, ek, "anticipation", n_ev))
+                n_in_rows.append(float(np.count_nonzero(aw)))
             else:
+                aw = None
                 skip("no anticipation window", len(actors) * len(ckinds))
-    weights = np.stack(rows_w) if rows_w else np.zeros((0, n_bins), dtype=np.int64)
-
-    corr = Correlator(weights)  # the weights' FFT, once for every claim series
-    inside = (weights > 0).astype(np.float64)
-    n_in = inside.sum(axis=1)
+        if kept.size or aw is not None:
+            anti = None if aw is None else aw > 0  # the union form: 0/1, shipped as bools
+            calendars.append(Calendar(starts=starts, windows=kept, anticipation=anti))
+    plan = ScanPlan(n_bins, tuple(calendars), _null_index(shifts), int(shifts.size))
+    n_in = np.asarray(n_in_rows, dtype=np.float64)
     n_out = n_bins - n_in
-    null_at = _null_index(shifts)
-    step = max(1, (1 << 21) // corr.length)  # rows per slice: about 16 MB of float64
-    chunks = [slice(i, i + step) for i in range(0, weights.shape[0], step)]
-    series = _claim_series(cf, actors, ckinds, n_bins)
-    records: dict[str, list[Any]] = {c: [] for c in _COLUMNS if c not in ("q_bh", "q_by", "p_fwer")}
-    z_obs: list[np.ndarray] = []
-    max_null = np.full(shifts.size, -np.inf)
-    done = 0
+
+    series = [
+        (actor, ck, counts)
+        for actor, ck, counts in claim_series(cf, actors, ckinds, n_bins)
+        if meta and counts.any()
+    ]
+    n_empty = len(actors) * len(ckinds) - len(series)
+    skip("no claims", n_empty * len(meta))
     if progress is not None:
         progress(0, total)
-    for actor, ck, counts in series:
+    stats = run_blocks(
+        plan,
+        [c for _, _, c in series],
+        engine=engine,
+        threads=threads,
+        progress=None
+        if progress is None
+        else lambda done, n: progress(n_empty * len(ekinds) * n_rows + done, total),
+        cells_per_series=len(ekinds) * n_rows,
+    )
+    records: dict[str, list[Any]] = {c: [] for c in _COLUMNS if c not in ("q_bh", "q_by", "p_fwer")}
+    z_obs: list[np.ndarray] = []
+    for j, (actor, ck, counts) in enumerate(series):
+        obs, mean, sd = stats.obs[j], stats.mean[j], stats.sd[j]
         n_claims = int(counts.sum())
-        done += len(ekinds) * n_rows
-        if n_claims == 0 or weights.shape[0] == 0:
-            skip("no claims", weights.shape[0] if n_claims == 0 else 0)
-            if progress is not None:
-                progress(done, total)
-            continue
-        obs, mean, sd, n_ge = (np.empty(len(meta)) for _ in range(4))
-        transformed = corr.transform(counts)
-        for rows in chunks:  # a few rows at a time: small arrays, no page-fault storm
-            stats = corr.correlate(transformed, rows)
-            null = stats[:, null_at]
-            obs[rows] = o = stats[:, 0]
-            tol = TIE_RTOL * np.maximum(1.0, np.abs(o))
-            n_ge[rows] = np.count_nonzero(null >= (o - tol)[:, None], axis=1)
-            mu, spread = null.mean(axis=1), null.std(axis=1)
-            spread = np.where(spread > 0, spread, 1.0)
-            mean[rows], sd[rows] = mu, spread
-            z_null = ((null - mu[:, None]) / spread[:, None]).max(axis=0)
-            np.maximum(max_null, z_null, out=max_null)
-        pvals = (1.0 + n_ge) / (1.0 + shifts.size)
-        z_obs.append((obs - mean) / sd)
+        z_obs.append((obs - mean) / np.where(sd > 0, sd, 1.0))
         n_cells = len(meta)
         records["window"].extend(m[0] for m in meta)
         records["actor"].extend([actor] * n_cells)
@@ -332,12 +348,11 @@ def scan(
         records["variant"].extend(m[2] for m in meta)
         records["statistic"].extend(obs.tolist())
         records["expected"].extend(mean.tolist())
-        records["rate_ratio"].extend(_rate_ratios(inside @ counts, counts.sum(), n_in, n_out))
-        records["pvalue"].extend(pvals.tolist())
+        records["rate_ratio"].extend(_rate_ratios(stats.in_sum[j], counts.sum(), n_in, n_out))
+        records["pvalue"].extend(((1.0 + stats.n_ge[j]) / (1.0 + shifts.size)).tolist())
         records["n_claims"].extend([n_claims] * n_cells)
         records["n_events"].extend(m[3] for m in meta)
-        if progress is not None:
-            progress(done, total)
+    max_null = stats.max_null
 
     pv = np.asarray(records["pvalue"], dtype=np.float64)
     q_bh, q_by, p_fwer = _adjust(pv, z_obs, max_null)
@@ -405,43 +420,6 @@ def _null_index(shifts: np.ndarray) -> slice | np.ndarray:
     if shifts.size and int(shifts[-1] - shifts[0]) + 1 == shifts.size:
         return slice(int(shifts[0]), int(shifts[-1]) + 1)
     return shifts
-
-
-def _codes(frame: pl.DataFrame, column: str, levels: list[str]) -> np.ndarray:
-    """Integer code of each row's value among ``levels`` (``"all"`` and absent values: -1)."""
-    named = [v for v in levels if v != ALL]
-    return (
-        frame[column]
-        .cast(pl.String)
-        .replace_strict(named, list(range(len(named))), default=-1, return_dtype=pl.Int64)
-        .to_numpy()
-    )
-
-
-def _claim_series(
-    cf: pl.DataFrame, actors: list[str], ckinds: list[str], n_bins: int
-) -> Iterator[tuple[str, str, np.ndarray]]:
-    """Claims per bin of every actor x claim kind cell, in scan order, from integer codes.
-
-    One ``bincount`` of ``kind_code * T + bin`` per actor (and one for all actors) gives the
-    series of every claim kind at once; the pooled kind is the sum of the rows plus the
-    claims whose kind is not a level of its own (null, or a dimension not split on).
-    """
-    bins = cf["bin"].to_numpy().astype(np.int64)
-    actor = _codes(cf, "actor", actors)
-    kind = _codes(cf, "kind", ckinds) + 1  # row 0: claims of no listed kind
-    n_kinds = len(ckinds)  # rows: 0 = no listed kind, 1.. = the listed kinds
-
-    def by_kind(sel: np.ndarray | slice) -> np.ndarray:
-        flat = np.bincount(kind[sel] * n_bins + bins[sel], minlength=n_kinds * n_bins)
-        return flat.reshape(n_kinds, n_bins).astype(np.float64)
-
-    order = np.argsort(actor, kind="stable")
-    bounds = np.searchsorted(actor[order], np.arange(len(actors)))  # code c: [b[c], b[c + 1])
-    for a, name in enumerate(actors):  # actors[a] has code a - 1 (actors[0] is "all")
-        table = by_kind(slice(None)) if name == ALL else by_kind(order[bounds[a - 1] : bounds[a]])
-        for k, ck in enumerate(ckinds):
-            yield name, ck, (table.sum(axis=0) if ck == ALL else table[k])
 
 
 def _rate_ratios(
