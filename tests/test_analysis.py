@@ -15,6 +15,7 @@ from timing.analysis import AnalysisConfig, analyze
 from timing.cli import app
 from timing.errors import TimingInputError
 from timing.stats.circular import circular_shift_test
+from timing.stats.base import NotApplicable
 from timing.stats.simulate import simulate_dataset
 from timing.timeline import build_timeline
 
@@ -91,6 +92,16 @@ def test_hour_resolution_and_anticipation_run(tmp_path: Path) -> None:
     assert hourly.timeline.n_bins == 24 * daily.n_bins
     assert hourly.timeline.claims.sum() == daily.claims.sum()
     assert hourly.tests["circular_shift"].offsets == (-72, -1)
+    # The analysis scans windows of whole days at any resolution (stored in bins); the
+    # report shows them in days, as its text says.
+    windows = hourly.scan.cells["window"].drop_nulls().unique().sort().to_list()
+    assert windows == [24 * d for d in range(1, hourly.config.scan_max_window + 1)]
+    from timing.report.extras import scan_top_cells
+
+    shown = {c["window"] for c in scan_top_cells(hourly.to_dict(full=True), 500)}
+    assert shown - {None} <= set(range(1, hourly.config.scan_max_window + 1))
+    # Hour-of-day terms in the count regression (not a rank-deficient design).
+    assert not isinstance(hourly.tests["negbin_glm"], NotApplicable)
     bundled = analyze(config=AnalysisConfig(anticipation=True, n_boot=200))
     assert bundled.tests["circular_shift"].offsets is None
 

@@ -48,6 +48,7 @@ def analyze_tables(
     dataset: str | None = None,
     inputs: Mapping[str, Any] | None = None,
     progress: ProgressLike = None,
+    engine: Any = None,
 ) -> AnalysisResult:
     """Run every method on validated tables.
 
@@ -64,13 +65,18 @@ def analyze_tables(
     progress : timing.progress.Progress or callable, optional
         Told as each method starts, and how far its long loops have come (see
         :mod:`timing.progress`); a plain ``callable(label)`` hears the labels only.
+    engine : timing.engine.Engine, optional
+        Where the scan's blocks of cells run (see :mod:`timing.engine`); the result is the
+        same.
 
     Returns
     -------
     AnalysisResult
     """
     with reporting(progress):
-        return _analyze_tables(claims, events, config or AnalysisConfig(), dataset, inputs)
+        return _analyze_tables(
+            claims, events, config or AnalysisConfig(), dataset, inputs, engine
+        )
 
 
 def _analyze_tables(
@@ -79,6 +85,7 @@ def _analyze_tables(
     cfg: AnalysisConfig,
     dataset: str | None,
     inputs: Mapping[str, Any] | None,
+    engine: Any = None,
 ) -> AnalysisResult:
     for table in (claims, events):
         acc = table.accounting
@@ -102,7 +109,7 @@ def _analyze_tables(
         event_kinds=cfg.event_kinds,
         weight=cfg.weight,
     )
-    tests, extras = _run_methods(timeline, cfg)
+    tests, extras = _run_methods(timeline, cfg, engine)
     robust = _run_robustness(timeline, cfg, extras["skipped"]) if cfg.robustness else None
     return AnalysisResult(
         config=cfg,
@@ -139,7 +146,9 @@ def _run_robustness(timeline: Timeline, cfg: AnalysisConfig, skipped: dict[str, 
         return None
 
 
-def _run_methods(timeline: Timeline, cfg: AnalysisConfig) -> tuple[dict[str, Any], dict[str, Any]]:
+def _run_methods(
+    timeline: Timeline, cfg: AnalysisConfig, engine: Any = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the primary test, then every method of :data:`timing.methods.METHODS`."""
     from timing.methods import METHODS, MethodContext, run_method
     from timing.primary import run_primary
@@ -170,7 +179,13 @@ def _run_methods(timeline: Timeline, cfg: AnalysisConfig) -> tuple[dict[str, Any
 
     step("scan over windows, actors and kinds")
     try:
-        scanned = scan(timeline, windows=range(1, cfg.scan_max_window + 1), progress=advance)
+        days = range(1, cfg.scan_max_window + 1)  # whole days at any resolution, in bins
+        scanned = scan(
+            timeline,
+            windows=[d * timeline.bins_per_day for d in days],
+            progress=advance,
+            engine=engine,
+        )
     except TimingInputError as exc:
         skipped["scan"] = str(exc).splitlines()[0]
         scanned = None
@@ -189,7 +204,7 @@ def _check_shifts(timeline: Timeline, cfg: AnalysisConfig) -> None:
     min_shift = cfg.min_shift or window
     if admissible_shifts(timeline.n_bins, min_shift, cfg.max_shift).size:
         return
-    unit = "days" if timeline.resolution == "day" else "hours"
+    unit = f"{timeline.resolution}s"
     if cfg.min_shift is None and cfg.max_shift is None:
         raise TimingInputError(
             f"the window ({window} {unit}) is too long for the {timeline.n_bins}-{unit[:-1]} "
@@ -250,7 +265,8 @@ def analyze(
         ``{"claims": {...}, "events": {...}}`` with ``separator``, ``encoding``, ``sheet``
         for canonical-format files (see :func:`load_inputs`).
     engine : timing.engine.Engine, optional
-        Where many-file inputs are read (see :mod:`timing.engine`); the result is the same.
+        Where many-file inputs are read and the scan runs (see :mod:`timing.engine`); the
+        result is the same.
     progress : timing.progress.Progress or callable, optional
         Told as each step starts and how far long loops have come (see
         :mod:`timing.progress`); a plain ``callable(label)`` hears the labels only.
@@ -283,4 +299,6 @@ def analyze(
             engine=engine,
             progress=listener.step,
         )
-        return analyze_tables(claims_table, events_table, cfg, dataset=dataset, inputs=inputs)
+        return analyze_tables(
+            claims_table, events_table, cfg, dataset=dataset, inputs=inputs, engine=engine
+        )

@@ -62,6 +62,21 @@ def _cells(scan: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for c in scan.get("cells") or [] if isinstance(c, dict)]
 
 
+def window_days(data: dict[str, Any], window: Any) -> int | float | None:
+    """A scan cell's window (in bins, as stored) in days, for display.
+
+    The analysis scans windows of whole days at any resolution, stored in bins.
+
+    >>> window_days({"params": {"resolution": "hour"}}, 48), window_days({}, 3)
+    (2, 3)
+    """
+    if window is None:
+        return None
+    per_day = {"hour": 24, "minute": 1440}.get(str((data.get("params") or {}).get("resolution")), 1)
+    days = int(window) / per_day
+    return int(days) if days.is_integer() else round(days, 3)
+
+
 def scan_top_cells(data: dict[str, Any], n: int = TOP_CELLS) -> list[dict[str, Any]]:
     """The ``n`` scan cells with the strongest evidence, for the report's table.
 
@@ -98,7 +113,10 @@ def scan_top_cells(data: dict[str, Any], n: int = TOP_CELLS) -> list[dict[str, A
         "n_events",
     )
     ranked = sorted(_cells(scan), key=_evidence)[: max(int(n), 0)]
-    return [{k: c.get(k) for k in keys} for c in ranked]
+    return [
+        {k: window_days(data, c.get(k)) if k == "window" else c.get(k) for k in keys}
+        for c in ranked
+    ]
 
 
 def _count(n: int, noun: str) -> str:
@@ -162,7 +180,7 @@ def scan_heatmap_figure(result: ResultLike) -> go.Figure:
     cells = _cells(scan)
 
     def column(c: dict[str, Any]) -> str:
-        return "ant." if c.get("window") is None else str(c["window"])
+        return "ant." if c.get("window") is None else str(window_days(data, c["window"]))
 
     def row(c: dict[str, Any]) -> str:
         return " / ".join(str(c.get(k) or "all") for k in ("actor", "claim_kind", "event_kind"))
@@ -172,7 +190,7 @@ def scan_heatmap_figure(result: ResultLike) -> go.Figure:
         best[row(c)] = min(best.get(row(c), (math.inf,) * 3), _evidence(c))
     rows = sorted(best, key=lambda r: (best[r], r))[:MAX_SCAN_ROWS]
     windows = sorted({int(c["window"]) for c in cells if c.get("window") is not None})
-    cols = [str(w) for w in windows] + (
+    cols = [str(window_days(data, w)) for w in windows] + (
         ["ant."] if any(c.get("window") is None for c in cells) else []
     )
     z: list[list[float | None]] = [[None] * len(cols) for _ in rows]

@@ -155,13 +155,13 @@ def count_design(
         blocks.append(bspline_basis(np.arange(n, dtype=np.float64), int(trend_df)))
         names += [f"trend_{i + 1}" for i in range(int(trend_df))]
     start = timeline.start
-    hour0 = start.hour if isinstance(start, dt.datetime) else 0
-    hours = hour0 + np.arange(n) * (24 // timeline.bins_per_day)
+    minute0 = start.hour * 60 + start.minute if isinstance(start, dt.datetime) else 0
+    hours = (minute0 + np.arange(n) * (1440 // timeline.bins_per_day)) // 60
     if weekday:
         days = (start.weekday() + hours // 24) % 7
         blocks.append((days[:, None] == np.arange(1, 7)[None, :]).astype(np.float64))
         names += list(_WEEKDAYS)
-    if timeline.resolution == "hour":
+    if timeline.resolution in ("hour", "minute"):
         blocks.append(((hours % 24)[:, None] == np.arange(1, 24)[None, :]).astype(np.float64))
         names += [f"hour_{h}" for h in range(1, 24)]
     if controls is not None:
