@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from timing.analysis import AnalysisConfig, analyze
 from timing.cli import app
 from timing.errors import TimingInputError
-from timing.stats.circular import circular_shift_test
 from timing.stats.base import NotApplicable
+from timing.stats.circular import circular_shift_test
 from timing.stats.simulate import simulate_dataset
 from timing.timeline import build_timeline
 

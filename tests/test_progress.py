@@ -90,3 +90,19 @@ def test_plain_lines_when_not_a_terminal() -> None:
     held.step("quick step")
     held.advance(1, 2)
     assert late.getvalue() == ""  # a quick run prints nothing extra
+
+
+def test_scan_and_calibration_commands_print_plain_lines_off_a_terminal(monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from timing.cli import app
+
+    monkeypatch.setenv("TIMING_PROGRESS_AFTER", "0")
+    runner = CliRunner()
+    scanned = runner.invoke(app, ["scan", "--windows", "1:2"])
+    assert scanned.exit_code == 0, scanned.output
+    assert "] scanning cells..." in scanned.stderr
+    assert "cells tested" in scanned.stdout and "timing: [" not in scanned.stdout
+    calibrated = runner.invoke(app, ["simulate", "--calibrate", "--datasets", "20"])
+    assert calibrated.exit_code == 0, calibrated.output
+    assert "] iid (null)..." in calibrated.stderr

@@ -30,6 +30,7 @@ from timing.cli._app import (
     make_engine,
     number,
     print_json,
+    progress_reporter,
     read_options,
     rich_console,
     user_errors,
@@ -85,8 +86,6 @@ def scan(
     With --engine dask the cells are computed in blocks of claim series on a Dask cluster
     (a local one, or --scheduler ADDRESS); the table is identical to the local one.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
     from timing.analysis import AnalysisConfig, default_period, load_inputs
     from timing.io import parse_mapping
     from timing.period import choose_period
@@ -136,15 +135,15 @@ def scan(
         result = run_scan(claims_table.frame, events_table.frame, **kwargs)
         print_json(result.to_dict(full=True))
         return
-    columns = (TextColumn("scanning cells"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, transient=True, console=rich_console()) as bar:
-        task = bar.add_task("scan", total=None)
+    reporter, closer = progress_reporter()
+    try:
+        reporter.step("scanning cells")
         result = run_scan(
-            claims_table.frame,
-            events_table.frame,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-            **kwargs,
+            claims_table.frame, events_table.frame, progress=reporter.advance, **kwargs
         )
+    finally:
+        if closer is not None:
+            closer.stop()
     rich_console().print(escape(result.summary()))
     _print_cells(result.top(top), {"day": "d", "hour": "h", "minute": "min"}[result.resolution])
 
@@ -230,8 +229,6 @@ def simulate(
     if calendar:
         raise TimingInputError("--calendar is an option of --calibrate")
     if calibrate:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
         from timing.stats.calibrate import calibrate as run_calibration
 
         kwargs = dict(
@@ -248,14 +245,20 @@ def simulate(
         if as_json:
             print_json(run_calibration(**kwargs).to_dict())
             return
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-        with Progress(*columns, transient=True, console=rich_console()) as bar:
-            task = bar.add_task("calibrating", total=None)
+        reporter, closer = progress_reporter()
+        labels: list[str] = []
 
-            def progress(done: int, total: int, label: str) -> None:
-                bar.update(task, completed=done, total=total, description=escape(label))
+        def progress(done: int, total: int, label: str) -> None:
+            if not labels or labels[-1] != label:
+                labels.append(label)
+                reporter.step(label, total)
+            reporter.advance(done, total)
 
+        try:
             result = run_calibration(progress=progress, **kwargs)
+        finally:
+            if closer is not None:
+                closer.stop()
         typer.echo(result.summary())
         return
     from typing import get_args
