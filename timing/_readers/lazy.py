@@ -1,0 +1,335 @@
+"""Streaming validation of large Parquet claims files (one file, a glob or a folder).
+
+The eager readers turn every cell into text and parse it again, which costs about 600
+bytes and several microseconds a row. This path reads with ``polars.scan_parquet``, only
+the columns wanted, keeps typed columns typed (a ``Date`` column stays a date) and checks
+every cell with Polars expressions on the streaming engine:
+
+* a cell that the fast checks accept is one the eager checks accept, with the same value
+  (plain ``YYYY-MM-DD`` days, ISO 8601 timestamps of the form
+  ``YYYY-MM-DD[T ]HH:MM:SS[.ffffff][Z|+HH:MM]`` parsed by ``strptime``, typed dates);
+* rows with any cell the fast checks do not accept (a few in a real file) are collected
+  as text and handed to :func:`timing.schema.validate`, the eager, careful per-cell path,
+  which decides them exactly as it always has: they are rescued or rejected with the
+  same row, column, value and reason;
+* duplicated ids are found from a 64-bit hash of every id (8 bytes a row), and only the
+  rows whose hash occurs twice are read back to compare the ids themselves.
+
+The good rows never exist as Python objects or as text. The result is the same
+:class:`~timing.schema.ValidatedTable` as the eager path (``tests/test_lazy_load.py``).
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from timing._readers.raw import ReadInfo, select_columns
+from timing.errors import TimingInputError
+from timing.schema import ColumnSpec, Problem, RowAccounting, TableSpec, ValidatedTable, validate
+
+__all__ = ["expand_paths", "scan_validate"]
+
+_DAY = r"^\d{4}-\d{2}-\d{2}$"
+# What Python's datetime.fromisoformat and Polars' strptime agree on exactly; anything
+# else (other offsets, 7+ fraction digits, leap seconds, odd spacing) goes the careful way.
+_STAMP = (
+    r"^\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?"
+    r"([zZ]|[+-](0\d|1\d|2[0-3]):[0-5]\d)?$"
+)
+_OFFSET = r"[+-]\d{2}:\d{2}$"
+_UTC = pl.Datetime("us", "UTC")
+_NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
+_NUMERIC += (pl.Float32, pl.Float64)
+MapPlan = Callable[[list[str]], tuple[list[str | None], dict[str, str]]]
+
+
+def expand_paths(path: str | Path, suffix: str = ".parquet") -> list[Path] | None:
+    """The ``suffix`` files a folder or glob pattern stands for (sorted), else None."""
+    text = str(path)
+    if text == "-":
+        return None
+    if Path(text).is_dir():
+        found = sorted(p for p in Path(text).rglob(f"*{suffix}") if p.is_file())
+    elif any(c in text for c in "*?["):
+        found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        found = [p for p in found if p.suffix.lower() == suffix]
+    else:
+        return None
+    if not found:  # the eager reader says what is wrong (a folder, no such file)
+        return None
+    return found
+
+
+def _text(name: str) -> pl.Expr:
+    """A cell as validation sees it: text, stripped, blank as null."""
+    s = pl.col(name).cast(pl.String).str.strip_chars()
+    return pl.when(s.str.len_chars() > 0).then(s)
+
+
+def _fast_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
+    """(value as UTC datetime, whether the fast parse decided the cell) for a date column."""
+    col = pl.col(name)
+    if dtype == pl.Date:
+        year = col.dt.year()
+        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), year.is_between(1, 9999)
+    if isinstance(dtype, pl.Datetime):
+        exact = pl.lit(True)
+        if dtype.time_unit == "ns":  # sub-microsecond digits: the eager path truncates them
+            exact = col.dt.nanosecond() % 1000 == 0
+        moved = (
+            col.dt.convert_time_zone("UTC")
+            if dtype.time_zone is not None
+            else col.dt.replace_time_zone("UTC")
+        )
+        in_range = moved.dt.year().is_between(1, 9999)
+        return moved.cast(_UTC), exact & in_range
+    s = _text(name)
+    plain = s.str.contains(_DAY)
+    day = s.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    stamp = s.str.contains(_STAMP)
+    zoned = (
+        pl.when(s.str.contains(_OFFSET))
+        .then(s)
+        .otherwise(s.str.replace(r"[zZ]$", "") + "+00:00")
+        .str.replace(" ", "T", literal=True)
+    )
+    moment = zoned.str.strptime(_UTC, "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False)
+    value = (
+        pl.when(plain)
+        .then(day.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+        .when(stamp)
+        .then(moment)
+    )
+    decided = s.is_null() | (plain & day.is_not_null()) | (stamp & moment.is_not_null())
+    return value, decided.fill_null(False)
+
+
+def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, whether the cell is certainly valid) for one canonical column."""
+    name = col.name
+    if dtype is None:  # absent: every cell blank
+        typed = {"float": pl.Float64, "date": pl.Date if resolution == "day" else _UTC}
+        return pl.lit(None, typed.get(col.type, pl.String)).alias(name), pl.lit(not col.required)
+    text = _text(name)
+    optional_blank = text.is_null() & (not col.required)
+    if col.type == "str":
+        value, ok = text, text.is_not_null() | (not col.required)
+    elif col.type == "enum":
+        low = text.str.to_lowercase()
+        value = pl.when(low.is_in(list(col.allowed))).then(low)
+        ok = value.is_not_null() | optional_blank
+    elif col.type == "float":
+        number = (
+            pl.col(name).cast(pl.Float64)
+            if dtype in _NUMERIC
+            else text.cast(pl.Float64, strict=False)
+        )
+        value = pl.when(number.is_finite()).then(number)
+        ok = value.is_not_null() | optional_blank
+    else:
+        moment, decided = _fast_date(name, dtype)
+        value = moment.dt.date() if resolution == "day" else moment.dt.truncate("1h")
+        ok = decided & (moment.is_not_null() | (text.is_null() & (not col.required)))
+    return value.alias(name), ok.fill_null(False)
+
+
+def _row_places(files: list[Path], counts: list[int]) -> Callable[[int], tuple[str, int]]:
+    """Map a 1-based row across the files to (file, 1-based record in that file)."""
+    ends = np.cumsum(counts)
+
+    def place(row: int) -> tuple[str, int]:
+        k = int(np.searchsorted(ends, row, side="left"))
+        before = int(ends[k - 1]) if k else 0
+        return str(files[k]), row - before
+
+    return place
+
+
+def scan_validate(
+    path: str | Path,
+    spec: TableSpec,
+    *,
+    plan: MapPlan,
+    keep: frozenset[str],
+    lenient: bool,
+    resolution: str,
+    columns: Sequence[str] | None = None,
+) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
+    """Validate a Parquet claims file, folder or glob with the streaming engine.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.parquet`` file, a folder of them or a glob pattern.
+    spec : TableSpec
+        The canonical table (claims; events are small and go the eager way).
+    plan : callable
+        Given the loaded column names, returns (names after mapping, ``{canonical:
+        source}`` applied); raises for a map naming an absent column.
+    keep : frozenset of str
+        Column names to read (canonical and mapped); up to
+        :data:`~timing._readers.raw.EXTRA_COLUMNS` others are kept as text extras.
+    lenient, resolution
+        As in :func:`timing.io.load_table`.
+    columns : sequence of str, optional
+        Canonical columns to keep in the returned frame (all are validated); default all.
+
+    Returns
+    -------
+    tuple or None
+        ``(table, info, applied_mapping)``; None when the path is not Parquet.
+    """
+    files = expand_paths(path)
+    if files is None:
+        if str(path) == "-" or Path(path).suffix.lower() != ".parquet" or not Path(path).is_file():
+            return None
+        files = [Path(path)]
+    label = str(path)
+    try:
+        names = list(pl.scan_parquet(files[0]).collect_schema())
+        counts = [pl.scan_parquet(f).select(pl.len()).collect().item() for f in files]
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TimingInputError(f"{label}: could not read as Parquet: {first}") from exc
+    chosen, not_loaded = select_columns(names, keep)
+    loaded = [names[i] for i in chosen]
+    renamed, applied = plan(loaded)
+    if "row" in renamed:  # a column of that name is replaced by the row number: eager path
+        return None
+    source = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+    try:
+        schema = source.select(loaded).collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        raise TimingInputError(f"{label}: the files do not share one schema: {exc}") from exc
+    frame = source.select(
+        [pl.col(s).alias(r) for s, r in zip(loaded, renamed, strict=True) if r is not None]
+    ).with_row_index("row", offset=1)
+    dtypes = dict(zip([r for r in renamed if r is not None], schema.values(), strict=False))
+    info = ReadInfo(label, "parquet", columns=len(names), not_loaded=not_loaded)
+    n = sum(counts)
+    if n == 0:
+        raise TimingInputError(f"{label}: holds no records; add at least one row of {spec.kind}")
+    missing = [c.name for c in spec.columns if c.required and c.name not in dtypes]
+    if missing:  # the eager check says it in its words
+        validate(pl.DataFrame(schema=dict.fromkeys(dtypes, pl.String)), spec, file=label)
+
+    exprs = {c.name: _column(c, dtypes.get(c.name), resolution) for c in spec.columns}
+    extras = [c for c in dtypes if c not in spec.names and c != "row"]
+    texts = [c for c, t in dtypes.items() if t == pl.String]
+    nul = [pl.col(c).str.contains("\x00", literal=True).fill_null(False) for c in texts]
+    suspect = ~pl.all_horizontal([ok for _, ok in exprs.values()]) | pl.any_horizontal(
+        [pl.lit(False), *nul]
+    )
+    raw_cols = [pl.col(c).cast(pl.String) for c in dtypes]
+    bad = frame.filter(suspect).select([*raw_cols, pl.col("row")]).collect(engine="streaming")
+    problems, rescued = _careful(bad, spec, label, resolution, texts)
+    problems += _duplicates(frame, spec, dtypes)
+    problems.sort(key=lambda p: p.row)  # stable: cell problems first within a row
+    rejected_rows = sorted({p.row for p in problems})
+    place = _row_places(files, counts)
+    shown = [
+        Problem(*place(p.row), p.column, p.value, p.expected) if len(files) > 1 else p
+        for p in problems
+    ]
+    shown = [Problem(label, p.row, *_rest(p)) if len(files) == 1 else p for p in shown]
+    if shown and not lenient:
+        from timing.schema import ValidationError
+
+        raise ValidationError(shown)
+
+    wanted = [c for c in spec.names if columns is None or c in columns]
+    keep_extras = extras if columns is None else []
+    typed = [exprs[c][0] for c in wanted]
+    good = (
+        frame.filter(~suspect)
+        .select([*typed, *[pl.col(c).cast(pl.String) for c in keep_extras], pl.col("row")])
+        .with_columns(pl.col("row").cast(pl.Int64))
+        .collect(engine="streaming")
+    )
+    if rescued.height:
+        good = pl.concat([good, rescued.select(good.columns)]).sort("row")
+    if rejected_rows:
+        good = good.filter(~pl.col("row").is_in(rejected_rows))
+    rejects = pl.DataFrame(
+        {
+            "row": [p.row for p in shown],
+            "column": [p.column for p in shown],
+            "value": [p.value for p in shown],
+            "expected": [p.expected for p in shown],
+        },
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
+    )
+    accounting = RowAccounting(
+        file=label, read=n, used=good.height, rejected=n - good.height, reasons=tuple(shown)
+    )
+    return (
+        ValidatedTable(spec=spec, frame=good, rejects=rejects, accounting=accounting),
+        info,
+        applied,
+    )
+
+
+def _rest(p: Problem) -> tuple[str, str, str]:
+    return p.column, p.value, p.expected
+
+
+def _careful(
+    bad: pl.DataFrame, spec: TableSpec, file: str, resolution: str, texts: list[str]
+) -> tuple[list[Problem], pl.DataFrame]:
+    """Decide the suspect rows with the eager checks: their problems and the rows rescued."""
+    if bad.height == 0:
+        return [], pl.DataFrame()
+    from timing.io import _nul_problems  # the same wording as the eager path
+
+    rows = bad["row"].cast(pl.Int64).to_numpy()
+    cells = bad.drop("row")
+    table = validate(cells, spec, file=file, lenient=True, resolution=resolution, row_numbers=rows)
+    unique = "a unique id"
+    problems = [
+        p
+        for p in table.accounting.reasons
+        if not (p.column == spec.id_column and p.expected.startswith(unique))
+    ]  # ids are checked over the whole table in _duplicates
+    nul = _nul_problems(cells.select(texts), rows, file)
+    problems = sorted([*problems, *nul], key=lambda p: p.row)
+    return problems, table.frame
+
+
+def _duplicates(
+    frame: pl.LazyFrame, spec: TableSpec, dtypes: dict[str, pl.DataType]
+) -> list[Problem]:
+    """Problems for every repeat of an id, found by hashing every id (8 bytes a row)."""
+    name = spec.id_column
+    ids = _text(name)
+    hashes = (
+        frame.select(pl.when(ids.is_not_null()).then(ids.hash()).alias("h"))
+        .drop_nulls()
+        .collect(engine="streaming")
+        .to_series()
+        .to_numpy()
+    )
+    hashes = np.sort(hashes)  # a copy: Polars' buffer is read-only
+    twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
+    del hashes
+    if twice.size == 0:
+        return []
+    hits = (
+        frame.select(pl.col("row").cast(pl.Int64), ids.alias("id"))
+        .filter(pl.col("id").hash().is_in(pl.Series(twice, dtype=pl.UInt64)))
+        .collect(engine="streaming")
+        .sort("row")
+    )
+    first_of: dict[str, int] = {}
+    problems = []
+    for row, key in hits.iter_rows():
+        if key in first_of:
+            expected = f"a unique id (also on row {first_of[key]})"
+            problems.append(Problem("", row, name, key, expected))
+        else:
+            first_of[key] = row
+    return problems
