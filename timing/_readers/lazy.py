@@ -320,7 +320,7 @@ def _duplicates(
         return []
     hits = (
         frame.select(pl.col("row").cast(pl.Int64), ids.alias("id"))
-        .filter(pl.col("id").hash().is_in(pl.Series(twice, dtype=pl.UInt64)))
+        .filter(pl.col("id").hash().is_in(pl.Series(twice, dtype=pl.UInt64).implode()))
         .collect(engine="streaming")
         .sort("row")
     )
