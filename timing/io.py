@@ -45,6 +45,7 @@ __all__ = [
     "LoadedTable",
     "ReadInfo",
     "apply_mapping",
+    "column_names",
     "file_sha256",
     "load_claims",
     "load_events",
@@ -138,6 +139,31 @@ def read_raw(
     return _read(
         path, separator=separator, encoding=encoding, sheet=sheet, keep=None, lenient=False
     ).frame
+
+
+def column_names(
+    path: str | Path,
+    *,
+    separator: str | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+) -> list[str]:
+    """The column names of a table, as :func:`read_raw` would give them.
+
+    For Parquet (a file, a folder or a glob pattern of ``.parquet`` files) only the
+    schema is read, not the rows.
+    """
+    from timing._readers.lazy import expand_paths
+
+    files = expand_paths(path)
+    if files is None and str(path) != "-" and Path(path).suffix.lower() == ".parquet":
+        files = [Path(path)] if Path(path).is_file() else None
+    if files and separator is None and encoding is None and sheet is None:
+        try:
+            return list(pl.read_parquet_schema(files[0]))
+        except (pl.exceptions.PolarsError, OSError):
+            pass  # the reader says what is wrong with the file
+    return read_raw(path, separator=separator, encoding=encoding, sheet=sheet).columns
 
 
 def parse_mapping(items: Sequence[str], *, flag: str = "--map") -> dict[str, str]:

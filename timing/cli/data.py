@@ -86,6 +86,7 @@ def validate(
             specs[kind],
             mapping=own,
             lenient=True,
+            columns=["date"],  # all are checked; the far-dates note needs only the dates
             **read_options(separator, encoding, sheet),
         )
     acc = table.accounting
@@ -114,9 +115,9 @@ def validate(
 
 def _guess_kind(path: Path, mapping: dict[str, str], reading: dict[str, object]) -> str:
     """Tell claims from events by their id column (after the column map)."""
-    from timing.io import read_raw
+    from timing.io import column_names
 
-    columns = set(read_raw(path, **reading).columns)  # type: ignore[arg-type]
+    columns = set(column_names(path, **reading))  # type: ignore[arg-type]
     renamed = {canonical for canonical, source in mapping.items() if source in columns}
     has = columns | renamed | {k.partition(".")[2] for k in mapping}
     if "claim_id" in has and "event_id" not in has:
