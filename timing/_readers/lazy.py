@@ -76,7 +76,8 @@ def _fast_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     col = pl.col(name)
     if dtype == pl.Date:
         year = col.dt.year()
-        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), year.is_between(1, 9999)
+        decided = col.is_null() | year.is_between(1, 9999)
+        return col.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), decided
     if isinstance(dtype, pl.Datetime):
         exact = pl.lit(True)
         if dtype.time_unit == "ns":  # sub-microsecond digits: the eager path truncates them
@@ -87,7 +88,7 @@ def _fast_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
             else col.dt.replace_time_zone("UTC")
         )
         in_range = moved.dt.year().is_between(1, 9999)
-        return moved.cast(_UTC), exact & in_range
+        return moved.cast(_UTC), col.is_null() | (exact & in_range)
     s = _text(name)
     plain = s.str.contains(_DAY)
     day = s.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
@@ -134,7 +135,8 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     else:
         moment, decided = _fast_date(name, dtype)
         value = moment.dt.date() if resolution == "day" else moment.dt.truncate("1h")
-        ok = decided & (moment.is_not_null() | (text.is_null() & (not col.required)))
+        blank = text.is_null() if dtype == pl.String else pl.col(name).is_null()
+        ok = decided & (moment.is_not_null() | (blank & (not col.required)))
     return value.alias(name), ok.fill_null(False)
 
 
@@ -225,10 +227,29 @@ def scan_validate(
     suspect = ~pl.all_horizontal([ok for _, ok in exprs.values()]) | pl.any_horizontal(
         [pl.lit(False), *nul]
     )
-    raw_cols = [pl.col(c).cast(pl.String) for c in dtypes]
-    bad = frame.filter(suspect).select([*raw_cols, pl.col("row")]).collect(engine="streaming")
-    problems, rescued = _careful(bad, spec, label, resolution, texts)
-    problems += _duplicates(frame, spec, dtypes)
+    wanted = [c for c in spec.names if columns is None or c in columns]
+    keep_extras = extras if columns is None else []
+    problems = _duplicates(frame, spec)  # first: its 8 bytes a row are freed before the rest
+    # One streaming pass: typed values of every row and whether a cell needs a closer look.
+    typed = frame.select(
+        *[exprs[c][0] for c in wanted],
+        *[pl.col(c).cast(pl.String) for c in keep_extras],
+        pl.col("row").cast(pl.Int64),
+        suspect.alias("_suspect"),
+    ).collect(engine="streaming")
+    suspects = typed.filter(pl.col("_suspect"))["row"]
+    good = typed.drop("_suspect") if suspects.is_empty() else typed.filter(~pl.col("_suspect"))
+    del typed
+    good = good.drop("_suspect", strict=False)
+    rescued = pl.DataFrame()
+    if not suspects.is_empty():
+        bad = (
+            frame.filter(pl.col("row").cast(pl.Int64).is_in(suspects.implode()))
+            .select([*[pl.col(c).cast(pl.String) for c in dtypes], pl.col("row")])
+            .collect(engine="streaming")
+        )
+        careful, rescued = _careful(bad, spec, label, resolution, texts)
+        problems = careful + problems
     problems.sort(key=lambda p: p.row)  # stable: cell problems first within a row
     rejected_rows = sorted({p.row for p in problems})
     place = _row_places(files, counts)
@@ -241,20 +262,10 @@ def scan_validate(
         from timing.schema import ValidationError
 
         raise ValidationError(shown)
-
-    wanted = [c for c in spec.names if columns is None or c in columns]
-    keep_extras = extras if columns is None else []
-    typed = [exprs[c][0] for c in wanted]
-    good = (
-        frame.filter(~suspect)
-        .select([*typed, *[pl.col(c).cast(pl.String) for c in keep_extras], pl.col("row")])
-        .with_columns(pl.col("row").cast(pl.Int64))
-        .collect(engine="streaming")
-    )
     if rescued.height:
         good = pl.concat([good, rescued.select(good.columns)]).sort("row")
     if rejected_rows:
-        good = good.filter(~pl.col("row").is_in(rejected_rows))
+        good = good.filter(~pl.col("row").is_in(pl.Series(rejected_rows).implode()))
     rejects = pl.DataFrame(
         {
             "row": [p.row for p in shown],
@@ -300,9 +311,7 @@ def _careful(
     return problems, table.frame
 
 
-def _duplicates(
-    frame: pl.LazyFrame, spec: TableSpec, dtypes: dict[str, pl.DataType]
-) -> list[Problem]:
+def _duplicates(frame: pl.LazyFrame, spec: TableSpec) -> list[Problem]:
     """Problems for every repeat of an id, found by hashing every id (8 bytes a row)."""
     name = spec.id_column
     ids = _text(name)
