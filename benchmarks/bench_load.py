@@ -80,6 +80,7 @@ def measure(code: Path, args: list[str]) -> tuple[float, float, int]:
         done = subprocess.run(
             ["/usr/bin/time", "-o", out.name, "-f", "%e %M", sys.executable, "-m", "timing", *args],
             env=env,
+            cwd=code,  # python -m puts the working folder first on the path
             capture_output=True,
             text=True,
             check=False,
@@ -95,6 +96,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1e6,1e7", help="Parquet rows, e.g. 1e6,1e7,1e8")
     parser.add_argument("--csv-sizes", default="1e6", help="CSV rows ('' for none)")
     parser.add_argument("--before", type=Path, help="another copy of the code to compare")
+    parser.add_argument("--after", type=Path, default=ROOT, help="the code to measure")
     parser.add_argument("--folder", type=Path, default=Path("/tmp/timing-bench"))
     parser.add_argument("--skip-analyze-above", type=float, default=1e9)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
@@ -104,7 +106,7 @@ def main() -> None:
     write_events(events)
     runs = [(int(float(s)), ".parquet") for s in opts.sizes.split(",") if s]
     runs += [(int(float(s)), ".csv") for s in opts.csv_sizes.split(",") if s]
-    codes = {"after": ROOT, **({"before": opts.before} if opts.before else {})}
+    codes = {"after": opts.after, **({"before": opts.before} if opts.before else {})}
     print(f"cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.1f}")
     print("| rows | format | command | code | wall | rows/s | peak RSS | exit |")
     print("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: |")

@@ -19,10 +19,12 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import timing.io
+from timing._readers.scan import open_scan
 from timing.analysis import analyze
 from timing.datasets import dataset_path
+from timing.errors import TimingInputError
 from timing.io import load_claims
-from timing.schema import ValidationError
+from timing.schema import CLAIMS, ValidationError
 
 DATES = [
     "2025-03-01",
@@ -72,6 +74,11 @@ def messy_claims(n: int = 400, seed: int = 3) -> pl.DataFrame:
     )
 
 
+def streamed(path: Path) -> bool:
+    """Whether the streaming path reads the file (else the eager readers do)."""
+    return open_scan(path, frozenset(CLAIMS.names)) is not None
+
+
 def both_ways(path: Path, **kwargs: object) -> tuple[object, object]:
     return load_claims(path, **kwargs), load_claims(path, streaming=False, **kwargs)
 
@@ -88,6 +95,7 @@ def assert_same(path: Path, **kwargs: object) -> None:
 def test_messy_parquet_same_both_ways(tmp_path: Path, resolution: str) -> None:
     path = tmp_path / "claims.parquet"
     messy_claims().write_parquet(path)
+    assert streamed(path)
     assert_same(path, resolution=resolution)
     table = load_claims(path, lenient=True)
     assert 0 < table.accounting.rejected < table.accounting.read
@@ -98,6 +106,45 @@ def test_messy_parquet_same_both_ways(tmp_path: Path, resolution: str) -> None:
         load_claims(path, streaming=False)
     assert fast.value.problems == eager.value.problems
     assert str(fast.value) == str(eager.value)
+
+
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_messy_csv_same_both_ways(tmp_path: Path, separator: str) -> None:
+    path = tmp_path / "claims.csv"
+    messy_claims().write_csv(path, separator=separator)
+    assert streamed(path)
+    assert_same(path)
+    assert load_claims(path, lenient=True).accounting.rejected > 0
+    with pytest.raises(ValidationError) as fast:
+        load_claims(path)
+    with pytest.raises(ValidationError) as eager:
+        load_claims(path, streaming=False)
+    assert str(fast.value) == str(eager.value)
+
+
+def test_csv_the_streaming_path_leaves_to_the_eager_one(tmp_path: Path) -> None:
+    """Quoted line breaks, a ragged record, a byte-order mark: same result, same message."""
+    good = messy_claims(30).drop("actor").with_columns(actor=pl.lit("RU MoD"))
+    path = tmp_path / "claims.csv"
+    text = good.write_csv()
+    lines = text.splitlines(keepends=True)
+    variants = {
+        "multiline": text.replace(",RU MoD\n", ',"RU\nMoD"\n', 1),
+        "bom": "\ufeff" + text,
+        "blank line": "".join([*lines[:5], "\n", *lines[5:]]),
+    }
+    for name, variant in variants.items():
+        path.write_text(variant, encoding="utf-8")
+        assert not streamed(path), name
+        assert_same(path)
+        # the eager reader reads a blank line as a row of blank cells (then rejects it)
+        assert load_claims(path, lenient=True).accounting.read == 30 + (name == "blank line")
+    path.write_text("".join([*lines[:3], lines[3].rstrip("\n") + ",extra\n", *lines[4:]]))
+    with pytest.raises(TimingInputError) as fast:
+        load_claims(path, lenient=True)
+    with pytest.raises(TimingInputError) as eager:
+        load_claims(path, lenient=True, streaming=False)
+    assert str(fast.value) == str(eager.value) and "line 4 has" in str(fast.value)
 
 
 def test_typed_dates_and_map_same_both_ways(tmp_path: Path) -> None:

@@ -153,7 +153,7 @@ def column_names(
     For Parquet (a file, a folder or a glob pattern of ``.parquet`` files) only the
     schema is read, not the rows.
     """
-    from timing._readers.lazy import expand_paths
+    from timing._readers.scan import expand_paths
 
     files = expand_paths(path)
     if files is None and str(path) != "-" and Path(path).suffix.lower() == ".parquet":

@@ -21,14 +21,14 @@ The good rows never exist as Python objects or as text. The result is the same
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
-from timing._readers.raw import ReadInfo, select_columns
+from timing._readers.raw import ReadInfo
+from timing._readers.scan import Scanned, expand_paths, open_scan
 from timing.errors import TimingInputError
 from timing.schema import ColumnSpec, Problem, RowAccounting, TableSpec, ValidatedTable, validate
 
@@ -46,23 +46,6 @@ _UTC = pl.Datetime("us", "UTC")
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _NUMERIC += (pl.Float32, pl.Float64)
 MapPlan = Callable[[list[str]], tuple[list[str | None], dict[str, str]]]
-
-
-def expand_paths(path: str | Path, suffix: str = ".parquet") -> list[Path] | None:
-    """The ``suffix`` files a folder or glob pattern stands for (sorted), else None."""
-    text = str(path)
-    if text == "-":
-        return None
-    if Path(text).is_dir():
-        found = sorted(p for p in Path(text).rglob(f"*{suffix}") if p.is_file())
-    elif any(c in text for c in "*?["):
-        found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-        found = [p for p in found if p.suffix.lower() == suffix]
-    else:
-        return None
-    if not found:  # the eager reader says what is wrong (a folder, no such file)
-        return None
-    return found
 
 
 def _text(name: str) -> pl.Expr:
@@ -140,18 +123,6 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     return value.alias(name), ok.fill_null(False)
 
 
-def _row_places(files: list[Path], counts: list[int]) -> Callable[[int], tuple[str, int]]:
-    """Map a 1-based row across the files to (file, 1-based record in that file)."""
-    ends = np.cumsum(counts)
-
-    def place(row: int) -> tuple[str, int]:
-        k = int(np.searchsorted(ends, row, side="left"))
-        before = int(ends[k - 1]) if k else 0
-        return str(files[k]), row - before
-
-    return place
-
-
 def scan_validate(
     path: str | Path,
     spec: TableSpec,
@@ -186,34 +157,36 @@ def scan_validate(
     tuple or None
         ``(table, info, applied_mapping)``; None when the path is not Parquet.
     """
-    files = expand_paths(path)
-    if files is None:
-        if str(path) == "-" or Path(path).suffix.lower() != ".parquet" or not Path(path).is_file():
-            return None
-        files = [Path(path)]
-    label = str(path)
+    source = open_scan(path, keep)
+    if source is None:
+        return None
     try:
-        names = list(pl.scan_parquet(files[0]).collect_schema())
-        counts = [pl.scan_parquet(f).select(pl.len()).collect().item() for f in files]
-    except (pl.exceptions.PolarsError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise TimingInputError(f"{label}: could not read as Parquet: {first}") from exc
-    chosen, not_loaded = select_columns(names, keep)
-    loaded = [names[i] for i in chosen]
-    renamed, applied = plan(loaded)
+        return _validate(source, spec, plan, lenient, resolution, columns)
+    except pl.exceptions.PolarsError:
+        if source.info.format == "parquet":
+            raise
+        return None  # e.g. a record with more fields: the eager reader says where
+
+
+def _validate(
+    source: Scanned,
+    spec: TableSpec,
+    plan: MapPlan,
+    lenient: bool,
+    resolution: str,
+    columns: Sequence[str] | None,
+) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
+    label, info, n = source.info.file, source.info, source.rows
+    renamed, applied = plan(source.loaded)
     if "row" in renamed:  # a column of that name is replaced by the row number: eager path
         return None
-    source = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
-    try:
-        schema = source.select(loaded).collect_schema()
-    except pl.exceptions.PolarsError as exc:
-        raise TimingInputError(f"{label}: the files do not share one schema: {exc}") from exc
-    frame = source.select(
-        [pl.col(s).alias(r) for s, r in zip(loaded, renamed, strict=True) if r is not None]
-    ).with_row_index("row", offset=1)
-    dtypes = dict(zip([r for r in renamed if r is not None], schema.values(), strict=False))
-    info = ReadInfo(label, "parquet", columns=len(names), not_loaded=not_loaded)
-    n = sum(counts)
+    frame = source.frame.select(
+        [pl.col(s).alias(r) for s, r in zip(source.loaded, renamed, strict=True) if r is not None]
+    ).with_row_index("row", offset=source.first_row)
+    schema = source.frame.collect_schema()
+    dtypes = {r: schema[s] for s, r in zip(source.loaded, renamed, strict=True) if r is not None}
+    if n == 0 and info.format == "csv":
+        return None  # the eager reader: "has a header but no data rows"
     if n == 0:
         raise TimingInputError(f"{label}: holds no records; add at least one row of {spec.kind}")
     missing = [c.name for c in spec.columns if c.required and c.name not in dtypes]
@@ -252,12 +225,7 @@ def scan_validate(
         problems = careful + problems
     problems.sort(key=lambda p: p.row)  # stable: cell problems first within a row
     rejected_rows = sorted({p.row for p in problems})
-    place = _row_places(files, counts)
-    shown = [
-        Problem(*place(p.row), p.column, p.value, p.expected) if len(files) > 1 else p
-        for p in problems
-    ]
-    shown = [Problem(label, p.row, *_rest(p)) if len(files) == 1 else p for p in shown]
+    shown = [Problem(*source.place(p.row), p.column, p.value, p.expected) for p in problems]
     if shown and not lenient:
         from timing.schema import ValidationError
 
@@ -283,10 +251,6 @@ def scan_validate(
         info,
         applied,
     )
-
-
-def _rest(p: Problem) -> tuple[str, str, str]:
-    return p.column, p.value, p.expected
 
 
 def _careful(
