@@ -123,7 +123,7 @@ def test_messy_csv_same_both_ways(tmp_path: Path, separator: str) -> None:
 
 
 def test_csv_the_streaming_path_leaves_to_the_eager_one(tmp_path: Path) -> None:
-    """Quoted line breaks, a ragged record, a byte-order mark: same result, same message."""
+    """Quoted line breaks, a byte-order mark, a ragged record: same result, same message."""
     good = messy_claims(30).drop("actor").with_columns(actor=pl.lit("RU MoD"))
     path = tmp_path / "claims.csv"
     text = good.write_csv()
@@ -135,7 +135,7 @@ def test_csv_the_streaming_path_leaves_to_the_eager_one(tmp_path: Path) -> None:
     }
     for name, variant in variants.items():
         path.write_text(variant, encoding="utf-8")
-        assert not streamed(path), name
+        assert streamed(path) == (name == "blank line"), name  # Polars reads it alike
         assert_same(path)
         # the eager reader reads a blank line as a row of blank cells (then rejects it)
         assert load_claims(path, lenient=True).accounting.read == 30 + (name == "blank line")
