@@ -23,6 +23,7 @@ from timing._readers.scan import open_scan
 from timing.analysis import analyze
 from timing.datasets import dataset_path
 from timing.errors import TimingInputError
+from timing.inputs import load_inputs
 from timing.io import load_claims
 from timing.schema import CLAIMS, ValidationError
 
@@ -206,3 +207,14 @@ def test_bundled_analysis_unchanged_from_parquet(
     eager = analyze(path, folder / "events.csv")
     left, right = (json.dumps(r.to_dict(), sort_keys=True, default=str) for r in (streamed, eager))
     assert left == right
+
+
+def test_load_inputs_keeps_only_the_claims_columns_asked(tmp_path: Path) -> None:
+    folder = dataset_path("ru-ua-2025")
+    path = tmp_path / "claims.parquet"
+    pl.read_csv(folder / "claims.csv", infer_schema=False).write_parquet(path)
+    claims, events, _, _ = load_inputs(
+        path, folder / "events.csv", claims_columns=["date", "actor", "kind"]
+    )
+    assert claims.frame.columns == ["date", "actor", "kind", "row"]
+    assert claims.accounting.used == 366 and "title" in events.frame.columns

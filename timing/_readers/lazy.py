@@ -284,11 +284,11 @@ def _duplicates(frame: pl.LazyFrame, spec: TableSpec) -> list[Problem]:
         .drop_nulls()
         .collect(engine="streaming")
         .to_series()
-        .to_numpy()
     )
-    hashes = np.sort(hashes)  # a copy: Polars' buffer is read-only
-    twice = np.unique(hashes[1:][hashes[1:] == hashes[:-1]])
-    del hashes
+    hashes.sort(in_place=True)
+    sorted_ = hashes.to_numpy()  # no copy: one chunk of UInt64 without nulls
+    twice = np.unique(sorted_[1:][sorted_[1:] == sorted_[:-1]])
+    del hashes, sorted_
     if twice.size == 0:
         return []
     hits = (
