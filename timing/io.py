@@ -8,7 +8,9 @@ workbooks (``.xlsx``, ``.xls``, ``.ods``; the first sheet unless one is named). 
 unless a byte-order mark says otherwise or an ``encoding`` is given; nothing is replaced
 silently. Foreign column names are mapped to canonical ones with a mapping
 ``{canonical: source}`` (the CLI's ``--map date=claim_date``). Every cell is read as text
-and checked by :func:`timing.schema.validate`.
+and checked by :func:`timing.schema.validate`; except that claims in Parquet (a file, a
+folder or a glob) and in plain UTF-8 CSV are checked by Polars expressions on the
+streaming engine, with the same result (:mod:`timing._readers.lazy`).
 """
 
 from __future__ import annotations
@@ -422,28 +424,13 @@ def _load_streaming(
     optional: dict[str, str],
     **kwargs: object,
 ) -> LoadedTable | None:
-    """:func:`timing._readers.lazy.scan_validate` with the column maps of :func:`load_table`."""
-    from timing._readers.lazy import scan_validate
+    """The streaming path (:mod:`timing._readers.lazy`), None when it does not apply."""
+    from timing._readers.lazy import load_streaming
 
-    label = str(path)
-
-    def plan(loaded: list[str]) -> tuple[list[str | None], dict[str, str]]:
-        first = mapped_names(loaded, mapping, spec, file=label)
-        kept = [n for n in first if n is not None]
-        second = iter(mapped_names(kept, optional, spec, file=label, optional=True))
-        names = [None if n is None else next(second) for n in first]
-        applied = {
-            canonical: source
-            for canonical, source in {**optional, **mapping}.items()
-            if canonical in spec.names and source in loaded
-        }
-        return names, applied
-
-    found = scan_validate(path, spec, plan=plan, **kwargs)  # type: ignore[arg-type]
+    found = load_streaming(path, spec, mapping, optional, **kwargs)
     if found is None:
         return None
-    table, info, applied = found
-    table = replace(table, mapped=applied)
+    table, info = found
     return LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
 
 

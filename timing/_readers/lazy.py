@@ -1,7 +1,8 @@
-"""Streaming validation of large Parquet claims files (one file, a glob or a folder).
+"""Streaming validation of large claims files: Parquet (a file, a folder, a glob), plain CSV.
 
 The eager readers turn every cell into text and parse it again, which costs about 600
-bytes and several microseconds a row. This path reads with ``polars.scan_parquet``, only
+bytes and several microseconds a row. This path reads with ``polars.scan_parquet`` or
+``scan_csv`` (see :mod:`timing._readers.scan` for which files qualify), only
 the columns wanted, keeps typed columns typed (a ``Date`` column stays a date) and checks
 every cell with Polars expressions on the streaming engine:
 
@@ -22,6 +23,7 @@ The good rows never exist as Python objects or as text. The result is the same
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +34,7 @@ from timing._readers.scan import Scanned, expand_paths, open_scan
 from timing.errors import TimingInputError
 from timing.schema import ColumnSpec, Problem, RowAccounting, TableSpec, ValidatedTable, validate
 
-__all__ = ["expand_paths", "scan_validate"]
+__all__ = ["expand_paths", "load_streaming", "scan_validate"]
 
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
 # What Python's datetime.fromisoformat and Polars' strptime agree on exactly; anything
@@ -123,6 +125,41 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     return value.alias(name), ok.fill_null(False)
 
 
+def load_streaming(
+    path: str | Path,
+    spec: TableSpec,
+    mapping: dict[str, str],
+    optional: dict[str, str],
+    **kwargs: object,
+) -> tuple[ValidatedTable, ReadInfo] | None:
+    """:func:`scan_validate` with the two column maps of :func:`timing.io.load_table`.
+
+    ``mapping`` entries must find their source column; ``optional`` ones are applied
+    where they do. Returns ``(table, info)`` with ``table.mapped`` set, or None.
+    """
+    from timing.io import mapped_names
+
+    label = str(path)
+
+    def plan(loaded: list[str]) -> tuple[list[str | None], dict[str, str]]:
+        first = mapped_names(loaded, mapping, spec, file=label)
+        kept = [n for n in first if n is not None]
+        second = iter(mapped_names(kept, optional, spec, file=label, optional=True))
+        names = [None if n is None else next(second) for n in first]
+        applied = {
+            canonical: source
+            for canonical, source in {**optional, **mapping}.items()
+            if canonical in spec.names and source in loaded
+        }
+        return names, applied
+
+    found = scan_validate(path, spec, plan=plan, **kwargs)  # type: ignore[arg-type]
+    if found is None:
+        return None
+    table, info, applied = found
+    return replace(table, mapped=applied), info
+
+
 def scan_validate(
     path: str | Path,
     spec: TableSpec,
@@ -133,12 +170,12 @@ def scan_validate(
     resolution: str,
     columns: Sequence[str] | None = None,
 ) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
-    """Validate a Parquet claims file, folder or glob with the streaming engine.
+    """Validate a claims file, folder or glob with the streaming engine.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        A ``.parquet`` file, a folder of them or a glob pattern.
+        A ``.parquet`` file, a folder of them, a glob pattern, or a delimited file.
     spec : TableSpec
         The canonical table (claims; events are small and go the eager way).
     plan : callable
@@ -155,7 +192,7 @@ def scan_validate(
     Returns
     -------
     tuple or None
-        ``(table, info, applied_mapping)``; None when the path is not Parquet.
+        ``(table, info, applied_mapping)``; None when the eager readers must read it.
     """
     source = open_scan(path, keep)
     if source is None:
