@@ -18,6 +18,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+import timing._readers.lazy
 import timing.io
 from timing._readers.scan import open_scan
 from timing.analysis import analyze
@@ -92,8 +93,11 @@ def assert_same(path: Path, **kwargs: object) -> None:
     assert fast.mapped == eager.mapped and fast.info == eager.info
 
 
-@pytest.mark.parametrize("resolution", ["day", "hour"])
-def test_messy_parquet_same_both_ways(tmp_path: Path, resolution: str) -> None:
+@pytest.mark.parametrize(("resolution", "chunk"), [("day", 7), ("hour", 10**6)])
+def test_messy_parquet_same_both_ways(
+    tmp_path: Path, resolution: str, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(timing._readers.lazy, "CAREFUL_CHUNK", chunk)  # 7: many chunks
     path = tmp_path / "claims.parquet"
     messy_claims().write_parquet(path)
     assert streamed(path)

@@ -47,6 +47,8 @@ _OFFSET = r"[+-]\d{2}:\d{2}$"
 _UTC = pl.Datetime("us", "UTC")
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _NUMERIC += (pl.Float32, pl.Float64)
+#: Suspect rows are re-read as text and checked the careful way this many at a time.
+CAREFUL_CHUNK = 1_000_000
 MapPlan = Callable[[list[str]], tuple[list[str | None], dict[str, str]]]
 
 
@@ -105,10 +107,10 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     optional_blank = text.is_null() & (not col.required)
     if col.type == "str":
         value, ok = text, text.is_not_null() | (not col.required)
-    elif col.type == "enum":
-        low = text.str.to_lowercase()
-        value = pl.when(low.is_in(list(col.allowed))).then(low)
-        ok = value.is_not_null() | optional_blank
+    elif col.type == "enum":  # exact values only: lower-casing costs 15x (0.4 s a 1e6)
+        raw = pl.col(name).cast(pl.String)
+        value = pl.when(raw.is_in(list(col.allowed))).then(raw)
+        ok = value.is_not_null() | (raw.is_null() & (not col.required))
     elif col.type == "float":
         number = (
             pl.col(name).cast(pl.Float64)
@@ -251,15 +253,17 @@ def _validate(
     good = typed.drop("_suspect") if suspects.is_empty() else typed.filter(~pl.col("_suspect"))
     del typed
     good = good.drop("_suspect", strict=False)
-    rescued = pl.DataFrame()
-    if not suspects.is_empty():
+    rescued: list[pl.DataFrame] = []
+    for start in range(0, suspects.len(), CAREFUL_CHUNK):  # as text, a chunk at a time
+        part = suspects.slice(start, CAREFUL_CHUNK)
         bad = (
-            frame.filter(pl.col("row").cast(pl.Int64).is_in(suspects.implode()))
+            frame.filter(pl.col("row").cast(pl.Int64).is_in(part.implode()))
             .select([*[pl.col(c).cast(pl.String) for c in dtypes], pl.col("row")])
             .collect(engine="streaming")
         )
-        careful, rescued = _careful(bad, spec, label, resolution, texts)
+        careful, kept = _careful(bad, spec, label, resolution, texts)
         problems = careful + problems
+        rescued.append(kept.select(good.columns))
     problems.sort(key=lambda p: p.row)  # stable: cell problems first within a row
     rejected_rows = sorted({p.row for p in problems})
     shown = [Problem(*source.place(p.row), p.column, p.value, p.expected) for p in problems]
@@ -267,8 +271,8 @@ def _validate(
         from timing.schema import ValidationError
 
         raise ValidationError(shown)
-    if rescued.height:
-        good = pl.concat([good, rescued.select(good.columns)]).sort("row")
+    if rescued:
+        good = pl.concat([good, *rescued]).sort("row")
     if rejected_rows:
         good = good.filter(~pl.col("row").is_in(pl.Series(rejected_rows).implode()))
     rejects = pl.DataFrame(
@@ -294,8 +298,6 @@ def _careful(
     bad: pl.DataFrame, spec: TableSpec, file: str, resolution: str, texts: list[str]
 ) -> tuple[list[Problem], pl.DataFrame]:
     """Decide the suspect rows with the eager checks: their problems and the rows rescued."""
-    if bad.height == 0:
-        return [], pl.DataFrame()
     from timing.io import _nul_problems  # the same wording as the eager path
 
     rows = bad["row"].cast(pl.Int64).to_numpy()
