@@ -22,11 +22,13 @@ import timing._readers.lazy
 import timing.io
 from timing._readers.scan import open_scan
 from timing.analysis import analyze
+from timing.bins import bin_counts
 from timing.datasets import dataset_path
 from timing.errors import TimingInputError
 from timing.inputs import load_inputs
-from timing.io import load_claims
+from timing.io import load_claims, load_events
 from timing.schema import CLAIMS, ValidationError
+from timing.timeline import build_timeline
 
 DATES = [
     "2025-03-01",
@@ -222,3 +224,22 @@ def test_load_inputs_keeps_only_the_claims_columns_asked(tmp_path: Path) -> None
     )
     assert claims.frame.columns == ["date", "actor", "kind", "row"]
     assert claims.accounting.used == 366 and "title" in events.frame.columns
+
+
+def test_bin_counts_streamed_match_the_timeline(tmp_path: Path) -> None:
+    folder = dataset_path("ru-ua-2025")
+    claims, events = load_claims(folder / "claims.csv"), load_events(folder / "events.csv")
+    timeline = build_timeline(claims.frame, events.frame)
+    counts = bin_counts(timeline.claims_frame, timeline.start, timeline.n_bins)
+    series = np.zeros(timeline.n_bins)
+    np.add.at(series, counts["bin"].to_numpy(), counts["n"].to_numpy())
+    np.testing.assert_array_equal(series, timeline.claims)
+    assert counts.columns == ["bin", "actor", "kind", "status", "n"]
+    # from a lazy scan of a Parquet file: the same groups, never a frame of claims
+    path = tmp_path / "claims.parquet"
+    timeline.claims_frame.write_parquet(path)
+    scanned = bin_counts(pl.scan_parquet(path), timeline.start, timeline.n_bins)
+    assert_frame_equal(scanned, counts)
+    per_kind = counts.group_by("kind").agg(pl.col("n").sum()).sort("kind")
+    expected = timeline.claims_frame.group_by("kind").len().sort("kind")
+    assert per_kind["n"].to_list() == expected["len"].cast(pl.Float64).to_list()
