@@ -76,17 +76,8 @@ def _fast_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
         )
         in_range = moved.dt.year().is_between(1, 9999)
         return moved.cast(_UTC), col.is_null() | (exact & in_range)
-    s = _text(name)
-    plain = s.str.contains(_DAY)
-    day = s.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    stamp = s.str.contains(_STAMP)
-    zoned = (
-        pl.when(s.str.contains(_OFFSET))
-        .then(s)
-        .otherwise(s.str.replace(r"[zZ]$", "") + "+00:00")
-        .str.replace(" ", "T", literal=True)
-    )
-    moment = zoned.str.strptime(_UTC, "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False)
+    s, plain, stamp = (pl.col(f"__{name}_{part}") for part in ("s", "plain", "stamp"))
+    day, moment = pl.col(f"__{name}_day"), pl.col(f"__{name}_moment")
     value = (
         pl.when(plain)
         .then(day.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
@@ -95,6 +86,37 @@ def _fast_date(name: str, dtype: pl.DataType) -> tuple[pl.Expr, pl.Expr]:
     )
     decided = s.is_null() | (plain & day.is_not_null()) | (stamp & moment.is_not_null())
     return value, decided.fill_null(False)
+
+
+def _date_stages(name: str) -> list[dict[str, pl.Expr]]:
+    """Helper columns for parsing a text date column, computed once each, in order.
+
+    Each step sees only the cells it can concern (the others are null, which costs
+    nothing); written as one expression, Polars recomputed the shared parts and built
+    timestamp text for every cell: 2.5 s a 1e6 rows instead of about 0.5 s.
+    """
+    s = pl.col(f"__{name}_s")
+    size = s.str.len_bytes()
+    short, long = pl.when(size == 10).then(s), pl.when(size > 10).then(s)
+    plain, stamp = pl.col(f"__{name}_plain"), pl.col(f"__{name}_stamp")
+    candidate = pl.when(stamp).then(s)
+    zoned = (
+        pl.when(candidate.str.contains(_OFFSET))
+        .then(candidate)
+        .otherwise(candidate.str.replace(r"[zZ]$", "") + "+00:00")
+        .str.replace(" ", "T", literal=True)
+    )
+    return [
+        {f"__{name}_s": _text(name)},
+        {
+            f"__{name}_plain": short.str.contains(_DAY).fill_null(False),
+            f"__{name}_stamp": long.str.contains(_STAMP).fill_null(False),
+        },
+        {
+            f"__{name}_day": pl.when(plain).then(s).str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+            f"__{name}_moment": zoned.str.strptime(_UTC, "%Y-%m-%dT%H:%M:%S%.f%:z", strict=False),
+        },
+    ]
 
 
 def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tuple[pl.Expr, pl.Expr]:
@@ -122,7 +144,8 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     else:
         moment, decided = _fast_date(name, dtype)
         value = moment.dt.date() if resolution == "day" else moment.dt.truncate("1h")
-        blank = text.is_null() if dtype == pl.String else pl.col(name).is_null()
+        typed = dtype == pl.Date or isinstance(dtype, pl.Datetime)
+        blank = pl.col(name).is_null() if typed else pl.col(f"__{name}_s").is_null()
         ok = decided & (moment.is_not_null() | (blank & (not col.required)))
     return value.alias(name), ok.fill_null(False)
 
@@ -233,6 +256,19 @@ def _validate(
         validate(pl.DataFrame(schema=dict.fromkeys(dtypes, pl.String)), spec, file=label)
 
     exprs = {c.name: _column(c, dtypes.get(c.name), resolution) for c in spec.columns}
+    staged = frame
+    text_dates = [
+        c.name
+        for c in spec.columns
+        if c.type == "date"
+        and c.name in dtypes
+        and dtypes[c.name] != pl.Date
+        and not isinstance(dtypes[c.name], pl.Datetime)
+    ]
+    for level in range(3):
+        staged = staged.with_columns(
+            **{k: e for name in text_dates for k, e in _date_stages(name)[level].items()}
+        )
     extras = [c for c in dtypes if c not in spec.names and c != "row"]
     texts = [c for c, t in dtypes.items() if t == pl.String]
     nul = [pl.col(c).str.contains("\x00", literal=True).fill_null(False) for c in texts]
@@ -243,7 +279,7 @@ def _validate(
     keep_extras = extras if columns is None else []
     problems = _duplicates(frame, spec)  # first: its 8 bytes a row are freed before the rest
     # One streaming pass: typed values of every row and whether a cell needs a closer look.
-    typed = frame.select(
+    typed = staged.select(
         *[exprs[c][0] for c in wanted],
         *[pl.col(c).cast(pl.String) for c in keep_extras],
         pl.col("row").cast(pl.Int64),
