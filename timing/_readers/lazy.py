@@ -277,7 +277,9 @@ def _validate(
     )
     wanted = [c for c in spec.names if columns is None or c in columns]
     keep_extras = extras if columns is None else []
-    problems = _duplicates(frame, spec)  # first: its 8 bytes a row are freed before the rest
+    problems = _duplicates(
+        frame, spec, source.place
+    )  # first: its 8 bytes a row are freed before the rest
     # One streaming pass: typed values of every row and whether a cell needs a closer look.
     typed = staged.select(
         *[exprs[c][0] for c in wanted],
@@ -350,8 +352,14 @@ def _careful(
     return problems, table.frame
 
 
-def _duplicates(frame: pl.LazyFrame, spec: TableSpec) -> list[Problem]:
-    """Problems for every repeat of an id, found by hashing every id (8 bytes a row)."""
+def _duplicates(
+    frame: pl.LazyFrame, spec: TableSpec, place: Callable[[int], tuple[str, int]]
+) -> list[Problem]:
+    """Problems for every repeat of an id, found by hashing every id (8 bytes a row).
+
+    ``place`` turns a row into (file, row) for a folder or glob of files; the first
+    occurrence is then named with its file.
+    """
     name = spec.id_column
     ids = _text(name)
     hashes = (
@@ -376,7 +384,9 @@ def _duplicates(frame: pl.LazyFrame, spec: TableSpec) -> list[Problem]:
     problems = []
     for row, key in hits.iter_rows():
         if key in first_of:
-            expected = f"a unique id (also on row {first_of[key]})"
+            file, first = place(first_of[key])
+            also = f"{first}" if file == place(row)[0] else f"{first} of {file}"
+            expected = f"a unique id (also on row {also})"
             problems.append(Problem("", row, name, key, expected))
         else:
             first_of[key] = row
