@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -46,7 +47,8 @@ _STAMP = (
 _OFFSET = r"[+-]\d{2}:\d{2}$"
 _UTC = pl.Datetime("us", "UTC")
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
-_NUMERIC += (pl.Float32, pl.Float64)
+_NUMERIC_ALL = (*_NUMERIC, pl.Float32, pl.Float64)
+Resolution = Literal["day", "hour"]
 #: Suspect rows are re-read as text and checked the careful way this many at a time.
 CAREFUL_CHUNK = 1_000_000
 MapPlan = Callable[[list[str]], tuple[list[str | None], dict[str, str]]]
@@ -119,7 +121,9 @@ def _date_stages(name: str) -> list[dict[str, pl.Expr]]:
     ]
 
 
-def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tuple[pl.Expr, pl.Expr]:
+def _column(
+    col: ColumnSpec, dtype: pl.DataType | None, resolution: Resolution
+) -> tuple[pl.Expr, pl.Expr]:
     """(typed value, whether the cell is certainly valid) for one canonical column."""
     name = col.name
     if dtype is None:  # absent: every cell blank
@@ -136,7 +140,7 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     elif col.type == "float":
         number = (
             pl.col(name).cast(pl.Float64)
-            if dtype in _NUMERIC
+            if dtype in _NUMERIC_ALL
             else text.cast(pl.Float64, strict=False)
         )
         value = pl.when(number.is_finite()).then(number)
@@ -144,8 +148,8 @@ def _column(col: ColumnSpec, dtype: pl.DataType | None, resolution: str) -> tupl
     else:
         moment, decided = _fast_date(name, dtype)
         value = moment.dt.date() if resolution == "day" else moment.dt.truncate("1h")
-        typed = dtype == pl.Date or isinstance(dtype, pl.Datetime)
-        blank = pl.col(name).is_null() if typed else pl.col(f"__{name}_s").is_null()
+        is_typed = dtype == pl.Date or isinstance(dtype, pl.Datetime)
+        blank = pl.col(name).is_null() if is_typed else pl.col(f"__{name}_s").is_null()
         ok = decided & (moment.is_not_null() | (blank & (not col.required)))
     return value.alias(name), ok.fill_null(False)
 
@@ -192,7 +196,7 @@ def scan_validate(
     plan: MapPlan,
     keep: frozenset[str],
     lenient: bool,
-    resolution: str,
+    resolution: Resolution,
     columns: Sequence[str] | None = None,
 ) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
     """Validate a claims file, folder or glob with the streaming engine.
@@ -235,7 +239,7 @@ def _validate(
     spec: TableSpec,
     plan: MapPlan,
     lenient: bool,
-    resolution: str,
+    resolution: Resolution,
     columns: Sequence[str] | None,
 ) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
     label, info, n = source.info.file, source.info, source.rows
@@ -333,14 +337,21 @@ def _validate(
 
 
 def _careful(
-    bad: pl.DataFrame, spec: TableSpec, file: str, resolution: str, texts: list[str]
+    bad: pl.DataFrame, spec: TableSpec, file: str, resolution: Resolution, texts: list[str]
 ) -> tuple[list[Problem], pl.DataFrame]:
     """Decide the suspect rows with the eager checks: their problems and the rows rescued."""
     from timing.io import _nul_problems  # the same wording as the eager path
 
     rows = bad["row"].cast(pl.Int64).to_numpy()
     cells = bad.drop("row")
-    table = validate(cells, spec, file=file, lenient=True, resolution=resolution, row_numbers=rows)
+    table = validate(
+        cells,
+        spec,
+        file=file,
+        lenient=True,
+        resolution=resolution,
+        row_numbers=rows,
+    )
     unique = "a unique id"
     problems = [
         p
