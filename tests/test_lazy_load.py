@@ -100,6 +100,7 @@ def test_messy_parquet_same_both_ways(
     tmp_path: Path, resolution: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(timing._readers.lazy, "CAREFUL_CHUNK", chunk)  # 7: many chunks
+    monkeypatch.setattr(timing._readers.lazy, "HASHES_AT_ONCE", chunk * 9)  # ids in slices
     path = tmp_path / "claims.parquet"
     messy_claims().write_parquet(path)
     assert streamed(path)

@@ -49,6 +49,8 @@ _UTC = pl.Datetime("us", "UTC")
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _NUMERIC_ALL = (*_NUMERIC, pl.Float32, pl.Float64)
 Resolution = Literal["day", "hour"]
+#: Id hashes (8 bytes each) sorted at once when looking for repeated ids.
+HASHES_AT_ONCE = 25_000_000
 #: Suspect rows are re-read as text and checked the careful way this many at a time.
 CAREFUL_CHUNK = 1_000_000
 MapPlan = Callable[[list[str]], tuple[list[str | None], dict[str, str]]]
@@ -281,20 +283,24 @@ def _validate(
     )
     wanted = [c for c in spec.names if columns is None or c in columns]
     keep_extras = extras if columns is None else []
-    problems = _duplicates(
-        frame, spec, source.place
-    )  # first: its 8 bytes a row are freed before the rest
-    # One streaming pass: typed values of every row and whether a cell needs a closer look.
-    typed = staged.select(
-        *[exprs[c][0] for c in wanted],
-        *[pl.col(c).cast(pl.String) for c in keep_extras],
-        pl.col("row").cast(pl.Int64),
-        suspect.alias("_suspect"),
-    ).collect(engine="streaming")
-    suspects = typed.filter(pl.col("_suspect"))["row"]
-    good = typed.drop("_suspect") if suspects.is_empty() else typed.filter(~pl.col("_suspect"))
-    del typed
-    good = good.drop("_suspect", strict=False)
+    # First the ids: their hashes (8 bytes a row) are freed before the table is read.
+    problems = _duplicates(frame, spec, source.place, n)
+    # One streaming pass (the engine shares the scan of both queries): typed values of
+    # the rows every cell of which passes, and the numbers of the others, which get a
+    # closer look. Filtering in the query keeps a second copy of the table out of memory.
+    flagged = staged.with_columns(suspect.alias("_suspect"))
+    good, suspects_frame = pl.collect_all(
+        [
+            flagged.filter(~pl.col("_suspect")).select(
+                *[exprs[c][0] for c in wanted],
+                *[pl.col(c).cast(pl.String) for c in keep_extras],
+                pl.col("row").cast(pl.Int64),
+            ),
+            flagged.filter(pl.col("_suspect")).select(pl.col("row").cast(pl.Int64)),
+        ],
+        engine="streaming",
+    )
+    suspects = suspects_frame["row"]
     rescued: list[pl.DataFrame] = []
     for start in range(0, suspects.len(), CAREFUL_CHUNK):  # as text, a chunk at a time
         part = suspects.slice(start, CAREFUL_CHUNK)
@@ -364,25 +370,32 @@ def _careful(
 
 
 def _duplicates(
-    frame: pl.LazyFrame, spec: TableSpec, place: Callable[[int], tuple[str, int]]
+    frame: pl.LazyFrame, spec: TableSpec, place: Callable[[int], tuple[str, int]], rows: int
 ) -> list[Problem]:
     """Problems for every repeat of an id, found by hashing every id (8 bytes a row).
+
+    Above :data:`HASHES_AT_ONCE` rows the hashes are sorted a slice of their range at a
+    time (one more read of the id column a slice), so memory stays near 400 MB.
 
     ``place`` turns a row into (file, row) for a folder or glob of files; the first
     occurrence is then named with its file.
     """
     name = spec.id_column
     ids = _text(name)
-    hashes = (
-        frame.select(pl.when(ids.is_not_null()).then(ids.hash()).alias("h"))
-        .drop_nulls()
-        .collect(engine="streaming")
-        .to_series()
-    )
-    hashes.sort(in_place=True)
-    sorted_ = hashes.to_numpy()  # no copy: one chunk of UInt64 without nulls
-    twice = np.unique(sorted_[1:][sorted_[1:] == sorted_[:-1]])
-    del hashes, sorted_
+    hashed = frame.select(pl.when(ids.is_not_null()).then(ids.hash()).alias("h"))
+    parts = max(1, -(-rows // HASHES_AT_ONCE))  # a slice of the hash range per pass
+    found = []
+    for k in range(parts):
+        hashes = (
+            hashed.filter(pl.col("h") % parts == k)
+            .collect(engine="streaming")
+            .to_series()
+            .sort()
+            .to_numpy()
+        )
+        found.append(np.unique(hashes[1:][hashes[1:] == hashes[:-1]]))
+        del hashes
+    twice = np.concatenate(found)
     if twice.size == 0:
         return []
     hits = (
