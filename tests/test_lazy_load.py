@@ -244,3 +244,22 @@ def test_bin_counts_streamed_match_the_timeline(tmp_path: Path) -> None:
     per_kind = counts.group_by("kind").agg(pl.col("n").sum()).sort("kind")
     expected = timeline.claims_frame.group_by("kind").len().sort("kind")
     assert per_kind["n"].to_list() == expected["len"].cast(pl.Float64).to_list()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_validate_far_dates_as_period_far_dates(seed: int) -> None:
+    """`timing validate` finds far dates with Polars quantiles, as period.far_dates does."""
+    from types import SimpleNamespace
+
+    from timing.cli.data import _far_dates
+    from timing.period import far_dates
+
+    rng = np.random.default_rng(seed)
+    days = rng.integers(0, 900, 400)
+    days[rng.choice(400, 5, replace=False)] += rng.choice([-4000, 5000], 5)
+    dates = pl.Series("date", days.astype("datetime64[D]"), dtype=pl.Date)
+    frame = pl.DataFrame({"date": dates, "row": np.arange(2, 402)})
+    expected = [
+        (int(frame["row"][int(i)]), str(dates[int(i)])) for i in np.flatnonzero(far_dates(days))
+    ]
+    assert _far_dates(SimpleNamespace(frame=frame)) == expected and len(expected) == 5
