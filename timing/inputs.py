@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
@@ -108,6 +108,7 @@ def load_inputs(
     read_options: Mapping[str, Mapping[str, Any]] | None = None,
     engine: Any = None,
     progress: Progress | None = None,
+    claims_columns: Sequence[str] | None = None,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
 
@@ -130,6 +131,10 @@ def load_inputs(
         Each file gets its own: an encoding forced on the wrong file would garble it.
     engine : timing.engine.Engine, optional
         Where adapters that read many files (GDELT folders and globs) read them.
+    claims_columns : sequence of str, optional
+        Canonical columns to keep in the claims frame of a canonical-format file (every
+        column is still validated; see :func:`timing.io.load_table`). At 1e8 claims the
+        text columns (ids, sources, wording) take gigabytes that binning never needs.
 
     Returns
     -------
@@ -205,6 +210,7 @@ def load_inputs(
                 optional_mapping=shared,
                 lenient=lenient,
                 resolution=resolution,
+                **({"columns": claims_columns} if table == "claims" else {}),
                 **reading[table],
             )
         from timing.adapters import get_adapter, load_with_adapter

@@ -1,0 +1,158 @@
+"""Lazy sources for the streaming path: Parquet files, folders and globs; plain CSV files.
+
+:func:`open_scan` returns a :class:`Scanned` (a Polars ``LazyFrame`` of the wanted
+columns, the number of rows and how to turn a row number into the file and row a person
+sees) or None when the input is not one it can read exactly as the eager readers do; the
+eager readers then take it. A delimited file qualifies when it is UTF-8 without a
+byte-order mark, starts with its header, names every column once, and every record sits
+on one line (the file has one more line than records), so that a record's line is its
+index plus 2; anything else (quoted line breaks, blank lines, a ragged record, other
+encodings) goes the eager way, which says where the problem is.
+"""
+
+from __future__ import annotations
+
+import glob
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from timing._readers.delimited import (
+    WIDE,
+    _header_end,
+    _parse_header,
+    check_header,
+    sniff_separator,
+)
+from timing._readers.raw import ReadInfo, select_columns
+from timing._readers.source import DELIMITED_SUFFIXES
+from timing.errors import TimingInputError
+
+__all__ = ["Scanned", "expand_paths", "open_scan"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """A lazily read table: its wanted columns, size and row numbering."""
+
+    frame: pl.LazyFrame
+    loaded: list[str]
+    rows: int
+    first_row: int
+    info: ReadInfo
+    place: Callable[[int], tuple[str, int]]
+
+
+def expand_paths(path: str | Path, suffix: str = ".parquet") -> list[Path] | None:
+    """The ``suffix`` files a folder or glob pattern stands for (sorted), else None."""
+    text = str(path)
+    if text == "-":
+        return None
+    if Path(text).is_dir():
+        found = sorted(p for p in Path(text).rglob(f"*{suffix}") if p.is_file())
+    elif any(c in text for c in "*?["):
+        found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
+        found = [p for p in found if p.suffix.lower() == suffix]
+    else:
+        return None
+    if not found:  # the eager reader says what is wrong (a folder, no such file)
+        return None
+    return found
+
+
+def _places(label: str, files: list[Path], counts: list[int]) -> Callable[[int], tuple[str, int]]:
+    """Map a 1-based row across the files to (file, 1-based record in that file)."""
+    if len(files) == 1:
+        return lambda row: (label, row)
+    ends = np.cumsum(counts)
+
+    def place(row: int) -> tuple[str, int]:
+        k = int(np.searchsorted(ends, row, side="left"))
+        before = int(ends[k - 1]) if k else 0
+        return str(files[k]), row - before
+
+    return place
+
+
+def open_parquet(path: str | Path, keep: frozenset[str]) -> Scanned | None:
+    """A Parquet file, folder or glob (rows numbered across the files in sorted order)."""
+    files = expand_paths(path)
+    if files is None:
+        if str(path) == "-" or Path(path).suffix.lower() != ".parquet" or not Path(path).is_file():
+            return None
+        files = [Path(path)]
+    label = str(path)
+    try:
+        names = list(pl.scan_parquet(files[0]).collect_schema())
+        counts = [pl.scan_parquet(f).select(pl.len()).collect().item() for f in files]
+    except (pl.exceptions.PolarsError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise TimingInputError(f"{label}: could not read as Parquet: {first}") from exc
+    chosen, not_loaded = select_columns(names, keep)
+    loaded = [names[i] for i in chosen]
+    source = pl.scan_parquet(files, missing_columns="insert", extra_columns="ignore")
+    try:
+        frame = source.select(loaded)
+        frame.collect_schema()
+    except pl.exceptions.PolarsError as exc:
+        raise TimingInputError(f"{label}: the files do not share one schema: {exc}") from exc
+    info = ReadInfo(label, "parquet", columns=len(names), not_loaded=not_loaded)
+    return Scanned(frame, loaded, sum(counts), 1, info, _places(label, files, counts))
+
+
+def _count_lines(path: Path) -> tuple[int, bool]:
+    """Line breaks in a file and whether it ends with one, reading 16 MiB at a time."""
+    count, last = 0, b""
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            count += chunk.count(b"\n")
+            last = chunk
+    return count, last.endswith(b"\n")
+
+
+def open_csv(path: str | Path, keep: frozenset[str]) -> Scanned | None:
+    """A plain UTF-8 delimited file whose records each sit on one line, else None."""
+    p = Path(path)
+    if str(path) == "-" or p.suffix.lower() not in DELIMITED_SUFFIXES or not p.is_file():
+        return None
+    with p.open("rb") as fh:
+        head = fh.read(1 << 16)
+    end = _header_end(head, 0)
+    if not head or head[:1] in b"\r\n\xef\xfe\xff\x00" or end >= len(head):
+        return None  # blank start, a byte-order mark, or a header longer than the sample
+    try:
+        header = head[:end].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    sample = head[: head.rfind(b"\n") + 1].decode("utf-8", errors="replace")
+    sep = sniff_separator(sample, default="\t" if p.suffix.lower() == ".tsv" else ",")
+    if "\x00" in header or "\r" in header.rstrip("\r\n"):
+        return None
+    names = _parse_header(header, sep)
+    check_header(names, str(path))  # the eager reader's message for a repeated name
+    if not all(names) or len(names) > WIDE:
+        return None
+    lazy = pl.scan_csv(p, separator=sep, has_header=True, infer_schema=False, raise_if_empty=False)
+    try:
+        found = list(lazy.collect_schema())
+        rows = lazy.select(pl.len()).collect().item()
+    except pl.exceptions.PolarsError:
+        return None
+    breaks, closed = _count_lines(p)
+    if len(found) != len(names) or rows == 0 or breaks + (0 if closed else 1) != rows + 1:
+        return None
+    chosen, not_loaded = select_columns(names, keep)
+    frame = lazy.select([pl.col(found[i]).alias(names[i]) for i in chosen])
+    info = ReadInfo(
+        str(path), "csv", encoding="utf-8", separator=sep, columns=len(names),
+        not_loaded=not_loaded,
+    )  # fmt: skip
+    return Scanned(frame, [names[i] for i in chosen], rows, 2, info, lambda r: (str(path), r))
+
+
+def open_scan(path: str | Path, keep: frozenset[str]) -> Scanned | None:
+    """The lazy source for ``path``, or None when the eager readers must read it."""
+    return open_parquet(path, keep) or open_csv(path, keep)
