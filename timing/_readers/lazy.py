@@ -48,7 +48,7 @@ _OFFSET = r"[+-]\d{2}:\d{2}$"
 _UTC = pl.Datetime("us", "UTC")
 _NUMERIC = (pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64)
 _NUMERIC_ALL = (*_NUMERIC, pl.Float32, pl.Float64)
-Resolution = Literal["day", "hour"]
+Resolution = Literal["day", "hour", "minute"]
 #: Id hashes (8 bytes each) sorted at once when looking for repeated ids.
 HASHES_AT_ONCE = 25_000_000
 #: Suspect rows are re-read as text and checked the careful way this many at a time.
@@ -149,7 +149,11 @@ def _column(
         ok = value.is_not_null() | optional_blank
     else:
         moment, decided = _fast_date(name, dtype)
-        value = moment.dt.date() if resolution == "day" else moment.dt.truncate("1h")
+        value = (
+            moment.dt.date()
+            if resolution == "day"
+            else moment.dt.truncate("1m" if resolution == "minute" else "1h")
+        )
         is_typed = dtype == pl.Date or isinstance(dtype, pl.Datetime)
         blank = pl.col(name).is_null() if is_typed else pl.col(f"__{name}_s").is_null()
         ok = decided & (moment.is_not_null() | (blank & (not col.required)))
