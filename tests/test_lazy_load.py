@@ -95,7 +95,9 @@ def assert_same(path: Path, **kwargs: object) -> None:
     assert fast.mapped == eager.mapped and fast.info == eager.info
 
 
-@pytest.mark.parametrize(("resolution", "chunk"), [("day", 7), ("hour", 10**6)])
+@pytest.mark.parametrize(
+    ("resolution", "chunk"), [("day", 7), ("hour", 10**6), ("minute", 10**6)]
+)
 def test_messy_parquet_same_both_ways(
     tmp_path: Path, resolution: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -116,12 +118,14 @@ def test_messy_parquet_same_both_ways(
     assert str(fast.value) == str(eager.value)
 
 
-@pytest.mark.parametrize("separator", [",", ";"])
-def test_messy_csv_same_both_ways(tmp_path: Path, separator: str) -> None:
+@pytest.mark.parametrize(
+    ("separator", "resolution"), [(",", "day"), (";", "day"), (",", "hour"), (",", "minute")]
+)
+def test_messy_csv_same_both_ways(tmp_path: Path, separator: str, resolution: str) -> None:
     path = tmp_path / "claims.csv"
     messy_claims().write_csv(path, separator=separator)
     assert streamed(path)
-    assert_same(path)
+    assert_same(path, resolution=resolution)
     assert load_claims(path, lenient=True).accounting.rejected > 0
     with pytest.raises(ValidationError) as fast:
         load_claims(path)
