@@ -134,3 +134,24 @@ def test_bad_input():
         select_bandwidth(np.arange(5.0), "wide")
     with pytest.raises(TimingInputError, match="no claim"):
         lag_density(_timeline(np.r_[np.zeros(30), np.ones(20)], np.array([10])))
+
+
+def test_no_shifted_calendar_with_a_lag_is_refused_not_an_index_error() -> None:
+    # The real event (bin 19) follows the claims (15..18); every admissible shift (8..12)
+    # puts it before them, so no shifted calendar has a lag (found by hypothesis).
+    import datetime as dt
+
+    import polars as pl
+
+    from timing.errors import TimingInputError
+    from timing.timeline import Timeline
+
+    counts = np.zeros(20)
+    counts[15:19] = 1
+    events = np.array([19])
+    timeline = Timeline(
+        dt.date(2024, 1, 1), "day", counts, events, events, np.full(1, -1),
+        pl.DataFrame(), pl.DataFrame(), {},
+    )  # fmt: skip
+    with pytest.raises(TimingInputError, match="no shifted event calendar"):
+        lag_density(timeline, min_shift=8, n_grid=16)

@@ -247,6 +247,11 @@ def lag_density(
         totals = hist.sum(axis=1)
         valid = totals > 0
         hist, shifts = hist[valid] / totals[valid, None], shifts[valid]
+        if not shifts.size:
+            raise TimingInputError(
+                "no shifted event calendar leaves a claim followed by an event "
+                f"({int(valid.size)} admissible shifts): the null band cannot be drawn"
+            )
         support = np.flatnonzero(hist.any(axis=0))
         dens = hist[:, support] @ _basis(support / per_day, grid, h)
         null_mean = dens.mean(axis=0)
