@@ -139,13 +139,6 @@ def test_bad_input():
 def test_no_shifted_calendar_with_a_lag_is_refused_not_an_index_error() -> None:
     # The real event (bin 19) follows the claims (15..18); every admissible shift (8..12)
     # puts it before them, so no shifted calendar has a lag (found by hypothesis).
-    import datetime as dt
-
-    import polars as pl
-
-    from timing.errors import TimingInputError
-    from timing.timeline import Timeline
-
     counts = np.zeros(20)
     counts[15:19] = 1
     events = np.array([19])
