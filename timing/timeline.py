@@ -431,13 +431,18 @@ def build_timeline(
     n_bins = int((last - first) / step) + 1
 
     def in_period(frame: pl.DataFrame, table: str) -> pl.DataFrame:
+        # Filter and sort only when needed: each copies every column (at 1e7 claims, about
+        # 0.8 GB a copy), while adding the bin column shares the others' buffers.
         framed = frame.with_columns(_bin_index(pl.col("date"), first, resolution).alias("bin"))
-        inside = framed.filter((pl.col("bin") >= 0) & (pl.col("bin") < n_bins)).sort(
-            "bin", maintain_order=True
-        )
-        if framed.height - inside.height:
-            excluded[table]["outside study period"] = framed.height - inside.height
-        return inside
+        bins = framed["bin"]
+        inside = (bins >= 0) & (bins < n_bins)
+        outside = framed.height - int(inside.sum())
+        if outside:
+            excluded[table]["outside study period"] = outside
+            framed = framed.filter(inside)
+        if not framed["bin"].is_sorted():
+            framed = framed.sort("bin", maintain_order=True)
+        return framed
 
     claims = in_period(claims, "claims")
     events = in_period(events, "events")
