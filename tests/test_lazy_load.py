@@ -95,9 +95,7 @@ def assert_same(path: Path, **kwargs: object) -> None:
     assert fast.mapped == eager.mapped and fast.info == eager.info
 
 
-@pytest.mark.parametrize(
-    ("resolution", "chunk"), [("day", 7), ("hour", 10**6), ("minute", 10**6)]
-)
+@pytest.mark.parametrize(("resolution", "chunk"), [("day", 7), ("hour", 10**6), ("minute", 10**6)])
 def test_messy_parquet_same_both_ways(
     tmp_path: Path, resolution: str, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -74,9 +74,7 @@ def analyze_tables(
     AnalysisResult
     """
     with reporting(progress):
-        return _analyze_tables(
-            claims, events, config or AnalysisConfig(), dataset, inputs, engine
-        )
+        return _analyze_tables(claims, events, config or AnalysisConfig(), dataset, inputs, engine)
 
 
 def _analyze_tables(

@@ -356,9 +356,7 @@ def validate(
         column, empty table) always.
     """
     if resolution not in ("day", "hour", "minute"):
-        raise TimingInputError(
-            f"resolution must be 'day', 'hour' or 'minute', got {resolution!r}"
-        )
+        raise TimingInputError(f"resolution must be 'day', 'hour' or 'minute', got {resolution!r}")
     n = frame.height
     missing = [c.name for c in spec.columns if c.required and c.name not in frame.columns]
     if missing:

@@ -48,6 +48,7 @@ __all__ = [
 
 WindowForm = Literal["union", "per_event"]
 
+
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """Claims and events binned onto a regular grid over a study period.

@@ -261,8 +261,12 @@ def _ref_logit(y: np.ndarray, x: np.ndarray) -> tuple[float, float, float, float
     if not (np.isfinite(beta) and np.isfinite(se)) or se > 50:
         return nan
     z = 1.959963984540054
-    return (float(np.exp(beta)), float(np.exp(beta - z * se)), float(np.exp(beta + z * se)),
-            float(fit.pvalues[1]))
+    return (
+        float(np.exp(beta)),
+        float(np.exp(beta - z * se)),
+        float(np.exp(beta + z * se)),
+        float(fit.pvalues[1]),
+    )
 
 
 def _ref_design(in_win, bins, n_bins, groups, trend):
@@ -297,17 +301,35 @@ def _ref_analyse(y, bins, groups, weights, shifts, trend, alternative):
     x, names = _ref_design(in_win, bins, n_bins, groups, trend)
     effect, lo, hi, logit_p = _ref_logit(y, x)
     return {
-        "statistic": observed, "pvalue": float(pvalue), "effect": effect, "ci_low": lo,
-        "ci_high": hi, "logit_pvalue": logit_p, "n_used": int(y.size),
-        "n_premature": int(y.sum()), "n_in_window": int(in_win.sum()),
+        "statistic": observed,
+        "pvalue": float(pvalue),
+        "effect": effect,
+        "ci_low": lo,
+        "ci_high": hi,
+        "logit_pvalue": logit_p,
+        "n_used": int(y.size),
+        "n_premature": int(y.sum()),
+        "n_in_window": int(in_win.sum()),
         "share_in": float(y[in_win].mean()) if in_win.any() else np.nan,
         "share_out": float(y[~in_win].mean()) if (~in_win).any() else np.nan,
-        "n_shifts": int(null.size), "covariates": tuple(names[1:]), "null": null,
+        "n_shifts": int(null.size),
+        "covariates": tuple(names[1:]),
+        "null": null,
     }
 
 
-def _reference(timeline, window=7, *, n_shifts=None, min_shift=None, trend=True, controls=True,
-               alternative="greater", seed=None, outcome="premature"):
+def _reference(
+    timeline,
+    window=7,
+    *,
+    n_shifts=None,
+    min_shift=None,
+    trend=True,
+    controls=True,
+    alternative="greater",
+    seed=None,
+    outcome="premature",
+):
     """Main analysis and sensitivity dicts as the per-claim implementation computed them."""
     per_claim = classify_claims(timeline)
     known = per_claim[outcome].is_not_null().to_numpy()
@@ -319,8 +341,11 @@ def _reference(timeline, window=7, *, n_shifts=None, min_shift=None, trend=True,
     weights = window_weights(timeline.event_bins, n_bins, (-window, -1))
     bins = per_claim["bin"].to_numpy().astype(np.int64)
     y_all = per_claim[outcome].cast(pl.Float64).to_numpy()
-    groups = {c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
-              for c in ("actor", "kind") if controls and c in per_claim.columns}
+    groups = {
+        c: per_claim[c].cast(pl.String).fill_null("?").to_numpy()
+        for c in ("actor", "kind")
+        if controls and c in per_claim.columns
+    }
 
     def run(y, keep):
         sub = {k: v[keep] for k, v in groups.items()}
@@ -336,8 +361,16 @@ def _reference(timeline, window=7, *, n_shifts=None, min_shift=None, trend=True,
     return main, sens
 
 
-_EXACT = ("statistic", "pvalue", "n_used", "n_premature", "n_in_window", "share_in", "share_out",
-          "n_shifts")
+_EXACT = (
+    "statistic",
+    "pvalue",
+    "n_used",
+    "n_premature",
+    "n_in_window",
+    "share_in",
+    "share_out",
+    "n_shifts",
+)
 _FITTED = ("effect", "ci_low", "ci_high", "logit_pvalue")
 
 
@@ -366,10 +399,14 @@ def test_grouped_implementation_equals_per_claim_reference(seed, kwargs):
     """Per-bin counts + grouped GLM give the per-claim results (estimates, CI, p) to 1e-10."""
     claims, events = simulate(seed, p_base=0.3, p_window=0.45, unknown=0.25)
     claims = claims.with_columns(  # three actors, one with null actor, two kinds
-        pl.when(pl.int_range(pl.len()) % 7 == 0).then(pl.lit("C")).otherwise(pl.col("actor"))
+        pl.when(pl.int_range(pl.len()) % 7 == 0)
+        .then(pl.lit("C"))
+        .otherwise(pl.col("actor"))
         .alias("actor")
     ).with_columns(
-        pl.when(pl.int_range(pl.len()) % 11 == 0).then(None).otherwise(pl.col("actor"))
+        pl.when(pl.int_range(pl.len()) % 11 == 0)
+        .then(None)
+        .otherwise(pl.col("actor"))
         .alias("actor")
     )
     tl = build_timeline(claims, events)
@@ -387,8 +424,9 @@ def test_grouped_implementation_equals_per_claim_reference(seed, kwargs):
 def test_grouped_logit_not_estimable_where_per_claim_was_not():
     """Collinear covariates (actor = kind) and perfect separation give nan, as before."""
     claims, events = simulate(30, n_claims=300)
-    claims = claims.with_columns(pl.col("actor").replace({"A": "capture", "B": "strike"})
-                                 .alias("kind"))
+    claims = claims.with_columns(
+        pl.col("actor").replace({"A": "capture", "B": "strike"}).alias("kind")
+    )
     tl = build_timeline(claims, events)
     res = premature_claims(tl, window=7)
     main, _ = _reference(tl, window=7)

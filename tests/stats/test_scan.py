@@ -290,26 +290,55 @@ def _reference_cells(claims, events, windows, anticipation, start, end):
             z_obs.append((obs - mean) / sd)
             np.maximum(max_null, ((null - mean[:, None]) / sd[:, None]).max(axis=0), out=max_null)
             for i, (w, ek, variant, n_ev) in enumerate(meta):
-                recs.append((w, actor, ck, ek, variant, float(obs[i]), float(mean[i]),
-                             rate_ratio(counts, weights[i]), (1 + n_ge[i]) / (1 + shifts.size),
-                             int(sel.sum()), n_ev))
+                recs.append(
+                    (
+                        w,
+                        actor,
+                        ck,
+                        ek,
+                        variant,
+                        float(obs[i]),
+                        float(mean[i]),
+                        rate_ratio(counts, weights[i]),
+                        (1 + n_ge[i]) / (1 + shifts.size),
+                        int(sel.sum()),
+                        n_ev,
+                    )
+                )
     return recs, z_obs, max_null
 
 
-@pytest.mark.parametrize(("n_days", "windows", "anticipation"),
-                         [(503, [1, 4, 9], True), (480, [2, 6], False)])
+@pytest.mark.parametrize(
+    ("n_days", "windows", "anticipation"), [(503, [1, 4, 9], True), (480, [2, 6], False)]
+)
 def test_scan_identical_to_string_compare_reference(n_days, windows, anticipation):
     """Integer codes, one weights FFT, vectorised rate ratios: the same cells to the bit."""
     claims, events = make_data(8, n_days=n_days, n_events=20)
-    extra = pl.DataFrame({"date": _dates([5, 40, 41, 300]), "actor": ["C", None, "C", None],
-                          "kind": ["capture", "strike", None, "other"],
-                          "claim_id": ["x1", "x2", "x3", "x4"]})
+    extra = pl.DataFrame(
+        {
+            "date": _dates([5, 40, 41, 300]),
+            "actor": ["C", None, "C", None],
+            "kind": ["capture", "strike", None, "other"],
+            "claim_id": ["x1", "x2", "x3", "x4"],
+        }
+    )
     claims = pl.concat([claims, extra], how="diagonal")
     start, end = ORIGIN, ORIGIN + dt.timedelta(days=n_days - 1)  # 503: prime, padded FFT
     res = scan(claims, events, windows=windows, anticipation=anticipation, start=start, end=end)
     recs, z_obs, max_null = _reference_cells(claims, events, windows, anticipation, start, end)
-    names = ("window", "actor", "claim_kind", "event_kind", "variant", "statistic", "expected",
-             "rate_ratio", "pvalue", "n_claims", "n_events")
+    names = (
+        "window",
+        "actor",
+        "claim_kind",
+        "event_kind",
+        "variant",
+        "statistic",
+        "expected",
+        "rate_ratio",
+        "pvalue",
+        "n_claims",
+        "n_events",
+    )
     got = res.cells.select(names).rows()
     assert len(got) == len(recs) == res.n_tested
     for row, ref in zip(got, recs, strict=True):
@@ -344,7 +373,8 @@ def test_cli_scan_at_minute_resolution(tmp_path):
     assert res["resolution"] == "minute" and res["n_bins"] % 1440 == 0
     assert max(c["window"] or 0 for c in res["cells"]) == 90
     dates = write_table([r for r in CLAIMS_ROWS if "T" not in r["date"]], tmp_path / "d.csv")
-    bad = CliRunner().invoke(app, ["scan", "--claims", str(dates), "--events", str(events),
-                                   "--resolution", "minute"])
+    bad = CliRunner().invoke(
+        app, ["scan", "--claims", str(dates), "--events", str(events), "--resolution", "minute"]
+    )
     assert bad.exit_code == 2 and "are at 00:00 UTC" in bad.output
     assert CliRunner().invoke(app, [*args, "--resolution", "second"]).exit_code == 2
