@@ -6,6 +6,7 @@ these to build the document described by ``timing/schemas/result.schema.json``.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,15 +21,21 @@ __all__ = ["json_records", "json_tests"]
 _NOT_REDRAWN = ("null_histograms", "y_true", "y_score", "shifts", "replicates")
 
 
-def json_tests(tests: Mapping[str, Any], *, full: bool) -> dict[str, Any]:
+def json_tests(tests: Mapping[str, Any], *, full: bool, per_claim: bool = True) -> dict[str, Any]:
     """Each result's ``to_dict``, plus the JSON contract's own keys (design.md section 7).
 
     Every entry goes through :func:`~timing.stats._common.plain`, so a NaN or infinite
     number a method left in its dict becomes ``null`` (strict JSON, as the schema says).
+    ``per_claim=False`` leaves out what results hold one entry per claim of (premature and
+    disputed claims' records, the lag density's lags): nothing in the report is drawn from
+    them.
     """
     out: dict[str, Any] = {}
     for name, result in tests.items():
-        out[name] = result.to_dict(full=full)
+        if not per_claim and "per_claim" in inspect.signature(result.to_dict).parameters:
+            out[name] = result.to_dict(full=full, per_claim=False)
+        else:
+            out[name] = result.to_dict(full=full)
         if isinstance(result, NotApplicable):
             if name == "negbin_glm":
                 out["poisson_naive"] = {

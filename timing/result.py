@@ -492,7 +492,8 @@ class AnalysisResult:
         claim_rows : bool
             With ``full``, write one dict per claim under ``"claims"`` (the JSON contract).
             ``False`` puts the claim frame itself there (``Timeline.claims_frame``, typed
-            columns, no dict per claim): for the report of millions of claims, not for JSON.
+            columns, no dict per claim) and leaves out the tests' per-claim records: for the
+            report of millions of claims, not for JSON.
         """
         t = self.timeline
         out: dict[str, Any] = {
@@ -521,7 +522,7 @@ class AnalysisResult:
             "headline": self.headline(),
             "rerun": self.rerun_command(),
             "caution": self.caution(),
-            "tests": json_tests(self.tests, full=full),
+            "tests": json_tests(self.tests, full=full, per_claim=claim_rows),
             "skipped": dict(self.skipped),
             "read_notes": self.read_notes(),
             "anomalies": {

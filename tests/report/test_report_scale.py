@@ -219,3 +219,8 @@ def test_a_large_result_hands_the_report_its_claim_frame_not_a_dict_per_claim(
     counts = _derive.timeline_counts(large, force=True)
     assert counts is not None and int(counts.counts["claims"].sum()) == n
     assert result.to_dict(full=True)["claims"] == small["claims"]  # the JSON contract keeps rows
+    # Nor per-claim records of the tests, which the report draws nothing from.
+    assert "per_claim" in small["tests"]["disputed"] and "lags" in small["tests"]["lag_density"]
+    assert "per_claim" not in large["tests"]["disputed"]
+    assert "lags" not in large["tests"]["lag_density"]
+    assert large["tests"]["disputed"]["pvalue"] == small["tests"]["disputed"]["pvalue"]

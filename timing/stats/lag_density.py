@@ -91,10 +91,13 @@ class LagDensityResult(ResultDisplay):
             f"{peak:.1f} days (bandwidth {self.bandwidth:.2f} days, {self.bw_method}){null}."
         )
 
-    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """Plain data for JSON, with the grid and densities; ``full=True`` adds the lags."""
+    def to_dict(self, *, full: bool = False, per_claim: bool = True) -> dict[str, Any]:
+        """Plain data for JSON, with the grid and densities; ``full=True`` adds the lags.
+
+        The lags are one per claim: ``per_claim=False`` leaves them out even when ``full``.
+        """
         out = result_dict(self, exclude=("lags",))
-        if full:
+        if full and per_claim:
             out["lags"] = plain(self.lags)
         return out
 

@@ -111,12 +111,17 @@ class PrematureResult(ResultDisplay):
             f"as {word} OR {lo['effect']:.2f} (p = {lo['pvalue']:.3g})."
         )
 
-    def to_dict(self, *, full: bool = False) -> dict[str, Any]:
-        """Plain data for JSON; ``full=True`` adds the null distribution and per-claim records."""
+    def to_dict(self, *, full: bool = False, per_claim: bool = True) -> dict[str, Any]:
+        """Plain data for JSON; ``full=True`` adds the null distribution and per-claim records.
+
+        ``per_claim=False`` leaves the per-claim records out even when ``full`` (the report
+        draws none of them, and at a million claims they take seconds to build).
+        """
         out = result_dict(self, exclude=("null_distribution", "per_claim"))
         if full:
             out["null_distribution"] = plain(self.null_distribution)
-            out["per_claim"] = [plain(r) for r in self.per_claim.to_dicts()]
+            if per_claim:
+                out["per_claim"] = [plain(r) for r in self.per_claim.to_dicts()]
         return out
 
 
