@@ -38,6 +38,7 @@ from timing.schema import (
     TableSpec,
     ValidatedTable,
     ValidationError,
+    rejects_frame,
     validate,
 )
 
@@ -273,15 +274,7 @@ def _merge(table: ValidatedTable, extra: list[Problem], broken: int) -> Validate
     problems = sorted([*table.accounting.reasons, *extra], key=lambda p: p.row)
     bad_rows = {p.row for p in extra}
     frame = table.frame.filter(~pl.col("row").is_in(sorted(bad_rows)))
-    rejects = pl.DataFrame(
-        {
-            "row": [p.row for p in problems],
-            "column": [p.column for p in problems],
-            "value": [p.value for p in problems],
-            "expected": [p.expected for p in problems],
-        },
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
-    )
+    rejects = rejects_frame(problems)
     read = table.accounting.read + broken
     accounting = dataclasses.replace(
         table.accounting,

@@ -32,6 +32,7 @@ __all__ = [
     "ValidatedTable",
     "ValidationError",
     "parse_date",
+    "rejects_frame",
     "validate",
 ]
 
@@ -147,6 +148,19 @@ class Problem:
         shown = self.value if len(self.value) <= 60 else self.value[:57] + "..."
         where = f"{self.file}: row {self.row}, column {self.column!r}"
         return f"{where}: got {shown!r}, expected {self.expected}"
+
+
+def rejects_frame(problems: Sequence[Problem]) -> pl.DataFrame:
+    """The ``rejects`` table: one row per problem (row, column, value, expected), typed."""
+    return pl.DataFrame(
+        {
+            "row": [p.row for p in problems],
+            "column": [p.column for p in problems],
+            "value": [p.value for p in problems],
+            "expected": [p.expected for p in problems],
+        },
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
+    )
 
 
 class ValidationError(TimingInputError):
@@ -454,15 +468,7 @@ def validate(
     if keep.size < n:
         out = out[keep]
 
-    rejects = pl.DataFrame(
-        {
-            "row": [p.row for p in all_problems],
-            "column": [p.column for p in all_problems],
-            "value": [p.value for p in all_problems],
-            "expected": [p.expected for p in all_problems],
-        },
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
-    )
+    rejects = rejects_frame(all_problems)
     accounting = RowAccounting(
         file=file,
         read=n,

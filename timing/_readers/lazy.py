@@ -33,7 +33,15 @@ import polars as pl
 from timing._readers.raw import ReadInfo
 from timing._readers.scan import Scanned, expand_paths, open_scan
 from timing.errors import TimingInputError
-from timing.schema import ColumnSpec, Problem, RowAccounting, TableSpec, ValidatedTable, validate
+from timing.schema import (
+    ColumnSpec,
+    Problem,
+    RowAccounting,
+    TableSpec,
+    ValidatedTable,
+    rejects_frame,
+    validate,
+)
 
 __all__ = ["expand_paths", "load_streaming", "scan_validate"]
 
@@ -327,15 +335,7 @@ def _validate(
         good = pl.concat([good, *rescued]).sort("row")
     if rejected_rows:
         good = good.filter(~pl.col("row").is_in(pl.Series(rejected_rows).implode()))
-    rejects = pl.DataFrame(
-        {
-            "row": [p.row for p in shown],
-            "column": [p.column for p in shown],
-            "value": [p.value for p in shown],
-            "expected": [p.expected for p in shown],
-        },
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "expected": pl.String},
-    )
+    rejects = rejects_frame(shown)
     accounting = RowAccounting(
         file=label, read=n, used=good.height, rejected=n - good.height, reasons=tuple(shown)
     )

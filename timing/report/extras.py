@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from timing.report._derive import ResultLike, as_data, esc
 from timing.report.figures import _figure, _missing
+from timing.resolution import BINS_PER_DAY
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -72,7 +73,7 @@ def window_days(data: dict[str, Any], window: Any) -> int | float | None:
     """
     if window is None:
         return None
-    per_day = {"hour": 24, "minute": 1440}.get(str((data.get("params") or {}).get("resolution")), 1)
+    per_day = BINS_PER_DAY.get(str((data.get("params") or {}).get("resolution")), 1)
     days = int(window) / per_day
     return int(days) if days.is_integer() else round(days, 3)
 
