@@ -29,7 +29,7 @@ from timing._readers.binary import read_excel, read_parquet
 from timing._readers.delimited import read_delimited
 from timing._readers.jsonish import read_json, read_ndjson
 from timing._readers.raw import EXTRA_COLUMNS, RawTable, ReadInfo
-from timing._readers.source import SUPPORTED_SUFFIXES, open_source, sha256_of
+from timing._readers.source import SUPPORTED_SUFFIXES, expand_files, open_source, sha256_of
 from timing.errors import TimingInputError
 from timing.schema import (
     CLAIMS,
@@ -453,15 +453,8 @@ def file_sha256(path: str | Path) -> str:
     SHA-256 of the sorted lines ``<name> <sha256 of the file>``, so renaming, changing,
     adding or removing any file changes it.
     """
-    import glob
-
-    text = str(path)
-    if text != "-" and (Path(text).is_dir() or any(c in text for c in "*?[")):
-        found = (
-            sorted(p for p in Path(text).rglob("*") if p.is_file())
-            if Path(text).is_dir()
-            else sorted(Path(p) for p in glob.glob(text) if Path(p).is_file())
-        )
+    found = expand_files(path)
+    if found is not None:
         lines = "".join(f"{p.name} {sha256_of(p)}\n" for p in found)
         return hashlib.sha256(lines.encode("utf-8")).hexdigest()
     return sha256_of(path)

@@ -12,7 +12,6 @@ encodings) goes the eager way, which says where the problem is.
 
 from __future__ import annotations
 
-import glob
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +27,7 @@ from timing._readers.delimited import (
     sniff_separator,
 )
 from timing._readers.raw import ReadInfo, select_columns
-from timing._readers.source import DELIMITED_SUFFIXES
+from timing._readers.source import DELIMITED_SUFFIXES, expand_files
 from timing.errors import TimingInputError
 
 __all__ = ["Scanned", "expand_paths", "open_scan"]
@@ -48,19 +47,8 @@ class Scanned:
 
 def expand_paths(path: str | Path, suffix: str = ".parquet") -> list[Path] | None:
     """The ``suffix`` files a folder or glob pattern stands for (sorted), else None."""
-    text = str(path)
-    if text == "-":
-        return None
-    if Path(text).is_dir():
-        found = sorted(p for p in Path(text).rglob(f"*{suffix}") if p.is_file())
-    elif any(c in text for c in "*?["):
-        found = sorted(Path(p) for p in glob.glob(text, recursive=True) if Path(p).is_file())
-        found = [p for p in found if p.suffix.lower() == suffix]
-    else:
-        return None
-    if not found:  # the eager reader says what is wrong (a folder, no such file)
-        return None
-    return found
+    # An empty match goes to the eager reader, which says what is wrong.
+    return expand_files(path, suffixes=(suffix,)) or None
 
 
 def _places(label: str, files: list[Path], counts: list[int]) -> Callable[[int], tuple[str, int]]:

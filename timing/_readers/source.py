@@ -20,6 +20,7 @@ __all__ = [
     "STDIN",
     "SUPPORTED_SUFFIXES",
     "Source",
+    "expand_files",
     "open_source",
     "sha256_of",
 ]
@@ -145,6 +146,38 @@ def open_source(path: str | Path) -> Source:
             "rename it to .xlsx (or .xls), or save it from Excel as CSV UTF-8"
         )
     return Source(label, fmt, data, suffix)
+
+
+def expand_files(
+    path: str | Path, *, suffixes: tuple[str, ...] | None = None, recursive: bool = True
+) -> list[Path] | None:
+    """The files a folder or a glob pattern stands for, sorted; ``None`` for anything else.
+
+    ``suffixes`` (lower case, with the dot) keeps only files of those types (compared in
+    lower case); ``recursive`` searches a folder's subfolders and lets ``**`` in a pattern
+    cross folders. ``-`` (standard input) and a plain path give ``None``; a folder or
+    pattern with nothing in it gives an empty list (the caller says what is wrong).
+
+    Examples
+    --------
+    >>> expand_files("claims.csv") is None
+    True
+    """
+    import glob
+
+    text = str(path)
+    if text == STDIN:
+        return None
+    if Path(text).is_dir():
+        entries = Path(text).rglob("*") if recursive else Path(text).iterdir()
+        found = sorted(p for p in entries if p.is_file())
+    elif any(c in text for c in "*?["):
+        found = sorted(Path(p) for p in glob.glob(text, recursive=recursive) if Path(p).is_file())
+    else:
+        return None
+    if suffixes is not None:
+        found = [p for p in found if p.suffix.lower() in suffixes]
+    return found
 
 
 def sha256_of(path: str | Path) -> str:

@@ -22,13 +22,13 @@ BigQuery's ``GlobalEventID``/``Day`` accepted). A path may also be a directory (
 from __future__ import annotations
 
 import csv
-import glob
 import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from timing._readers.source import expand_files
 from timing._readers.text import decode
 from timing.errors import TimingInputError
 
@@ -101,14 +101,14 @@ def source_files(path: str | Path) -> list[Path]:
         Nothing to read at ``path``.
     """
     text = str(path)
-    if any(ch in text for ch in "*?["):
-        found = sorted(Path(p) for p in glob.glob(text) if Path(p).is_file())
+    p = Path(path)
+    if any(ch in text for ch in "*?[") and not p.is_dir():
+        found = expand_files(text, recursive=False)
         if not found:
             raise TimingInputError(f"{text}: no file matches this pattern")
         return found
-    p = Path(path)
     if p.is_dir():
-        found = sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in _SUFFIXES)
+        found = expand_files(p, suffixes=tuple(_SUFFIXES), recursive=False)
         if not found:
             raise TimingInputError(
                 f"{p}: directory holds no GDELT export file ({', '.join(_SUFFIXES)})"
