@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from timing.errors import TimingInputError
+from timing.resolution import BINS_PER_DAY
 
 if TYPE_CHECKING:
     from timing.result import AnalysisResult
@@ -88,11 +89,11 @@ def to_datetime(text: Any) -> dt.datetime | None:
 
 
 def bins_per_day(data: dict[str, Any]) -> int:
-    """1 at day resolution, 24 at hour resolution."""
+    """1 at day resolution, 24 at hour resolution, 1440 at minute resolution."""
     res = (data.get("timeline") or {}).get("resolution") or (data.get("params") or {}).get(
         "resolution", "day"
     )
-    return 24 if res == "hour" else 1
+    return BINS_PER_DAY.get(str(res), 1)
 
 
 def window_bins(data: dict[str, Any]) -> tuple[int, int] | None:

@@ -13,9 +13,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from timing.report._derive import ResultLike, as_data, esc
+from timing.report._derive import ResultLike, as_data, bins_per_day, esc
 from timing.report.figures import _figure, _missing
-from timing.resolution import BINS_PER_DAY
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -73,8 +72,7 @@ def window_days(data: dict[str, Any], window: Any) -> int | float | None:
     """
     if window is None:
         return None
-    per_day = BINS_PER_DAY.get(str((data.get("params") or {}).get("resolution")), 1)
-    days = int(window) / per_day
+    days = int(window) / bins_per_day(data)
     return int(days) if days.is_integer() else round(days, 3)
 
 
