@@ -45,14 +45,19 @@ def timed(fn: Callable[[], Any], repeats: int) -> tuple[float, Any]:
     return statistics.median(times), out
 
 
-def chromium_seconds(page: Path, folder: Path) -> tuple[float, str]:
-    args = [
+def _chromium_args(page: Path, folder: Path) -> list[str]:
+    """Headless Chromium dumping the DOM of ``page``, offline, with its own profile."""
+    return [
         str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
         "--no-first-run", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", f"--user-data-dir={folder / 'profile'}",
         "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
         "--virtual-time-budget=5000", "--dump-dom", page.resolve().as_uri(),
     ]  # fmt: skip
+
+
+def chromium_seconds(page: Path, folder: Path) -> tuple[float, str]:
+    args = _chromium_args(page, folder)
     start = time.perf_counter()
     run = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
     return time.perf_counter() - start, run.stdout
@@ -95,13 +100,7 @@ def chromium_peak(page: Path, folder: Path) -> tuple[float, str, int]:
         "sys.stderr.write(f'{time.perf_counter() - t} "
         "{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}'); sys.stdout.write(r.stdout)"
     )
-    args = [
-        str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-        "--no-first-run", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", f"--user-data-dir={folder / 'profile'}",
-        "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-        "--virtual-time-budget=5000", "--dump-dom", page.resolve().as_uri(),
-    ]  # fmt: skip
+    args = _chromium_args(page, folder)
     run = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
     seconds, rss = run.stderr.split()[-2:]
     return float(seconds), run.stdout, int(rss) // 1024
