@@ -18,7 +18,7 @@ import polars as pl
 if TYPE_CHECKING:
     from timing.timeline import Timeline
 
-__all__ = ["event_claims"]
+__all__ = ["TARGETS_KEPT", "event_claims"]
 
 
 def _naive_utc(value: Any) -> dt.datetime | None:
@@ -37,6 +37,20 @@ def _announced_bin(start: Any, announced: Any, event_bin: int, bins_per_day: int
         return None
     delta = (first - then).total_seconds() / (86400 / bins_per_day)
     return event_bin - round(delta)
+
+
+#: Most labels ``window_targets`` lists per event (``window_claims`` counts them all).
+TARGETS_KEPT = 100
+
+
+def _labels(claims: pl.DataFrame) -> pl.Series:
+    """Each claim's ``target``, else its ``claim_id`` (null when it has neither)."""
+    present = [c for c in ("target", "claim_id") if c in claims.columns]
+    if not present:
+        return pl.Series("label", [None] * claims.height, dtype=pl.String)
+    named = [pl.col(c).cast(pl.String) for c in present]
+    usable = [pl.when(c != "").then(c) for c in named]
+    return claims.select(pl.coalesce(*usable, named[-1]).alias("label")).to_series()
 
 
 def _column(frame: pl.DataFrame, name: str) -> list[Any]:
@@ -60,8 +74,9 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
     polars.DataFrame
         In the order of ``timeline.events_frame``, columns ``parties``, ``source``,
         ``window_claims`` (claim rows in the window), ``window_targets`` (their ``target``,
-        else ``claim_id``, in time order), ``nearest_lag`` (days from the event to the
-        nearest claim, negative when the claim came first; ties go to the earlier claim),
+        else ``claim_id``, in time order; the first :data:`TARGETS_KEPT` of them),
+        ``nearest_lag`` (days from the event to the nearest claim, negative when the
+        claim came first; ties go to the earlier claim),
         ``nearest_target``, ``last_before_lag`` and ``last_before_target`` (the last
         claim strictly before the event); lags are ``None`` without such a claim.
 
@@ -80,10 +95,14 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
     k = timeline.bins_per_day
     claims, events = timeline.claims_frame, timeline.events_frame
     cbins = claims["bin"].to_numpy().astype(np.int64)
-    targets, ids = _column(claims, "target"), _column(claims, "claim_id")
-    labels = [t or i for t, i in zip(targets, ids, strict=True)]
-    order = np.argsort(cbins, kind="stable")
-    sorted_bins = cbins[order]
+    # Claims are sorted by bin once (the timeline's are already): each event's window is a
+    # slice found by binary search, so the cost grows with events x log(claims), and only
+    # the labels an event lists are turned into Python strings.
+    labels = _labels(claims)
+    if not claims["bin"].is_sorted():
+        order = np.argsort(cbins, kind="stable")
+        cbins, labels = cbins[order], labels.gather(order)
+    sorted_bins = cbins
     starts, announced = _column(events, "date"), _column(events, "announced_date")
     out: dict[str, list[Any]] = {
         key: []
@@ -103,13 +122,12 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
             lo, hi = (first, ebin - 1) if first is not None and first < ebin else (1, 0)
         else:
             lo, hi = ebin + window[0], ebin + window[1]
-        # Claims are sorted by bin once: each event's window is a slice found by binary
-        # search, so the cost grows with events x log(claims), not events x claims.
         first_in = int(np.searchsorted(sorted_bins, lo, side="left"))
         past_in = int(np.searchsorted(sorted_bins, hi, side="right"))
-        inside = order[first_in:past_in] if hi >= lo else order[:0]
-        out["window_claims"].append(int(inside.size))
-        out["window_targets"].append([str(labels[int(i)] or "") for i in inside])
+        count = past_in - first_in if hi >= lo else 0
+        out["window_claims"].append(count)
+        listed = labels.slice(first_in, min(count, TARGETS_KEPT)).to_list() if count else []
+        out["window_targets"].append([str(label or "") for label in listed])
         nearest_lag = nearest = last_lag = last = None
         if sorted_bins.size:
             at_or_after = int(np.searchsorted(sorted_bins, ebin, side="left"))
@@ -123,10 +141,10 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
                 # to the earlier claim)
                 at = int(np.searchsorted(sorted_bins, sorted_bins[before], side="left"))
             nearest_lag = round(float(sorted_bins[at] - ebin) / k, 2)
-            nearest = labels[int(order[at])]
+            nearest = labels[at]
             if before >= 0:
                 last_lag = round(float(sorted_bins[before] - ebin) / k, 2)
-                last = labels[int(order[before])]
+                last = labels[before]
         out["nearest_lag"].append(nearest_lag)
         out["nearest_target"].append(nearest)
         out["last_before_lag"].append(last_lag)
