@@ -300,14 +300,13 @@ def scan_block(plan: ScanPlan, counts: np.ndarray, threads: int | None = 1) -> B
     )
 
 
-def _codes(frame: pl.DataFrame, column: str, levels: list[str]) -> np.ndarray:
+def _code(column: str, levels: list[str]) -> pl.Expr:
     """Integer code of each row's value among ``levels`` (``"all"`` and absent values: -1)."""
     named = [v for v in levels if v != _ALL]
     return (
-        frame[column]
+        pl.col(column)
         .cast(pl.String)
         .replace_strict(named, list(range(len(named))), default=-1, return_dtype=pl.Int64)
-        .to_numpy()
     )
 
 
@@ -316,18 +315,32 @@ def claim_series(
 ) -> Iterator[tuple[str, str, np.ndarray]]:
     """Claims per bin of every actor x claim kind cell, in scan order, from integer codes.
 
-    One ``bincount`` of ``kind_code * T + bin`` per actor (and one for all actors) gives the
-    series of every claim kind at once; the pooled kind is the sum of the rows plus the
-    claims whose kind is not a level of its own (null, or a dimension not split on).
+    The claims are first counted per (actor code, kind code, bin) by a streaming group-by,
+    so memory grows with those groups, not with claims. One weighted ``bincount`` of
+    ``kind_code * T + bin`` per actor (and one for all actors) then gives the series of
+    every claim kind at once; the pooled kind is the sum of the rows plus the claims whose
+    kind is not a level of its own (null, or a dimension not split on).
     """
-    bins = cf["bin"].to_numpy().astype(np.int64)
-    actor = _codes(cf, "actor", actors)
-    kind = _codes(cf, "kind", ckinds) + 1  # row 0: claims of no listed kind
+    grouped = (
+        cf.lazy()
+        .select(
+            _code("actor", actors).alias("a"),
+            (_code("kind", ckinds) + 1).alias("k"),  # row 0: claims of no listed kind
+            pl.col("bin").cast(pl.Int64),
+        )
+        .group_by("a", "k", "bin")
+        .agg(pl.len().alias("n"))
+        .collect(engine="streaming")
+    )
+    actor, kind = grouped["a"].to_numpy(), grouped["k"].to_numpy()
+    bins, n = grouped["bin"].to_numpy(), grouped["n"].to_numpy().astype(np.float64)
     n_kinds = len(ckinds)  # rows: 0 = no listed kind, 1.. = the listed kinds
 
     def by_kind(sel: np.ndarray | slice) -> np.ndarray:
-        flat = np.bincount(kind[sel] * n_bins + bins[sel], minlength=n_kinds * n_bins)
-        return flat.reshape(n_kinds, n_bins).astype(np.float64)
+        flat = np.bincount(
+            kind[sel] * n_bins + bins[sel], weights=n[sel], minlength=n_kinds * n_bins
+        )
+        return flat.reshape(n_kinds, n_bins)
 
     order = np.argsort(actor, kind="stable")
     bounds = np.searchsorted(actor[order], np.arange(len(actors)))  # code c: [b[c], b[c + 1])
