@@ -319,6 +319,7 @@ def _run_premature(outcome: str) -> Callable[[MethodContext], Any]:
             window=ctx.window_bins,
             seed=ctx.config.seed,
             outcome=outcome,  # type: ignore[arg-type]
+            classified=ctx.classified,
         )
 
     return run

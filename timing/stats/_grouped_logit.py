@@ -52,7 +52,7 @@ def covariate_groups(
             y.is_null().sum().alias("_unknown"),
         )
         .sort(["bin", *columns])
-        .collect()
+        .collect(engine="streaming")  # memory grows with the groups, not the claims
     )
     out: dict[str, np.ndarray] = {"bin": agg["bin"].to_numpy()}
     levels: dict[str, list[str]] = {}
