@@ -17,6 +17,7 @@ from typing import Any
 
 from timing.errors import TimingInputError
 from timing.inputs import (
+    claims_columns_for,
     declared_period,
     default_period,
     load_inputs,
@@ -238,6 +239,7 @@ def analyze(
     read_options: Mapping[str, Mapping[str, Any]] | None = None,
     engine: Any = None,
     progress: ProgressLike = None,
+    keep_columns: str = "auto",
 ) -> AnalysisResult:
     """Load two files (or a bundled dataset) and run :func:`analyze_tables`.
 
@@ -268,6 +270,11 @@ def analyze(
     progress : timing.progress.Progress or callable, optional
         Told as each step starts and how far long loops have come (see
         :mod:`timing.progress`); a plain ``callable(label)`` hears the labels only.
+    keep_columns : {"auto", "all", "analysis"}
+        Which claims columns to keep after validating them all (see
+        :func:`timing.inputs.claims_columns_for`): by default every column up to 100,000
+        claims, and above that only those the analysis reads; the read notes name the
+        columns left out.
 
     Returns
     -------
@@ -280,6 +287,7 @@ def analyze(
     True
     """
     cfg = config or AnalysisConfig()
+    claims_columns, keep_all_up_to = claims_columns_for(keep_columns)
     with reporting(progress) as listener:
         claims_table, events_table, dataset, inputs = load_inputs(
             claims,
@@ -296,6 +304,9 @@ def analyze(
             read_options=read_options,
             engine=engine,
             progress=listener.step,
+            claims_columns=claims_columns,
+            keep_all_up_to=keep_all_up_to,
+            sort_claims=True,
         )
         return analyze_tables(
             claims_table, events_table, cfg, dataset=dataset, inputs=inputs, engine=engine

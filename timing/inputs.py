@@ -23,9 +23,61 @@ from timing.io import file_sha256, load_claims, load_events
 from timing.result import AnalysisConfig
 from timing.schema import ValidatedTable, ValidationError
 
-__all__ = ["declared_period", "default_period", "formats_given", "load_inputs", "split_mapping"]
+__all__ = [
+    "ANALYSIS_CLAIM_COLUMNS",
+    "KEEP_ALL_COLUMNS_UP_TO",
+    "claims_columns_for",
+    "declared_period",
+    "default_period",
+    "formats_given",
+    "load_inputs",
+    "split_mapping",
+]
 
 Progress = Callable[[str], None]
+
+#: Claims columns the analysis and its report read (plus the row number). The others
+#: (region, text, source and extra columns) are shown only for a few thousand claims.
+ANALYSIS_CLAIM_COLUMNS = (
+    "claim_id",
+    "date",
+    "actor",
+    "kind",
+    "target",
+    "status",
+    "verified_date",
+    "value",
+)
+#: Claims files up to this many rows keep every column with ``keep_columns="auto"``;
+#: larger ones keep :data:`ANALYSIS_CLAIM_COLUMNS` (at 1e7 claims the text columns alone
+#: would take gigabytes).
+KEEP_ALL_COLUMNS_UP_TO = 100_000
+
+
+def claims_columns_for(keep_columns: str) -> tuple[tuple[str, ...] | None, int | None]:
+    """``(claims_columns, keep_all_up_to)`` for :func:`load_inputs` from a policy.
+
+    Parameters
+    ----------
+    keep_columns : {"auto", "all", "analysis"}
+        ``"all"``: every column; ``"analysis"``: only :data:`ANALYSIS_CLAIM_COLUMNS`;
+        ``"auto"``: every column up to :data:`KEEP_ALL_COLUMNS_UP_TO` rows, else the
+        analysis columns. Every column is validated whichever is chosen.
+
+    Examples
+    --------
+    >>> claims_columns_for("all")
+    (None, None)
+    >>> claims_columns_for("auto")[1]
+    100000
+    """
+    if keep_columns == "all":
+        return None, None
+    if keep_columns == "analysis":
+        return ANALYSIS_CLAIM_COLUMNS, None
+    if keep_columns == "auto":
+        return ANALYSIS_CLAIM_COLUMNS, KEEP_ALL_COLUMNS_UP_TO
+    raise TimingInputError(f"--keep-columns {keep_columns}: expected auto, all or analysis")
 
 
 @contextlib.contextmanager
@@ -109,6 +161,8 @@ def load_inputs(
     engine: Any = None,
     progress: Progress | None = None,
     claims_columns: Sequence[str] | None = None,
+    keep_all_up_to: int | None = None,
+    sort_claims: bool = False,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
 
@@ -135,6 +189,12 @@ def load_inputs(
         Canonical columns to keep in the claims frame of a canonical-format file (every
         column is still validated; see :func:`timing.io.load_table`). At 1e8 claims the
         text columns (ids, sources, wording) take gigabytes that binning never needs.
+    keep_all_up_to : int, optional
+        With ``claims_columns``: keep every column of a claims file of at most this many
+        rows (see :func:`timing.io.load_table`).
+    sort_claims : bool
+        Return the claims of a canonical-format file in date order (``sort_by_date`` of
+        :func:`timing.io.load_table`), as an analysis bins them.
 
     Returns
     -------
@@ -210,7 +270,15 @@ def load_inputs(
                 optional_mapping=shared,
                 lenient=lenient,
                 resolution=resolution,
-                **({"columns": claims_columns} if table == "claims" else {}),
+                **(
+                    {
+                        "columns": claims_columns,
+                        "keep_all_up_to": keep_all_up_to,
+                        "sort_by_date": sort_claims,
+                    }
+                    if table == "claims"
+                    else {}
+                ),
                 **reading[table],
             )
         from timing.adapters import get_adapter, load_with_adapter

@@ -45,6 +45,10 @@ from timing.schema import (
 
 __all__ = ["expand_paths", "load_streaming", "scan_validate"]
 
+#: Text columns with few distinct values, kept as categoricals when a table is cut to the
+#: analysis columns (see ``keep_all_up_to`` of :func:`timing.io.load_table`).
+COMPACT_COLUMNS = ("actor", "kind", "status")
+
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
 # What Python's datetime.fromisoformat and Polars' strptime agree on exactly; anything
 # else (other offsets, 7+ fraction digits, leap seconds, odd spacing) goes the careful way.
@@ -212,6 +216,7 @@ def scan_validate(
     lenient: bool,
     resolution: Resolution,
     columns: Sequence[str] | None = None,
+    keep_all_up_to: int | None = None,
 ) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
     """Validate a claims file, folder or glob with the streaming engine.
 
@@ -231,6 +236,8 @@ def scan_validate(
         As in :func:`timing.io.load_table`.
     columns : sequence of str, optional
         Canonical columns to keep in the returned frame (all are validated); default all.
+    keep_all_up_to : int, optional
+        With ``columns``: keep every column when the file has at most this many rows.
 
     Returns
     -------
@@ -241,6 +248,8 @@ def scan_validate(
     if source is None:
         return None
     try:
+        if columns is not None and keep_all_up_to is not None and source.rows <= keep_all_up_to:
+            columns = None
         return _validate(source, spec, plan, lenient, resolution, columns)
     except pl.exceptions.PolarsError:
         if source.info.format == "parquet":
@@ -295,6 +304,12 @@ def _validate(
     )
     wanted = [c for c in spec.names if columns is None or c in columns]
     keep_extras = extras if columns is None else []
+    left_out = tuple(c for c in dtypes if c != "row" and c not in wanted and c not in keep_extras)
+    # A table cut to the analysis columns is a large one: its few-valued text columns are
+    # kept as categoricals (4 bytes a row instead of 16 or more).
+    compact = frozenset(COMPACT_COLUMNS if columns is not None else ())
+    if left_out:
+        info = replace(info, left_out=left_out, rows=n)
     # First the ids: their hashes (8 bytes a row) are freed before the table is read.
     problems = _duplicates(frame, spec, source.place, n)
     # One streaming pass (the engine shares the scan of both queries): typed values of
@@ -304,7 +319,10 @@ def _validate(
     good, suspects_frame = pl.collect_all(
         [
             flagged.filter(~pl.col("_suspect")).select(
-                *[exprs[c][0] for c in wanted],
+                *[
+                    exprs[c][0].cast(pl.Categorical) if c in compact else exprs[c][0]
+                    for c in wanted
+                ],
                 *[pl.col(c).cast(pl.String) for c in keep_extras],
                 pl.col("row").cast(pl.Int64),
             ),
@@ -323,7 +341,7 @@ def _validate(
         )
         careful, kept = _careful(bad, spec, label, resolution, texts)
         problems = careful + problems
-        rescued.append(kept.select(good.columns))
+        rescued.append(kept.select(pl.col(c).cast(good.schema[c]) for c in good.columns))
     problems.sort(key=lambda p: p.row)  # stable: cell problems first within a row
     rejected_rows = sorted({p.row for p in problems})
     shown = [Problem(*source.place(p.row), p.column, p.value, p.expected) for p in problems]
@@ -331,10 +349,18 @@ def _validate(
         from timing.schema import ValidationError
 
         raise ValidationError(shown)
+    # Each step below copies the whole table (at 1e7 claims, hundreds of MB), so each runs
+    # only when it changes something: rescued rows merge in row order, and rows are
+    # filtered out only when a rejected row is among them (a repeated id).
+    rescued = [part for part in rescued if part.height]
+    if not good["row"].is_sorted():
+        good = good.sort("row")
     if rescued:
-        good = pl.concat([good, *rescued]).sort("row")
+        good = good.merge_sorted(pl.concat(rescued).sort("row"), key="row")
     if rejected_rows:
-        good = good.filter(~pl.col("row").is_in(pl.Series(rejected_rows).implode()))
+        dropped = pl.col("row").is_in(pl.Series(rejected_rows, dtype=pl.Int64).implode())
+        if good.select(dropped.any()).item():
+            good = good.filter(~dropped)
     rejects = rejects_frame(shown)
     accounting = RowAccounting(
         file=label, read=n, used=good.height, rejected=n - good.height, reasons=tuple(shown)

@@ -39,6 +39,9 @@ class ReadInfo:
         :data:`EXTRA_COLUMNS` extras), so memory stays bounded on very wide files.
     notes : tuple of str
         Sentences about choices made while reading (e.g. which sheet was used).
+    left_out : tuple of str
+        Columns validated but not kept in the frame: a large table keeps only the
+        columns its analysis reads (see ``keep_all_up_to`` of :func:`timing.io.load_table`).
     """
 
     file: str
@@ -49,6 +52,8 @@ class ReadInfo:
     columns: int = 0
     not_loaded: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    left_out: tuple[str, ...] = ()
+    rows: int = 0
 
     def messages(self) -> list[str]:
         """One line per note, plus one for columns not loaded, for display."""
@@ -59,6 +64,13 @@ class ReadInfo:
                 f"{self.file}: {n:,} extra column{'s' if n != 1 else ''} not loaded "
                 f"(only the first {EXTRA_COLUMNS} extras are kept; map a column with --map "
                 "to use it)"
+            )
+        if self.left_out:
+            lines.append(
+                f"{self.file}: {self.rows:,} rows, so the column"
+                f"{'s' if len(self.left_out) > 1 else ''} {', '.join(self.left_out)} "
+                f"{'were' if len(self.left_out) > 1 else 'was'} checked but not kept: the "
+                "analysis does not read them (--keep-columns all keeps them)"
             )
         return lines
 

@@ -169,6 +169,15 @@ def analyze(
     full_json: Annotated[
         bool, typer.Option("--full", help="With --json: include the data a report is redrawn from.")
     ] = False,
+    keep_columns: Annotated[
+        str,
+        typer.Option(
+            metavar="auto|all|analysis",
+            help="Claims columns kept after checking them all: auto keeps every column up "
+            "to 100,000 claims and above that only those the analysis reads (not text, "
+            "source, region).",
+        ),
+    ] = "auto",
 ) -> None:
     """Test whether claims cluster in the days before diplomatic events."""
     from timing.analysis import analyze as run_analysis
@@ -238,6 +247,7 @@ def analyze(
                 "events": read_options(events_separator, events_encoding, events_sheet),
             },
             progress=progress,
+            keep_columns=keep_columns,
         )
         failure = None
         if report_path is not None:
