@@ -34,6 +34,7 @@ def test_small_designs_fit_exactly_as_the_sparse_products_do(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cases = _cases(seed=3, n=40)
+    assert all(x.has_canonical_format for _, _, x in cases)  # so the dense path is taken
     dense = [gl.grouped_logit(*case) for case in cases]
     monkeypatch.setattr(gl, "SMALL_DESIGN", -1)  # every design through scipy.sparse
     sparse = [gl.grouped_logit(*case) for case in cases]

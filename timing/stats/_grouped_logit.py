@@ -103,7 +103,8 @@ def grouped_logit(
     if np.linalg.matrix_rank((xt @ x).toarray()) < x.shape[1]:  # collinear: singular Hessian
         return nan
 
-    ops = _SmallDesign(x) if x.shape[0] * x.shape[1] ** 2 <= SMALL_DESIGN else _SparseDesign(x)
+    small = x.has_canonical_format and x.shape[0] * x.shape[1] ** 2 <= SMALL_DESIGN
+    ops = _SmallDesign(x) if small else _SparseDesign(x)
 
     def information(params: np.ndarray) -> np.ndarray:
         prob = special.expit(ops.dot(params))
@@ -133,7 +134,8 @@ def grouped_logit(
     )
 
 
-#: Designs with at most this many (rows x columns x columns) use :class:`_SmallDesign`.
+#: Designs of at most this many rows x columns x columns use :class:`_SmallDesign` (its
+#: information matrix holds one float per row, column and column: 16 MB at most).
 SMALL_DESIGN = 2_000_000
 
 
@@ -165,9 +167,7 @@ class _SmallDesign:
     """
 
     def __init__(self, x: sparse.csr_array) -> None:
-        x = x.copy()
-        x.sort_indices()  # scipy's own order for canonical matrices (as design() makes)
-        coo = x.tocoo()
+        coo = x.tocoo()  # x canonical (sorted, no duplicates), as design() makes it
         self.values = np.zeros(x.shape)
         self.values[coo.row, coo.col] = coo.data
         self.stored = np.zeros(x.shape, dtype=bool)
@@ -175,10 +175,8 @@ class _SmallDesign:
         self.pairs = self.stored[:, :, None] & self.stored[:, None, :]
 
     def dot(self, v: np.ndarray) -> np.ndarray:
-        out = np.zeros(self.values.shape[0])
-        for j in range(self.values.shape[1]):  # sequentially over the columns, as csr_matvec
-            out = np.where(self.stored[:, j], out + self.values[:, j] * v[j], out)
-        return out
+        terms = np.where(self.stored, self.values * v[None, :], 0.0)
+        return np.asarray(np.cumsum(terms, axis=1)[:, -1] + 0.0)  # + 0.0: no -0.0, as scipy
 
     def tdot(self, v: np.ndarray) -> np.ndarray:
         terms = np.where(self.stored, self.values * v[:, None], 0.0)
