@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import plotly.io as pio
@@ -71,6 +72,6 @@ def test_an_unsupported_annotation_position_is_an_error(position: str) -> None:
 
 
 def test_the_template_name_is_replaced_by_its_json_only_in_the_output() -> None:
-    fig = {"data": [], "layout": {"template": "plotly_white"}}
+    fig: dict[str, Any] = {"data": [], "layout": {"template": "plotly_white"}}
     assert json.loads(figure_json(fig))["layout"]["template"] == template_dict()
     assert fig["layout"]["template"] == "plotly_white"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from scipy import special
@@ -9,7 +11,7 @@ from scipy import special
 from timing.stats import _grouped_logit as gl
 
 
-def _cases(seed: int, n: int) -> list[tuple[np.ndarray, np.ndarray, object]]:
+def _cases(seed: int, n: int) -> list[tuple[np.ndarray, np.ndarray, Any]]:
     rng = np.random.default_rng(seed)
     out = []
     for t in range(n):

@@ -297,7 +297,8 @@ def _typed_array(values: np.ndarray) -> Any:
     name = _TYPED.get(str(values.dtype))
     if name is None:
         return values.tolist()
-    spec = {"dtype": name, "bdata": base64.b64encode(np.ascontiguousarray(values)).decode()}
+    raw = np.ascontiguousarray(values).tobytes()
+    spec = {"dtype": name, "bdata": base64.b64encode(raw).decode()}
     if values.ndim > 1:
         spec["shape"] = ", ".join(str(n) for n in values.shape)
     return spec
