@@ -26,29 +26,33 @@ from pathlib import Path
 
 #: Before any import of timing (imported inside the functions): --steps counts them.
 _STARTED = time.perf_counter()
+_CPU_STARTED = time.process_time()
 
 
 def timed_analysis(
     claims: Path | None, events: Path | None, start: float | None = None
-) -> list[tuple[str, float]]:
+) -> list[tuple[str, float, float]]:
+    """(step, wall seconds, CPU seconds of this process) of an analysis and its report."""
     from timing.analysis import AnalysisConfig, analyze
     from timing.report import write_report
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
 
     def progress(label: str) -> None:
-        marks.append((label, time.perf_counter()))
+        marks.append((label, time.perf_counter(), time.process_time()))
 
     start = time.perf_counter() if start is None else start
     result = analyze(claims, events, AnalysisConfig(), progress=progress)
-    marks.append(("writing report", time.perf_counter()))
+    marks.append(("writing report", time.perf_counter(), time.process_time()))
     with tempfile.TemporaryDirectory() as folder:
         write_report(result.to_dict(full=True), Path(folder) / "r.html")
-    marks.append(("end", time.perf_counter()))
-    steps, previous = [], ("import and setup", start)
-    for label, at in marks:
-        steps.append((previous[0], at - previous[1]))
-        previous = (label, at)
+    marks.append(("end", time.perf_counter(), time.process_time()))
+    steps, previous = [], ("import and setup", start, _CPU_STARTED if start == _STARTED else 0.0)
+    if start != _STARTED:
+        previous = ("import and setup", start, marks[0][2])  # warm: no CPU before the first
+    for label, at, cpu in marks:
+        steps.append((previous[0], at - previous[1], cpu - previous[2]))
+        previous = (label, at, cpu)
     return steps
 
 
@@ -96,9 +100,11 @@ def small(runs: int) -> None:
 def steps_cold() -> None:
     """The steps of one analysis in this fresh process, imports included."""
     steps = timed_analysis(None, None, start=_STARTED)
-    for label, seconds in steps:
-        print(f"  {label:<40} {seconds * 1000:8.1f} ms")
-    print(f"  {'in all':<40} {sum(t for _, t in steps) * 1000:8.1f} ms")
+    print(f"  {'step':<40} {'wall':>8}    {'CPU':>8}")
+    for label, seconds, cpu in steps:
+        print(f"  {label:<40} {seconds * 1000:8.1f} ms {cpu * 1000:8.1f} ms")
+    wall, cpu = sum(t for _, t, _ in steps), sum(c for _, _, c in steps)
+    print(f"  {'in all':<40} {wall * 1000:8.1f} ms {cpu * 1000:8.1f} ms")
 
 
 def main() -> None:
@@ -116,10 +122,10 @@ def main() -> None:
         timed_analysis(None, None)  # warm-up: imports, caches
         for name, (c, e) in runs.items():
             steps = timed_analysis(c, e)
-            total = sum(t for _, t in steps)
-            print(f"\n{name}: {total:.2f} s in all")
-            for label, seconds in steps:
-                print(f"  {label:<40} {seconds * 1000:8.1f} ms")
+            total = sum(t for _, t, _ in steps)
+            print(f"\n{name}: {total:.2f} s in all (wall; CPU beside each step)")
+            for label, seconds, cpu in steps:
+                print(f"  {label:<40} {seconds * 1000:8.1f} ms {cpu * 1000:8.1f} ms")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"\npeak resident memory: {peak_kib / 1024:.0f} MiB (python {sys.version.split()[0]})")
 
