@@ -8,9 +8,9 @@ bursty (negative binomial) claims and 60 events. Each step's time is taken from 
 analysis' progress callback; peak memory is the process' maximum resident set size.
 
 ``--small [N]`` times what a user of a small input waits for: ``timing --help`` and the
-default ``timing analyze`` of the bundled dataset with its HTML report, each as N fresh
-processes (default 5; median, min, max of the wall time), then one fresh process's steps,
-imports included.
+default ``timing analyze --out r.html`` (the bundled dataset with its HTML report), each as
+N fresh processes (default 5; median, min, max of the wall time, and the median CPU time,
+user + sys), then one fresh process's steps, imports included.
 """
 
 from __future__ import annotations
@@ -26,63 +26,68 @@ from pathlib import Path
 
 #: Before any import of timing (imported inside the functions): --steps counts them.
 _STARTED = time.perf_counter()
+_CPU_STARTED = time.process_time()
 
 
 def timed_analysis(
     claims: Path | None, events: Path | None, start: float | None = None
-) -> list[tuple[str, float]]:
+) -> list[tuple[str, float, float]]:
+    """(step, wall seconds, CPU seconds of this process) of an analysis and its report."""
     from timing.analysis import AnalysisConfig, analyze
     from timing.report import write_report
 
-    marks: list[tuple[str, float]] = []
+    marks: list[tuple[str, float, float]] = []
 
     def progress(label: str) -> None:
-        marks.append((label, time.perf_counter()))
+        marks.append((label, time.perf_counter(), time.process_time()))
 
     start = time.perf_counter() if start is None else start
     result = analyze(claims, events, AnalysisConfig(), progress=progress)
-    marks.append(("writing report", time.perf_counter()))
+    marks.append(("writing report", time.perf_counter(), time.process_time()))
     with tempfile.TemporaryDirectory() as folder:
         write_report(result.to_dict(full=True), Path(folder) / "r.html")
-    marks.append(("end", time.perf_counter()))
-    steps, previous = [], ("import and setup", start)
-    for label, at in marks:
-        steps.append((previous[0], at - previous[1]))
-        previous = (label, at)
+    marks.append(("end", time.perf_counter(), time.process_time()))
+    steps, previous = [], ("import and setup", start, _CPU_STARTED if start == _STARTED else 0.0)
+    if start != _STARTED:
+        previous = ("import and setup", start, marks[0][2])  # warm: no CPU before the first
+    for label, at, cpu in marks:
+        steps.append((previous[0], at - previous[1], cpu - previous[2]))
+        previous = (label, at, cpu)
     return steps
 
 
-def _wall(argv: list[str], runs: int) -> list[float]:
-    times = []
+def _wall(argv: list[str], runs: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU (user + sys) seconds of ``runs`` fresh processes, after one warm-up."""
+    walls, cpus = [], []
     for _ in range(runs + 1):  # the first run warms the file cache and is not counted
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(argv, check=True, capture_output=True)
-        times.append(time.perf_counter() - start)
-    return times[1:]
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls[1:], cpus[1:]
 
 
 def small(runs: int) -> None:
-    """Whole-process wall times of ``timing --help`` and a default analysis with report."""
+    """Whole-process wall and CPU times of ``timing --help`` and a default analysis with
+    report (the median of ``runs`` fresh processes each; CPU beside wall, since a busy
+    machine stretches the wall time and not the CPU time)."""
     python = [sys.executable, "-m", "timing"]
     with tempfile.TemporaryDirectory() as folder:
         commands = {
             "timing --help": [*python, "--help"],
-            "timing analyze --dataset ru-ua-2025 --out r.html": [
-                *python,
-                "analyze",
-                "--dataset",
-                "ru-ua-2025",
-                "--out",
-                f"{folder}/r.html",
-            ],
+            "timing analyze --out r.html": [*python, "analyze", "--out", f"{folder}/r.html"],
         }
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}; {runs} runs each")
         for name, argv in commands.items():
-            times = _wall(argv, runs)
+            walls, cpus = _wall(argv, runs)
             print(
-                f"  {name:<52} median {statistics.median(times):5.2f} s "
-                f"(min {min(times):.2f}, max {max(times):.2f})"
+                f"  {name:<30} wall median {statistics.median(walls):5.2f} s "
+                f"(min {min(walls):.2f}, max {max(walls):.2f}); "
+                f"CPU median {statistics.median(cpus):5.2f} s"
             )
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
     cold = subprocess.run(
         [sys.executable, __file__, "--steps"], check=True, capture_output=True, text=True
     )
@@ -95,9 +100,11 @@ def small(runs: int) -> None:
 def steps_cold() -> None:
     """The steps of one analysis in this fresh process, imports included."""
     steps = timed_analysis(None, None, start=_STARTED)
-    for label, seconds in steps:
-        print(f"  {label:<40} {seconds * 1000:8.1f} ms")
-    print(f"  {'in all':<40} {sum(t for _, t in steps) * 1000:8.1f} ms")
+    print(f"  {'step':<40} {'wall':>8}    {'CPU':>8}")
+    for label, seconds, cpu in steps:
+        print(f"  {label:<40} {seconds * 1000:8.1f} ms {cpu * 1000:8.1f} ms")
+    wall, cpu = sum(t for _, t, _ in steps), sum(c for _, _, c in steps)
+    print(f"  {'in all':<40} {wall * 1000:8.1f} ms {cpu * 1000:8.1f} ms")
 
 
 def main() -> None:
@@ -115,10 +122,10 @@ def main() -> None:
         timed_analysis(None, None)  # warm-up: imports, caches
         for name, (c, e) in runs.items():
             steps = timed_analysis(c, e)
-            total = sum(t for _, t in steps)
-            print(f"\n{name}: {total:.2f} s in all")
-            for label, seconds in steps:
-                print(f"  {label:<40} {seconds * 1000:8.1f} ms")
+            total = sum(t for _, t, _ in steps)
+            print(f"\n{name}: {total:.2f} s in all (wall; CPU beside each step)")
+            for label, seconds, cpu in steps:
+                print(f"  {label:<40} {seconds * 1000:8.1f} ms {cpu * 1000:8.1f} ms")
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"\npeak resident memory: {peak_kib / 1024:.0f} MiB (python {sys.version.split()[0]})")
 

@@ -1,5 +1,9 @@
 """HTML report and Plotly figures of an analysis (plotly and Jinja2 load on first use).
 
+The report builds its figures as the plain dicts plotly.js reads (``*_spec`` functions,
+:mod:`timing.report._spec`) and never imports plotly's Python figures; the public
+``*_figure`` functions return the same figures as ``plotly.graph_objects.Figure``.
+
 Build everything from ``AnalysisResult.to_dict(full=True)``::
 
     from timing.analysis import analyze

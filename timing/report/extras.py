@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from timing.report._derive import ResultLike, as_data, bins_per_day, esc
+from timing.report._spec import FigureSpec
 from timing.report.figures import _figure, _missing
 
 if TYPE_CHECKING:
@@ -22,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = [
     "outcome_note",
     "premature_figure",
+    "premature_spec",
     "scan_data",
     "scan_heatmap_figure",
+    "scan_heatmap_spec",
     "scan_sentence",
     "scan_top_cells",
 ]
@@ -32,6 +35,13 @@ __all__ = [
 MAX_SCAN_ROWS = 40
 #: Cells listed in the report's table of the strongest scan cells.
 TOP_CELLS = 10
+#: The heatmap's colours: ColorBrewer's 9-class "Reds" (colorbrewer2.org, as plotly's
+#: ``colorscale="Reds"`` expands it; plotly.js' own "Reds" differs, so the stops are given).
+_REDS_9 = (
+    "255,245,240 254,224,210 252,187,161 252,146,114 251,106,74 239,59,44 203,24,29 "
+    "165,15,21 103,0,13"
+)
+REDS = tuple((i / 8, f"rgb({rgb})") for i, rgb in enumerate(_REDS_9.split()))
 
 
 def scan_data(data: dict[str, Any]) -> dict[str, Any] | None:
@@ -171,6 +181,11 @@ def scan_heatmap_figure(result: ResultLike) -> go.Figure:
     of the row's cells, then the smallest p-value); the anticipation variant is the column
     ``ant.``. Hover shows the rate ratio, raw p, BH q-value and family-wise p.
     """
+    return scan_heatmap_spec(result).figure()
+
+
+def scan_heatmap_spec(result: ResultLike) -> FigureSpec:
+    """:func:`scan_heatmap_figure` as a plain figure dict builder."""
     data = as_data(result)
     fig = _figure("Scan over windows and subsets (colour: -log10 of the BH q-value)")
     scan = scan_data(data)
@@ -214,7 +229,7 @@ def scan_heatmap_figure(result: ResultLike) -> go.Figure:
         z=z,
         hovertext=text,
         hoverinfo="text",
-        colorscale="Reds",
+        colorscale=[list(stop) for stop in REDS],
         zmin=0,
         zmax=max(2.0, max((v for r in z for v in r if v), default=0)),
         colorbar={"title": {"text": "-log10 q"}},
@@ -330,6 +345,11 @@ def premature_figure(result: ResultLike, test: str = "premature") -> go.Figure:
     :func:`outcome_note`) the figure holds that sentence instead of bars. The axis caption
     gives the claim counts, the odds ratio (or that it is not estimable) and the p-value.
     """
+    return premature_spec(result, test).figure()
+
+
+def premature_spec(result: ResultLike, test: str = "premature") -> FigureSpec:
+    """:func:`premature_figure` as a plain figure dict builder."""
     data = as_data(result)
     title, word, _ = _OUTCOMES.get(test, _OUTCOMES["premature"])
     fig = _figure(title)
@@ -345,7 +365,7 @@ def premature_figure(result: ResultLike, test: str = "premature") -> go.Figure:
         x=labels,
         y=[_num(res.get("share_in")), _num(res.get("share_out"))],
         name="claims with known status",
-        marker_color=["#c0392b", "#95a5a6"],
+        marker={"color": ["#c0392b", "#95a5a6"]},
     )
     for key, name in (
         ("all_premature", f"unknown counted {word}"),

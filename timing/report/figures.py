@@ -3,7 +3,9 @@
 Every public function takes the :class:`~timing.result.AnalysisResult` itself or that
 plain dict (as read back from ``timing analyze --json --full``), tolerates missing
 optional keys (a figure then says what is missing instead of failing) and returns a
-``plotly.graph_objects.Figure`` that works in a notebook as well as in the HTML report.
+``plotly.graph_objects.Figure`` that works in a notebook. The report embeds the same
+figures built as plain dicts by the ``*_spec`` functions (:class:`~timing.report._spec.FigureSpec`),
+which skip plotly's validation and copies.
 Every string taken from the data is HTML-escaped before it reaches Plotly, which renders a
 subset of HTML in text, hover text and trace names.
 """
@@ -23,6 +25,7 @@ from timing.report._derive import (
     tests_table,
     window_bins,
 )
+from timing.report._spec import FigureSpec
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -58,15 +61,14 @@ LAYOUT = {
 }
 
 
-def _figure(title: str) -> go.Figure:
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    fig.update_layout(title={"text": esc(title)}, **LAYOUT)
+def _figure(title: str | None = None) -> FigureSpec:
+    """An empty figure with the report's layout and, if given, its (escaped) title."""
+    fig = FigureSpec(title={"text": esc(title)} if title is not None else None)
+    fig.update_layout(**LAYOUT)
     return fig
 
 
-def _band(fig: go.Figure, x: list, low: list, high: list, colour: str, name: str) -> None:
+def _band(fig: FigureSpec, x: list, low: list, high: list, colour: str, name: str) -> None:
     """Shade the area between ``low`` and ``high`` (an invisible upper edge, then a fill)."""
     fig.add_scatter(
         x=x, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
@@ -76,7 +78,7 @@ def _band(fig: go.Figure, x: list, low: list, high: list, colour: str, name: str
     )
 
 
-def _missing(fig: go.Figure, message: str) -> go.Figure:
+def _missing(fig: FigureSpec, message: str) -> FigureSpec:
     fig.add_annotation(
         text=esc(message),
         showarrow=False,
@@ -122,6 +124,11 @@ def lag_histogram_figure(result: ResultLike) -> go.Figure:
     Draws ``tests["lags"]`` as the analysis stored it (``lags``/``observed`` arrays with
     ``null_low``/``null_high``/``null_mean``); without it, says why on the figure.
     """
+    return lag_histogram_spec(result).figure()
+
+
+def lag_histogram_spec(result: ResultLike) -> FigureSpec:
+    """:func:`lag_histogram_figure` as a plain figure dict builder."""
     data = as_data(result)
     fig = _figure("Days from each claim to the next event")
     hist = dict((data.get("tests") or {}).get("lags") or {})
@@ -129,7 +136,7 @@ def lag_histogram_figure(result: ResultLike) -> go.Figure:
     if not (hist.get("lag") and hist.get("observed")):
         return _missing(fig, _not_stored(data, "lags", "Lag distribution"))
     lag, observed = list(hist["lag"]), list(hist["observed"])
-    fig.add_bar(x=lag, y=observed, name="observed claims", marker_color="#c0392b", opacity=0.8)
+    fig.add_bar(x=lag, y=observed, name="observed claims", marker={"color": "#c0392b"}, opacity=0.8)
     low, high, mean = hist.get("null_low"), hist.get("null_high"), hist.get("null_mean")
     if low and high:
         _band(fig, lag, low, high, "rgba(36,113,163,0.2)", "95 % circular-shift band")
@@ -149,7 +156,6 @@ def lag_histogram_figure(result: ResultLike) -> go.Figure:
             x1=-win[0] // k + 0.5,
             fillcolor=EVENT_COLOUR,
             opacity=0.1,
-            line_width=0,
             layer="below",
             annotation_text="window",
             annotation_position="top left",
@@ -180,6 +186,11 @@ def event_study_figure(result: ResultLike) -> go.Figure:
     Draws ``tests["event_study"]`` as the analysis stored it (``relative``, ``mean``,
     ``lower``, ``upper``, ``baseline``); without it, says why on the figure.
     """
+    return event_study_spec(result).figure()
+
+
+def event_study_spec(result: ResultLike) -> FigureSpec:
+    """:func:`event_study_figure` as a plain figure dict builder."""
     data = as_data(result)
     prof = (data.get("tests") or {}).get("event_study") or {}
     fig = _figure("Claims around events (event-study profile)")
@@ -200,12 +211,11 @@ def event_study_figure(result: ResultLike) -> go.Figure:
     elif isinstance(baseline, int | float) and np.isfinite(baseline):
         fig.add_hline(
             y=float(baseline),
-            line_dash="dot",
-            line_color="#555",
+            line={"color": "#555", "dash": "dot"},
             annotation_text="baseline",
             annotation_position="top right",
         )
-    fig.add_vline(x=0, line_color=EVENT_COLOUR, line_width=2)
+    fig.add_vline(x=0, line={"color": EVENT_COLOUR, "width": 2})
     win = window_bins(data)
     if win is not None:
         k = bins_per_day(data)
@@ -214,7 +224,6 @@ def event_study_figure(result: ResultLike) -> go.Figure:
             x1=win[1] // k + 0.5,
             fillcolor=EVENT_COLOUR,
             opacity=0.1,
-            line_width=0,
             layer="below",
         )
     fig.update_layout(
@@ -231,7 +240,7 @@ def event_study_figure(result: ResultLike) -> go.Figure:
 MAX_NULL_VALUES = 2_000
 
 
-def _binned_histogram(fig: go.Figure, values: np.ndarray, unit_bins: bool) -> None:
+def _binned_histogram(fig: FigureSpec, values: np.ndarray, unit_bins: bool) -> None:
     """Bars of the counts of ``values`` per bin (width 1 for narrow integer values)."""
     if unit_bins:
         edges = np.arange(values.min() - 0.5, values.max() + 1.5)
@@ -245,7 +254,7 @@ def _binned_histogram(fig: go.Figure, values: np.ndarray, unit_bins: bool) -> No
         customdata=np.column_stack([edges[:-1], edges[1:]]),
         hovertemplate="%{customdata[0]:.4g} to %{customdata[1]:.4g}: %{y} shifts<extra></extra>",
         name="null (shifted calendars)",
-        marker_color="#95a5a6",
+        marker={"color": "#95a5a6"},
     )
     fig.update_layout(bargap=0)
 
@@ -266,6 +275,11 @@ def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -
     >>> len(null_distribution_figure(data, "t").data)
     1
     """
+    return null_distribution_spec(result, test).figure()
+
+
+def null_distribution_spec(result: ResultLike, test: str = "circular_shift") -> FigureSpec:
+    """:func:`null_distribution_figure` as a plain figure dict builder."""
     data = as_data(result)
     result = (data.get("tests") or {}).get(test) or {}
     name = str(result.get("method") or test.replace("_", " "))
@@ -282,7 +296,10 @@ def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -
     )
     if values.size <= MAX_NULL_VALUES:
         fig.add_histogram(
-            x=values.tolist(), xbins=xbins, name="null (shifted calendars)", marker_color="#95a5a6"
+            x=values.tolist(),
+            xbins=xbins,
+            name="null (shifted calendars)",
+            marker={"color": "#95a5a6"},
         )
     else:  # counted here: the page holds the bars, not one number per shift
         _binned_histogram(fig, values, bool(integral and np.ptp(values) <= 200))
@@ -292,8 +309,7 @@ def null_distribution_figure(result: ResultLike, test: str = "circular_shift") -
         label = f"observed {stat:g}" + (f", p = {p:.3g}" if isinstance(p, int | float) else "")
         fig.add_vline(
             x=float(stat),
-            line_color="#c0392b",
-            line_width=3,
+            line={"color": "#c0392b", "width": 3},
             annotation_text=esc(label),
             annotation_position="top right",
         )

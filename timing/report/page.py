@@ -14,16 +14,20 @@ import hashlib
 import os
 import re
 import tempfile
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from timing.errors import TimingInputError
 from timing.report._derive import ResultLike, as_data, per_event_rows, tests_table
+from timing.report._spec import plotly_file
 
 __all__ = [
     "default_report_path",
     "export_static",
+    "plotly_js",
+    "plotly_js_version",
     "render_report",
     "safe_url",
     "window_tag",
@@ -61,53 +65,36 @@ def default_report_path(data: dict[str, Any], root: str | Path = "reports") -> P
     return Path(root) / f"{name or 'custom'}-{window_tag(data)}.html"
 
 
-def _plain_copy(value: Any) -> Any:
-    """A copy of the dicts, lists and tuples of a figure; leaves (arrays too) are shared."""
-    if isinstance(value, dict):
-        return {key: _plain_copy(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain_copy(item) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_plain_copy(item) for item in value)
-    return value
+@cache
+def plotly_js() -> str:
+    """The minified plotly.js shipped in the plotly package (read from its file once)."""
+    return plotly_file("plotly.min.js").read_text(encoding="utf-8")
 
 
-def _figure_dict(fig: Any) -> dict[str, Any]:
-    """``fig.to_dict()`` without its deep copy of every array and of the layout's template.
+def plotly_js_version() -> str:
+    """Version of that plotly.js, from the banner at the top of the file.
 
-    ``to_dict`` deep-copies the figure, then encodes numpy arrays as typed arrays in place;
-    copying the containers only (the arrays are replaced, never changed) gives the same
-    dict in about two thirds of the time (the walk that encodes the arrays stays).
+    Examples
+    --------
+    >>> import re
+    >>> bool(re.fullmatch(r"\\d+\\.\\d+\\.\\d+.*", plotly_js_version()))
+    True
     """
-    from _plotly_utils.utils import convert_to_base64  # type: ignore[import-untyped]
+    found = re.search(r"plotly\.js v(\S+)", plotly_js()[:500])
+    if found is None:  # an unusual build: ask plotly itself
+        from plotly.offline import get_plotlyjs_version
 
-    data, layout = getattr(fig, "_data", None), getattr(fig, "_layout", None)
-    if not (isinstance(data, list) and isinstance(layout, dict)) or getattr(
-        fig, "_frame_objs", None
-    ):
-        return dict(fig.to_dict())
-    out = {"data": _plain_copy(data), "layout": _plain_copy(layout)}
-    convert_to_base64(out)
-    return out
-
-
-def _figure_json(fig: Any) -> str:
-    """Figure JSON that is safe inside ``<script type="application/json">``."""
-    import plotly.io as pio
-
-    text = pio.to_json(_figure_dict(fig), validate=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return str(get_plotlyjs_version())
+    return found.group(1)
 
 
 def _plotly_tag(mode: PlotlyJs) -> str:
-    from plotly.offline import get_plotlyjs, get_plotlyjs_version
-
     if mode == "inline":
-        return f'<script charset="utf-8">{get_plotlyjs()}</script>'
+        return f'<script charset="utf-8">{plotly_js()}</script>'
     if mode == "cdn":
-        digest = hashlib.sha384(get_plotlyjs().encode("utf-8")).digest()
+        digest = hashlib.sha384(plotly_js().encode("utf-8")).digest()
         sri = "sha384-" + base64.b64encode(digest).decode("ascii")
-        url = f"https://cdn.plot.ly/plotly-{get_plotlyjs_version()}.min.js"
+        url = f"https://cdn.plot.ly/plotly-{plotly_js_version()}.min.js"
         return (
             f'<script charset="utf-8" src="{url}" integrity="{sri}" '
             'crossorigin="anonymous"></script>'
@@ -144,38 +131,38 @@ def _fmt_p(value: Any) -> str:
 
 
 def _figures(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The page's figures, each built as a plain dict (no plotly objects) and its JSON."""
+    from timing.report import extras
     from timing.report import figures as f
+    from timing.report import robustness_figures as rf
+    from timing.report.timeline_plot import timeline_spec
 
     items = [
-        ("timeline", "Timeline", f.timeline_figure(data)),
-        ("lags", "Lag distribution", f.lag_histogram_figure(data)),
-        ("event-study", "Event-study profile", f.event_study_figure(data)),
+        ("timeline", "Timeline", timeline_spec(data)),
+        ("lags", "Lag distribution", f.lag_histogram_spec(data)),
+        ("event-study", "Event-study profile", f.event_study_spec(data)),
     ]
     for name, test in (data.get("tests") or {}).items():
         if isinstance(test, dict) and test.get("null_distribution"):
-            items.append((f"null-{name}", f"Null: {name}", f.null_distribution_figure(data, name)))
+            items.append((f"null-{name}", f"Null: {name}", f.null_distribution_spec(data, name)))
     if not any(key == "null-circular_shift" for key, _, _ in items):
-        items.insert(3, ("null-circular_shift", "Null", f.null_distribution_figure(data)))
-    from timing.report import extras
-
+        items.insert(3, ("null-circular_shift", "Null", f.null_distribution_spec(data)))
     if extras.scan_data(data) is not None:
-        items.append(("scan", "Scan heatmap", extras.scan_heatmap_figure(data)))
-    from timing.report import robustness_figures as rf
-
+        items.append(("scan", "Scan heatmap", extras.scan_heatmap_spec(data)))
     if rf.robustness_data(data) is not None:
-        items.append(("spec-curve", "Specification curve", rf.specification_curve_figure(data)))
+        items.append(("spec-curve", "Specification curve", rf.specification_curve_spec(data)))
     for outcome in ("premature", "disputed"):
         stored = isinstance((data.get("tests") or {}).get(outcome), dict)
         if stored and extras.outcome_note(data, outcome) is None:  # else said in words
-            figure = extras.premature_figure(data, outcome)
+            figure = extras.premature_spec(data, outcome)
             items.append((outcome, f"{outcome.title()} claims", figure))
     return [
         {
             "key": key,
             "label": label,
             "id": f"fig-{i}",
-            "json": _figure_json(fig),
-            "meta": fig.layout.meta if key == "timeline" else None,
+            "json": fig.json(),
+            "meta": fig.layout.get("meta") if key == "timeline" else None,
         }
         for i, (key, label, fig) in enumerate(items)
     ]
@@ -189,7 +176,34 @@ def _timeline_note(figures: list[dict[str, Any]]) -> str:
     return timeline_note(meta if isinstance(meta, dict) else None)
 
 
-def _environment() -> Any:
+def _bytecode_cache(directory: str | None = None) -> Any:
+    """Jinja's cache of the compiled template (by default in a private folder of the
+    system's temporary directory, as Jinja makes it): compiling the page's template costs
+    about 50 ms a run. Entries are keyed by a checksum of the template's source, so an
+    edited template is compiled afresh; ``None`` (compile every time) where the folder
+    cannot be made, and reading or writing an entry never fails a report."""
+    import jinja2
+
+    class QuietCache(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket: Any) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # unreadable or corrupt entry: compile as if there were none
+                bucket.reset()
+
+        def dump_bytecode(self, bucket: Any) -> None:
+            try:
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass
+
+    try:
+        return QuietCache(directory)
+    except (OSError, RuntimeError):
+        return None
+
+
+def _environment(cache_dir: str | None = None) -> Any:
     import jinja2
 
     env = jinja2.Environment(
@@ -198,6 +212,7 @@ def _environment() -> Any:
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(cache_dir),
     )
     env.filters.update(
         num=_fmt, pval=_fmt_p, safe_url=safe_url, file_name=_file_name, domain=_domain
@@ -239,8 +254,6 @@ def render_report(
     from timing.report import extras
 
     data = as_data(data)
-    from plotly.offline import get_plotlyjs_version
-
     stamp = (generated or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%d %H:%M UTC")
     template = _environment().get_template("report.html.j2")
     tests = data.get("tests") or {}
@@ -268,7 +281,7 @@ def render_report(
         "params": data.get("params") or {},
         "sha256": (data.get("inputs") or {}).get("sha256") or {},
         "generated": stamp,
-        "plotly_version": get_plotlyjs_version(),
+        "plotly_version": plotly_js_version(),
         "circ": tests.get("circular_shift") or {},
         "has_naive": any(r["naive"] for r in table),
         "scan": "scan" in {f["key"] for f in figures},
@@ -348,9 +361,7 @@ def write_report(data: ResultLike, path: str | Path, *, plotlyjs: PlotlyJs = "in
     target.parent.mkdir(parents=True, exist_ok=True)
     _atomic_write(target, text)
     if plotlyjs == "directory" and not (target.parent / "plotly.min.js").exists():
-        from plotly.offline import get_plotlyjs
-
-        _atomic_write(target.parent / "plotly.min.js", get_plotlyjs())
+        _atomic_write(target.parent / "plotly.min.js", plotly_js())
     return target
 
 

@@ -10,12 +10,18 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from timing.report._derive import esc
-from timing.report.figures import LAYOUT, _missing
+from timing.report._spec import FigureSpec
+from timing.report.figures import LAYOUT, _figure, _missing
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["influence_rows", "robustness_data", "specification_curve_figure"]
+__all__ = [
+    "influence_rows",
+    "robustness_data",
+    "specification_curve_figure",
+    "specification_curve_spec",
+]
 
 #: Dimensions of the lower panel, in order, with their labels.
 DIMENSIONS = (
@@ -59,17 +65,17 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
     own specification ringed). Bottom: the choices each specification made, one row per
     level of each dimension (dimensions with one level are left out).
     """
-    from plotly.subplots import make_subplots
+    return specification_curve_spec(data).figure()
 
+
+def specification_curve_spec(data: dict[str, Any]) -> FigureSpec:
+    """:func:`specification_curve_figure` as a plain figure dict builder."""
     robust = robustness_data(data)
     curve = (robust or {}).get("curve") or {}
     specs = [s for s in curve.get("specs") or [] if isinstance(s, dict)]
     if not specs:
-        import plotly.graph_objects as go
-
-        fig = go.Figure()
-        fig.update_layout(**LAYOUT)
-        return _missing(fig, "No specification curve in this result (timing analyze --robustness).")
+        message = "No specification curve in this result (timing analyze --robustness)."
+        return _missing(_figure(), message)
     alpha = _num(curve.get("alpha")) or 0.05
     order = sorted(
         range(len(specs)), key=lambda i: (_num(specs[i].get("rate_ratio")) or math.inf, i)
@@ -81,13 +87,8 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
     for key, label in dims:
         levels = (curve.get("levels") or {}).get(key) or sorted({str(s.get(key)) for s in specs})
         rows += [(key, f"{label}: {esc(_choice_label(key, v))}", v) for v in levels]
-    fig = make_subplots(
-        rows=2,
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.04,
-        row_heights=[0.45, 0.55],
-    )
+    fig = FigureSpec()
+    fig.make_rows([0.45, 0.55], spacing=0.04)
     sig = [(_num(s.get("pvalue")) or 1.0) < alpha for s in specs]
     hover = [
         "<br>".join(
@@ -113,7 +114,6 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
             hovertext=[hover[i] for i in idx],
             hoverinfo="text",
             row=1,
-            col=1,
         )
     primary = [i for i, s in enumerate(specs) if s.get("primary")]
     if primary:
@@ -127,9 +127,8 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
             hovertext=[hover[i]],
             hoverinfo="text",
             row=1,
-            col=1,
         )
-    fig.add_hline(y=1.0, line_dash="dot", line_color="#555", row=1, col=1)
+    fig.add_hline(y=1.0, line={"color": "#555", "dash": "dot"}, row=1)
     for key, label, value in rows:
         idx = [i for i, s in enumerate(specs) if str(s.get(key)) == str(value)]
         fig.add_scatter(
@@ -144,7 +143,6 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
             showlegend=False,
             hoverinfo="skip",
             row=2,
-            col=1,
         )
     joint = _fmt(curve.get("joint_pvalue"), 3)
     fig.update_layout(
@@ -153,7 +151,7 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
         height=max(480, 300 + 22 * len(rows)),
         legend={"orientation": "h", "y": 1.08, "x": 1, "xanchor": "right"},
     )
-    fig.update_yaxes(title={"text": "rate ratio"}, type="log", row=1, col=1)
+    fig.update_yaxes(title={"text": "rate ratio"}, type="log", row=1)
     fig.update_yaxes(
         type="category",
         autorange="reversed",
@@ -164,9 +162,8 @@ def specification_curve_figure(data: dict[str, Any]) -> go.Figure:
         tickfont={"size": 11},
         automargin=True,
         row=2,
-        col=1,
     )
-    fig.update_xaxes(title={"text": "specifications, sorted by rate ratio"}, row=2, col=1)
+    fig.update_xaxes(title={"text": "specifications, sorted by rate ratio"}, row=2)
     return fig
 
 

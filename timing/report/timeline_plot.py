@@ -6,7 +6,8 @@ or hour for hourly timelines; week or month when the period is long) for each ki
 status, with one hover text per bar, so that the page's size and drawing time no longer
 grow with the number of claims. Events follow the same rule: one marker each up to the
 threshold, one marker per day above it. ``fig.layout.meta["timeline"]`` says which view a
-figure shows (the report's text reads it).
+figure shows (the report's text reads it). :func:`timeline_spec` builds the figure as the
+plain dict the report embeds; :func:`timeline_figure` as a plotly figure.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from timing.report._derive import (
     to_datetime,
     window_bins,
 )
+from timing.report._spec import FigureSpec
 from timing.report.figures import (
     EVENT_COLOUR,
     KIND_COLOURS,
@@ -41,7 +43,13 @@ from timing.report.figures import (
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["MAX_EVENT_TITLES", "STATUS_OPACITY", "timeline_figure", "timeline_note"]
+__all__ = [
+    "MAX_EVENT_TITLES",
+    "STATUS_OPACITY",
+    "timeline_figure",
+    "timeline_note",
+    "timeline_spec",
+]
 
 #: Shade of each status in the aggregated view (colour is the kind, as in the markers).
 STATUS_OPACITY = {"confirmed": 1.0, "contested": 0.7, "refuted": 0.5, "unverified": 0.35}
@@ -93,7 +101,7 @@ def _event_bands(data: dict[str, Any]) -> tuple[list, list]:
     return _merge(events), _merge(windows)
 
 
-def _claim_markers(fig: go.Figure, data: dict[str, Any], claims: list[dict]) -> int:
+def _claim_markers(fig: FigureSpec, data: dict[str, Any], claims: list[dict]) -> int:
     """One marker per claim, stacked per day; returns the highest stack."""
     stack: dict[str, int] = {}
     groups: dict[tuple[str, str], dict[str, list]] = {}
@@ -169,7 +177,7 @@ def _compact(values: np.ndarray) -> np.ndarray:
     return values.astype(np.uint16 if top < 2**16 else np.uint32)
 
 
-def _claim_areas(fig: go.Figure, agg: TimelineCounts) -> float:
+def _claim_areas(fig: FigureSpec, agg: TimelineCounts) -> float:
     """Stacked step areas of claims per period, one per kind and status; the tallest stack.
 
     One SVG path per kind and status however many periods: bars would draw one element
@@ -256,6 +264,11 @@ def timeline_figure(result: ResultLike) -> go.Figure:
     >>> fig.layout.xaxis.rangeslider.visible, fig.layout.meta["timeline"]
     (True, 'claims')
     """
+    return timeline_spec(result).figure()
+
+
+def timeline_spec(result: ResultLike) -> FigureSpec:
+    """:func:`timeline_figure` as a plain figure dict builder."""
     data = as_data(result)
     claims = data.get("claims")
     n_rows = claims.height if isinstance(claims, pl.DataFrame) else len(claims or [])

@@ -16,15 +16,35 @@ Alternative = Literal["greater", "less", "two-sided"]
 TIE_RTOL = 1e-12
 
 
+_LEAVES = (str, int, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """Convert numpy values, dates, tuples and nested dataclasses into JSON-ready data.
 
     Non-finite floats become ``None`` so that the JSON is strict (no NaN/Infinity).
+    Numeric numpy arrays are converted whole (``tolist``), not element by element.
+
+    Examples
+    --------
+    >>> plain({"a": np.array([1.5, np.nan]), "b": (np.int64(2), dt.date(2025, 1, 2))})
+    {'a': [1.5, None], 'b': [2, '2025-01-02']}
     """
+    kind = type(value)  # exact types first (the common case), then the checks of old
+    if kind in _LEAVES:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
+    if kind is np.ndarray:
+        return _plain_array(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
+        return _plain_array(value)
     if isinstance(value, np.generic):
         return plain(value.item())
     if isinstance(value, dt.date):  # datetime is a date too
@@ -36,6 +56,15 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def _plain_array(values: np.ndarray) -> list[Any]:
+    """:func:`plain` of an array: integers and finite floats as one ``tolist``."""
+    if values.ndim and values.dtype.kind in "biu":
+        return list(values.tolist())
+    if values.ndim == 1 and values.dtype.kind == "f" and np.isfinite(values).all():
+        return list(values.tolist())
+    return [plain(v) for v in values.tolist()]
 
 
 def result_dict(

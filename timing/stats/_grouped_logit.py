@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-from scipy import sparse, special, stats
+from scipy import sparse, special
 
 __all__ = ["covariate_groups", "design", "grouped_logit"]
 
@@ -103,16 +103,19 @@ def grouped_logit(
     if np.linalg.matrix_rank((xt @ x).toarray()) < x.shape[1]:  # collinear: singular Hessian
         return nan
 
+    small = x.has_canonical_format and x.shape[0] * x.shape[1] ** 2 <= SMALL_DESIGN
+    ops = _SmallDesign(x) if small else _SparseDesign(x)
+
     def information(params: np.ndarray) -> np.ndarray:
-        prob = special.expit(x @ params)
-        return (xt @ (x * (n * prob * (1.0 - prob))[:, None])).toarray()
+        prob = special.expit(ops.dot(params))
+        return ops.weighted_gram(n * prob * (1.0 - prob))
 
     ridge = 1e-10 * np.eye(x.shape[1])
     params = np.zeros(x.shape[1])
     with np.errstate(over="ignore", invalid="ignore"):
         try:
             for _ in range(200):
-                score = xt @ (successes - n * special.expit(x @ params))
+                score = ops.tdot(successes - n * special.expit(ops.dot(params)))
                 step = np.linalg.solve(information(params) - ridge, score)
                 params = params + step
                 if not np.any(np.abs(step) > 1e-8):
@@ -127,8 +130,62 @@ def grouped_logit(
         float(np.exp(beta)),
         float(np.exp(beta - 1.959963984540054 * se)),
         float(np.exp(beta + 1.959963984540054 * se)),
-        float(2.0 * stats.norm.sf(abs(beta / se))),
+        float(2.0 * special.ndtr(-abs(beta / se))),  # the normal tail: scipy.stats.norm.sf
     )
+
+
+#: Designs of at most this many rows x columns x columns use :class:`_SmallDesign` (its
+#: information matrix holds one float per row, column and column: 16 MB at most).
+SMALL_DESIGN = 2_000_000
+
+
+class _SparseDesign:
+    """``x @ v``, ``x.T @ v`` and ``x.T diag(w) x`` with scipy.sparse (large designs)."""
+
+    def __init__(self, x: sparse.csr_array) -> None:
+        self.x, self.xt = x, x.T.tocsr()
+
+    def dot(self, v: np.ndarray) -> np.ndarray:
+        return np.asarray(self.x @ v)
+
+    def tdot(self, v: np.ndarray) -> np.ndarray:
+        return np.asarray(self.xt @ v)
+
+    def weighted_gram(self, w: np.ndarray) -> np.ndarray:
+        return np.asarray((self.xt @ (self.x * w[:, None])).toarray())
+
+
+class _SmallDesign:
+    """The same three products on a dense copy of a small design, bit for bit.
+
+    scipy.sparse sums each product sequentially, from zero, over the stored entries in
+    index order (rows of ``x`` by column, rows of ``x.T`` by row); so do these, over the
+    stored entries only (the others add an exact zero), with ``cumsum`` along the summed
+    axis. For the few hundred covariate groups of a typical analysis this avoids
+    scipy.sparse's per-call overhead (about 0.4 ms a Newton step) and gives the same
+    floats, so the fit is unchanged.
+    """
+
+    def __init__(self, x: sparse.csr_array) -> None:
+        coo = x.tocoo()  # x canonical (sorted, no duplicates), as design() makes it
+        self.values = np.zeros(x.shape)
+        self.values[coo.row, coo.col] = coo.data
+        self.stored = np.zeros(x.shape, dtype=bool)
+        self.stored[coo.row, coo.col] = True
+        self.pairs = self.stored[:, :, None] & self.stored[:, None, :]
+
+    def dot(self, v: np.ndarray) -> np.ndarray:
+        terms = np.where(self.stored, self.values * v[None, :], 0.0)
+        return np.asarray(np.cumsum(terms, axis=1)[:, -1] + 0.0)  # + 0.0: no -0.0, as scipy
+
+    def tdot(self, v: np.ndarray) -> np.ndarray:
+        terms = np.where(self.stored, self.values * v[:, None], 0.0)
+        return np.asarray(np.cumsum(terms, axis=0)[-1] + 0.0)
+
+    def weighted_gram(self, w: np.ndarray) -> np.ndarray:
+        scaled = w[:, None] * self.values
+        terms = np.where(self.pairs, self.values[:, :, None] * scaled[:, None, :], 0.0)
+        return np.asarray(np.cumsum(terms, axis=0)[-1] + 0.0)
 
 
 def design(
