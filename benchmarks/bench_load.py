@@ -71,22 +71,32 @@ def write_events(path: Path, n: int = 500, seed: int = 1) -> None:
     ).write_csv(path)
 
 
-def measure(code: Path, args: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS in MB, exit code) of ``python -m timing ARGS`` on ``code``."""
+def measure(code: Path, args: list[str]) -> tuple[float, float, float, int]:
+    """(wall s, peak RSS in MB, CPU s user + system, exit code) of ``python -m timing ARGS``."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
         done = subprocess.run(
-            ["/usr/bin/time", "-o", out.name, "-f", "%e %M", sys.executable, "-m", "timing", *args],
+            [
+                "/usr/bin/time",
+                "-o",
+                out.name,
+                "-f",
+                "%e %M %U %S",
+                sys.executable,
+                "-m",
+                "timing",
+                *args,
+            ],
             env=env,
             cwd=code,  # python -m puts the working folder first on the path
             capture_output=True,
             text=True,
             check=False,
         )
-        wall, kb = out.read().split()[-2:]
+        wall, kb, user, system = out.read().split()[-4:]
     if done.returncode not in (0, 2):
         print(done.stderr.strip().splitlines()[-1:], file=sys.stderr)
-    return float(wall), int(kb) / 1024, done.returncode
+    return float(wall), int(kb) / 1024, float(user) + float(system), done.returncode
 
 
 def main() -> None:
@@ -109,8 +119,8 @@ def main() -> None:
     runs += [(int(float(s)), ".csv") for s in opts.csv_sizes.split(",") if s]
     codes = {"after": opts.after, **({"before": opts.before} if opts.before else {})}
     print(f"cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.1f}")
-    print("| rows | format | command | code | wall | rows/s | peak RSS | exit |")
-    print("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: |")
+    print("| rows | format | command | code | wall | CPU | rows/s | peak RSS | exit |")
+    print("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for n, suffix in runs:
         path = opts.folder / f"claims-{n:.0e}{suffix}"
         if not path.exists():
@@ -125,10 +135,10 @@ def main() -> None:
             for label, code in codes.items():
                 if label == "before" and n > opts.before_up_to:
                     continue  # before: 5.9 GB at 1e7 rows, so about 60 GB at 1e8
-                wall, peak, rc = measure(code, args)
+                wall, peak, cpu, rc = measure(code, args)
                 print(
                     f"| {n:.0e} | {suffix[1:]} | {name} | {label} | {wall:.1f} s | "
-                    f"{n / wall:,.0f} | {peak:,.0f} MB | {rc} |",
+                    f"{cpu:.1f} s | {n / wall:,.0f} | {peak:,.0f} MB | {rc} |",
                     flush=True,
                 )
         if not opts.keep:
