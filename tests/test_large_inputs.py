@@ -118,6 +118,15 @@ def test_auto_keeps_every_column_of_a_small_file(tmp_path: Path) -> None:
     assert claims_columns_for("auto") == (ANALYSIS_CLAIM_COLUMNS, 100_000)
 
 
+def test_validate_does_not_call_its_own_choice_of_columns_news(tmp_path: Path) -> None:
+    parquet, csv, _ = _write_inputs(tmp_path, n=200)
+    for path in (parquet, csv):
+        table = load_claims(path, lenient=True, columns=["date"])
+        assert table.frame.columns == ["date", "row"]
+        assert table.info is not None and not table.info.left_out
+        assert not any("not kept" in m for m in table.info.messages())
+
+
 def test_an_unknown_policy_is_refused() -> None:
     from timing.errors import TimingInputError
 

@@ -74,7 +74,7 @@ def claims_columns_for(keep_columns: str) -> tuple[tuple[str, ...] | None, int |
     if keep_columns == "all":
         return None, None
     if keep_columns == "analysis":
-        return ANALYSIS_CLAIM_COLUMNS, None
+        return ANALYSIS_CLAIM_COLUMNS, 0
     if keep_columns == "auto":
         return ANALYSIS_CLAIM_COLUMNS, KEEP_ALL_COLUMNS_UP_TO
     raise TimingInputError(f"--keep-columns {keep_columns}: expected auto, all or analysis")

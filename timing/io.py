@@ -328,7 +328,9 @@ def load_table(
         validate`` needs and keeps a 1e8-row file in about 1.2 GB.
     keep_all_up_to : int, optional
         With ``columns``: keep every column anyway when the file has at most this many
-        rows (the columns left out are named in ``info.left_out``).
+        rows; when it has more, the columns left out are named in ``info.left_out`` (and
+        in the read notes). Without it, ``columns`` is the caller's choice and no note is
+        made.
     streaming : bool, optional
         Claims in Parquet (a file, a folder or a glob pattern of ``.parquet`` files) are
         validated by Polars expressions on the streaming engine (see
@@ -419,7 +421,7 @@ def load_table(
         compact = [c for c in COMPACT_COLUMNS if c in wanted]
         frame = table.frame.select(wanted).with_columns(pl.col(compact).cast(pl.Categorical))
         table = replace(table, frame=frame)
-        if left_out:
+        if left_out and keep_all_up_to is not None:  # without a threshold: the caller's choice
             info = replace(info, left_out=left_out, rows=raw.frame.height)
     loaded = LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
     return _date_ordered(loaded) if sort_by_date else loaded
