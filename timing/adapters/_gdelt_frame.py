@@ -192,9 +192,7 @@ def _rows(kept: pl.DataFrame, label: str, kind: str, date_field: str) -> pl.Data
     )
     title = pl.concat_str([known(name(1)), pl.col("_verb"), known(name(2))], separator=" ")
     values: dict[str, pl.Expr] = {
-        ("event_id" if kind == "events" else "claim_id"): pl.when(gid != "").then(
-            "GDELT-" + gid
-        ),
+        ("event_id" if kind == "events" else "claim_id"): pl.when(gid != "").then("GDELT-" + gid),
         "date": pl.when(parsed.is_not_null()).then(parsed.cast(pl.String)).otherwise(raw_day),
         "kind": pl.col("_kind"),
         "source": pl.when(url != "")

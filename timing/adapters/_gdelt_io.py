@@ -302,7 +302,8 @@ def _fast_raw(data: bytes) -> pl.DataFrame | None:
         for n, (_, names) in LAYOUTS.items():
             if name in names:
                 at = names.index(name)
-                picked = picked.when(pl.col("width") == n).then(parts.list.get(at, null_on_oob=True))
+                value = parts.list.get(at, null_on_oob=True)
+                picked = picked.when(pl.col("width") == n).then(value)
         return picked.alias(name)
 
     return (
