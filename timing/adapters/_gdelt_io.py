@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -109,10 +108,11 @@ NEEDED: tuple[str, ...] = (
     "ActionGeo_ADM1Code",
     "SOURCEURL",
 )
-# Bytes after which Python's str.splitlines/str.strip and Polars' line reading and
-# strip_chars could disagree (other line breaks, the \x1c-\x1f "spaces", NUL, and the
-# \x01 used as a never-seen separator): a member holding one is read line by line.
-_ODD = re.compile(rb"[\x00\x01\x0b\x0c\r\x1c-\x1f]|\xc2\x85|\xe2\x80[\xa8\xa9]")
+# Where Python's str.splitlines/str.strip and Polars' line reading and strip_chars could
+# disagree (other line breaks, the \x1c-\x1f "spaces", NUL, and the \x01 used as a
+# separator no line holds): a member holding one is read line by line.
+_ODD_BYTES = (b"\x00", b"\x01", b"\r")
+_ODD_CHARS = "[\x0b\x0c\x1c-\x1f\x85\u2028\u2029]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,32 +277,51 @@ def _first_line(data: bytes) -> str | None:
     return None
 
 
-def _fast_raw(data: bytes) -> pl.DataFrame | None:
-    """The raw frame of headerless tab-separated text, split by Polars; else None."""
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-    first = _first_line(data)
-    if first is None or _ODD.search(data):
-        return None
-    if ("\t" not in first and "," in first) or _header(first.split("\t")) is not None:
-        return None  # a re-save with a header, or comma-separated
-    text = pl.col("text")
-    lines = pl.read_csv(
+def _lines(data: bytes) -> pl.DataFrame:
+    """Every line of the text as one ``text`` cell (a blank line as null)."""
+    return pl.read_csv(
         io.BytesIO(data),
         has_header=False,
         separator="\x01",
         quote_char=None,
         schema={"text": pl.String},
     )
+
+
+def _fast_raw(data: bytes) -> pl.DataFrame | None:
+    """The raw frame of headerless tab-separated text, split by Polars; else None."""
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    first = _first_line(data)
+    if first is None or any(odd in data for odd in _ODD_BYTES):
+        return None
+    if ("\t" not in first and "," in first) or _header(first.split("\t")) is not None:
+        return None  # a re-save with a header, or comma-separated
+    text = pl.col("text")
+    lines = _lines(data)
     width = text.str.count_matches("\t", literal=True).cast(pl.Int64) + 1
+    shape = lines.select(
+        width.min().alias("low"),
+        width.max().alias("high"),
+        (text.str.strip_chars() == "").fill_null(True).any().alias("blank"),
+        text.str.contains(_ODD_CHARS).any().alias("odd"),
+    ).row(0, named=True)
+    if shape["odd"]:
+        return None
+    if shape["low"] == shape["high"] in LAYOUTS and not shape["blank"]:
+        rows = lines.height
+        del lines  # one copy of the text at a time
+        uniform = _uniform_raw(data, shape["low"], rows)
+        if uniform is not None:
+            return uniform
+        lines = _lines(data)
     parts = pl.col("parts")
 
     def field(name: str) -> pl.Expr:
         picked = pl.when(False).then(pl.lit(None, pl.String))
         for n, (_, names) in LAYOUTS.items():
             if name in names:
-                at = names.index(name)
-                value = parts.list.get(at, null_on_oob=True)
+                value = parts.list.get(names.index(name), null_on_oob=True)
                 picked = picked.when(pl.col("width") == n).then(value)
         return picked.alias(name)
 
@@ -322,4 +341,32 @@ def _fast_raw(data: bytes) -> pl.DataFrame | None:
             *[field(name) for name in NEEDED],
         )
         .collect()
+    )
+
+
+def _uniform_raw(data: bytes, width: int, rows: int) -> pl.DataFrame | None:
+    """The raw frame of a file whose every line has ``width`` fields: only the needed
+    columns are parsed (Polars' CSV reader); None if it does not see ``rows`` rows."""
+    names = LAYOUTS[width][1]
+    at = {name: names.index(name) for name in NEEDED if name in names}
+    order = sorted(at.values())
+    fields = pl.read_csv(
+        io.BytesIO(data),
+        has_header=False,
+        separator="\t",
+        quote_char=None,
+        columns=order,
+        infer_schema=False,
+    )
+    fields.columns = [names[i] for i in order]  # read in file order
+    if fields.height != rows:
+        return None
+    return fields.select(
+        pl.int_range(1, rows + 1, dtype=pl.Int64).alias("line"),
+        pl.lit(width, pl.Int64).alias("width"),
+        pl.lit(True).alias("ok"),
+        *[
+            pl.col(name).fill_null("") if name in at else pl.lit(None, pl.String).alias(name)
+            for name in NEEDED
+        ],
     )
