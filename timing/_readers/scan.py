@@ -1,4 +1,4 @@
-"""Lazy sources for the streaming path: Parquet files, folders and globs; plain CSV files.
+"""Lazy sources for the streaming path: Parquet files, folders and globs; plain CSV and NDJSON.
 
 :func:`open_scan` returns a :class:`Scanned` (a Polars ``LazyFrame`` of the wanted
 columns, the number of rows and how to turn a row number into the file and row a person
@@ -8,10 +8,18 @@ byte-order mark, starts with its header, names every column once, and every reco
 on one line (the file has one more line than records), so that a record's line is its
 index plus 2; anything else (quoted line breaks, blank lines, a ragged record, other
 encodings) goes the eager way, which says where the problem is.
+
+An NDJSON file qualifies (:func:`open_ndjson`) when Polars reads every cell as Python's
+``json`` module and :func:`timing._readers.jsonish.read_ndjson` would turn it into text:
+UTF-8 without a byte-order mark or control characters, no blank line, no key given twice
+on a line, no key with a backslash or padding spaces, no nested objects, and the columns
+read hold only text, whole numbers, booleans and nulls (a number with a fraction or an
+exponent is written differently by Polars: ``1.0`` -> ``1``, where Python writes ``1.0``).
 """
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +38,7 @@ from timing._readers.raw import ReadInfo, select_columns
 from timing._readers.source import DELIMITED_SUFFIXES, expand_files
 from timing.errors import TimingInputError
 
-__all__ = ["Scanned", "expand_paths", "open_scan"]
+__all__ = ["Scanned", "expand_paths", "open_ndjson", "open_scan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +149,109 @@ def open_csv(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     return Scanned(frame, [names[i] for i in chosen], rows, 2, info, lambda r: (str(path), r))
 
 
+# A JSON string (no nested object reaches here) followed by a colon: a key. Matching from
+# the left, a match can only start at a key's opening quote (a quote inside a string is
+# escaped, a string's closing quote is never followed by a colon).
+_KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
+_FLOAT_VALUE = r'"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)\s*[,}]'
+_PLAIN = (pl.String, pl.Int64, pl.Boolean, pl.Null)
+# every byte but the control characters (\n and \r are checked on their own)
+_NOT_CONTROL = bytes(range(0x20, 0x100)) + b"\n\r"
+
+
+def _plain_utf8_lines(path: Path) -> int | None:
+    """Lines of a UTF-8 file without BOM, control characters or lone ``\\r``, else None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, returns, pairs, last = 0, 0, 0, b""
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            if not last and chunk.startswith(codecs.BOM_UTF8):
+                return None
+            if chunk.translate(None, _NOT_CONTROL):  # a control character is left
+                return None
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return None
+            lines += chunk.count(b"\n")
+            returns += chunk.count(b"\r")
+            pairs += chunk.count(b"\r\n") + (last.endswith(b"\r") and chunk.startswith(b"\n"))
+            last = chunk
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if returns != pairs:  # \r only as part of \r\n line ends
+        return None
+    return lines + (0 if last.endswith(b"\n") or not last else 1)
+
+
+def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str], int] | None:
+    """Keys in order of first use, keys with a fractional value, and the line count.
+
+    None when a line is blank, gives a key twice or has a key with a backslash.
+    """
+    text = pl.col("text")
+    keys = text.str.extract_all(_KEY).list.eval(pl.element().str.extract(_KEY, 1))
+    floats = text.str.extract_all(_FLOAT_VALUE).list.eval(pl.element().str.extract(_FLOAT_VALUE, 1))
+    stats, order, fractional = pl.collect_all(
+        [
+            lines.select(
+                pl.len().alias("n"),
+                (text.str.strip_chars() == "").fill_null(True).any().alias("blank"),
+                (keys.list.n_unique() < keys.list.len()).any().alias("twice"),
+                keys.list.join("\x00").str.contains("\\", literal=True).any().alias("escaped"),
+            ),
+            lines.select(keys.alias("k")).explode("k").drop_nulls().unique(maintain_order=True),
+            lines.select(floats.alias("k")).explode("k").drop_nulls().unique(),
+        ],
+        engine="streaming",
+    )
+    row = stats.row(0, named=True)
+    if row["blank"] or row["twice"] or row["escaped"]:
+        return None
+    return order["k"].to_list(), set(fractional["k"].to_list()), row["n"]
+
+
+def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
+    """A plain UTF-8 NDJSON file whose cells Polars reads as the eager reader does, else None."""
+    p = Path(path)
+    if str(path) == "-" or p.suffix.lower() not in (".ndjson", ".jsonl") or not p.is_file():
+        return None
+    count = _plain_utf8_lines(p)
+    if not count:
+        return None
+    lines = pl.scan_csv(
+        p, has_header=False, separator="\x01", quote_char=None, schema={"text": pl.String}
+    )
+    try:
+        found = _keys(lines)
+        if found is None:
+            return None
+        order, fractional, n = found
+        lazy = pl.scan_ndjson(p, infer_schema_length=None)
+        schema = lazy.collect_schema()
+        rows = lazy.select(pl.len()).collect(engine="streaming").item()
+    except pl.exceptions.PolarsError:
+        return None  # not JSON objects one per line: the eager reader says where
+    names = list(schema)
+    if any("Struct" in str(dtype) for dtype in schema.values()):
+        return None  # nested objects' keys would count as columns
+    if n != count or rows != n or sorted(names) != sorted(order):
+        return None
+    if any(name != name.strip() for name in names):
+        return None
+    chosen, not_loaded = select_columns(order, keep)
+    loaded = [order[i] for i in chosen]
+    if any(schema[c] not in _PLAIN or (schema[c] == pl.String and c in fractional) for c in loaded):
+        return None
+    frame = pl.scan_ndjson(p, schema=schema).select(loaded)
+    info = ReadInfo(
+        str(path), "ndjson", encoding="utf-8", columns=len(order), not_loaded=not_loaded
+    )
+    return Scanned(frame, loaded, rows, 1, info, lambda r: (str(path), r))
+
+
 def open_scan(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     """The lazy source for ``path``, or None when the eager readers must read it."""
-    return open_parquet(path, keep) or open_csv(path, keep)
+    return open_parquet(path, keep) or open_csv(path, keep) or open_ndjson(path, keep)
