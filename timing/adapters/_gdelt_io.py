@@ -17,6 +17,11 @@ Files come as published (``*.export.CSV.zip``: every member is read, stdlib
 spreadsheet or pandas writes them: columns are then found by name, case ignored, with
 BigQuery's ``GlobalEventID``/``Day`` accepted). A path may also be a directory (every
 ``.csv``, ``.tsv``, ``.txt`` and ``.zip`` file in it) or a glob pattern with ``*``.
+
+:func:`iter_raw` gives each file's (or member's) needed fields as a Polars frame: the
+published headerless text is split by Polars (only the needed columns parsed when every
+line has one layout); a re-save with a header, or text with line breaks other than
+``\n``/``\r\n``, goes through :func:`iter_records`, which yields the same rows.
 """
 
 from __future__ import annotations

@@ -5,7 +5,14 @@ Source format
 The GDELT Event Database export files: GDELT 1.0 (57 or 58 columns) and GDELT 2.0 (61
 columns), told apart by the number of fields; zipped as published, unzipped, re-saved
 with a header, or many at once (a directory or a glob pattern): see
-:mod:`timing.adapters._gdelt_io`. Records are counted per file. Fields used:
+:mod:`timing.adapters._gdelt_io`. Records are counted per file.
+
+Months of GDELT are hundreds of thousands of records a day, so nothing is held per record
+in Python: each file (or zip member, read in memory, never extracted) is split by Polars,
+only the fields below are taken out, the CAMEO codes are filtered as expressions, and only
+the rows kept stay in memory (:mod:`timing.adapters._gdelt_frame`); memory holds one file
+at a time plus the kept rows. Files are read one after another, or on a Dask cluster
+(``engine=``). Fields used:
 
 ``GLOBALEVENTID``        record id -> ``GDELT-<id>`` (``event_id`` / ``claim_id``)
 ``SQLDATE``              ``YYYYMMDD``, the day of the event -> ``date`` (by default)
