@@ -20,6 +20,7 @@ exponent is written differently by Polars: ``1.0`` -> ``1``, where Python writes
 from __future__ import annotations
 
 import codecs
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,11 +150,13 @@ def open_csv(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     return Scanned(frame, [names[i] for i in chosen], rows, 2, info, lambda r: (str(path), r))
 
 
-# A JSON string (no nested object reaches here) followed by a colon: a key. Matching from
-# the left, a match can only start at a key's opening quote (a quote inside a string is
-# escaped, a string's closing quote is never followed by a colon).
+# A JSON string followed by a colon: a key. Matching from the left, a match can only start
+# at a key's opening quote (a quote inside a string is escaped, a string's closing quote
+# is never followed by a colon). Keys of nested objects match too: such files (a Struct
+# column) go the eager way.
 _KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
 _FLOAT_VALUE = r'"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)\s*[,}]'
+_DECODER = json.JSONDecoder()
 _PLAIN = (pl.String, pl.Int64, pl.Boolean, pl.Null)
 # every byte but the control characters (\n and \r are checked on their own)
 _NOT_CONTROL = bytes(range(0x20, 0x100)) + b"\n\r"
@@ -186,31 +189,35 @@ def _plain_utf8_lines(path: Path) -> int | None:
     return lines + (0 if last.endswith(b"\n") or not last else 1)
 
 
-def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str], int] | None:
-    """Keys in order of first use, keys with a fractional value, and the line count.
+def _name(match: str) -> str:
+    """The key of a ``"key":`` match, decoded and stripped as the eager reader does."""
+    return str(_DECODER.raw_decode(match)[0]).strip()
 
-    None when a line is blank, gives a key twice or has a key with a backslash.
+
+def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str]] | None:
+    """Keys in order of first use and the keys with a fractional number as a value.
+
+    The lines' key sequences are few (a file's records share a layout or a handful), so
+    Polars finds the distinct ones and Python decodes them. None when a line gives a key
+    twice (the eager reader stops there with its message).
     """
     text = pl.col("text")
-    keys = text.str.extract_all(_KEY).list.eval(pl.element().str.extract(_KEY, 1))
-    floats = text.str.extract_all(_FLOAT_VALUE).list.eval(pl.element().str.extract(_FLOAT_VALUE, 1))
-    stats, order, fractional = pl.collect_all(
-        [
-            lines.select(
-                pl.len().alias("n"),
-                (text.str.strip_chars() == "").fill_null(True).any().alias("blank"),
-                (keys.list.n_unique() < keys.list.len()).any().alias("twice"),
-                keys.list.join("\x00").str.contains("\\", literal=True).any().alias("escaped"),
-            ),
-            lines.select(keys.alias("k")).explode("k").drop_nulls().unique(maintain_order=True),
-            lines.select(floats.alias("k")).explode("k").drop_nulls().unique(),
-        ],
-        engine="streaming",
+    found = (
+        lines.select(
+            text.str.extract_all(_KEY).list.join("\x00").alias("keys"),
+            text.str.extract_all(_FLOAT_VALUE).list.join("\x00").alias("floats"),
+        )
+        .unique(maintain_order=True)
+        .collect(engine="streaming")
     )
-    row = stats.row(0, named=True)
-    if row["blank"] or row["twice"] or row["escaped"]:
-        return None
-    return order["k"].to_list(), set(fractional["k"].to_list()), row["n"]
+    order: dict[str, None] = {}
+    for layout in found["keys"].drop_nulls():
+        names = [_name(m) for m in layout.split("\x00")] if layout else []
+        if len(set(names)) < len(names):
+            return None
+        order.update(dict.fromkeys(names))
+    fractional = {_name(m) for f in found["floats"].drop_nulls() if f for m in f.split("\x00")}
+    return list(order), fractional
 
 
 def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
@@ -228,7 +235,7 @@ def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
         found = _keys(lines)
         if found is None:
             return None
-        order, fractional, n = found
+        order, fractional = found
         lazy = pl.scan_ndjson(p, infer_schema_length=None)
         schema = lazy.collect_schema()
         rows = lazy.select(pl.len()).collect(engine="streaming").item()
@@ -237,7 +244,7 @@ def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     names = list(schema)
     if any("Struct" in str(dtype) for dtype in schema.values()):
         return None  # nested objects' keys would count as columns
-    if n != count or rows != n or sorted(names) != sorted(order):
+    if rows != count or sorted(names) != sorted(order):
         return None
     if any(name != name.strip() for name in names):
         return None
