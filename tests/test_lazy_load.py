@@ -338,3 +338,22 @@ def test_ndjson_the_streaming_path_leaves_to_the_eager_one(tmp_path: Path) -> No
     path.write_text("\n".join([*rows[:5], '{"claim_id": "a", "a:b": 1, "c": "x\\": 1"}']))
     assert streamed(path)  # colons and escaped quotes inside keys and values
     assert_same(path)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".ndjson"])
+def test_row_with_a_nul_byte_and_a_repeated_id_lists_them_in_the_eager_order(
+    tmp_path: Path, suffix: str
+) -> None:
+    claims = messy_claims(20).with_columns(
+        claim_id=pl.Series([f"c{i}" for i in range(19)] + ["c3"]),
+        actor=pl.Series(["RU MoD"] * 19 + ["ISW\x00"]),
+        kind=pl.lit("capture"),
+        status=pl.lit(None, pl.String),
+        value=pl.lit("1"),
+    )
+    path = tmp_path / f"claims{suffix}"
+    getattr(claims, f"write_{suffix[1:]}")(path)
+    assert streamed(path)
+    assert_same(path)
+    last = [p.column for p in load_claims(path, lenient=True).accounting.reasons][-2:]
+    assert last == ["claim_id", "actor"]  # the repeated id, then the NUL byte
