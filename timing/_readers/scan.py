@@ -12,9 +12,9 @@ encodings) goes the eager way, which says where the problem is.
 An NDJSON file qualifies (:func:`open_ndjson`) when Polars reads every cell as Python's
 ``json`` module and :func:`timing._readers.jsonish.read_ndjson` would turn it into text:
 UTF-8 without a byte-order mark or control characters, no blank line, no key given twice
-on a line, no key with a backslash or padding spaces, no nested objects, and the columns
-read hold only text, whole numbers, booleans and nulls (a number with a fraction or an
-exponent is written differently by Polars: ``1.0`` -> ``1``, where Python writes ``1.0``).
+on a line, no key with padding spaces, no arrays or objects as values, and no number with
+a fraction or an exponent in the columns read (Polars writes ``1.0`` as ``1`` where
+Python writes ``1.0``); whole numbers, booleans and nulls read as the eager text.
 """
 
 from __future__ import annotations
@@ -152,12 +152,13 @@ def open_csv(path: str | Path, keep: frozenset[str]) -> Scanned | None:
 
 # A JSON string followed by a colon: a key. Matching from the left, a match can only start
 # at a key's opening quote (a quote inside a string is escaped, a string's closing quote
-# is never followed by a colon). Keys of nested objects match too: such files (a Struct
-# column) go the eager way.
+# is never followed by a colon). Keys of nested objects would match too: files with
+# nested values go the eager way.
 _KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
 _FLOAT_VALUE = r'"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)\s*[,}]'
 _DECODER = json.JSONDecoder()
-_PLAIN = (pl.String, pl.Int64, pl.Boolean, pl.Null)
+# a key whose value is an array or an object (or, harmlessly, such text in a string)
+_NESTED = r'"\s*:\s*[\[{]'
 # every byte but the control characters (\n and \r are checked on their own)
 _NOT_CONTROL = bytes(range(0x20, 0x100)) + b"\n\r"
 
@@ -190,8 +191,8 @@ def _plain_utf8_lines(path: Path) -> int | None:
 
 
 def _name(match: str) -> str:
-    """The key of a ``"key":`` match, decoded and stripped as the eager reader does."""
-    return str(_DECODER.raw_decode(match)[0]).strip()
+    """The key of a ``"key":`` match, decoded as the JSON parser does."""
+    return str(_DECODER.raw_decode(match)[0])
 
 
 def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str]] | None:
@@ -199,21 +200,26 @@ def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str]] | None:
 
     The lines' key sequences are few (a file's records share a layout or a handful), so
     Polars finds the distinct ones and Python decodes them. None when a line gives a key
-    twice (the eager reader stops there with its message).
+    twice (the eager reader stops there with its message), a key has padding spaces (the
+    eager reader strips them) or a value is an array or an object.
     """
     text = pl.col("text")
     found = (
         lines.select(
             text.str.extract_all(_KEY).list.join("\x00").alias("keys"),
             text.str.extract_all(_FLOAT_VALUE).list.join("\x00").alias("floats"),
+            text.str.contains(_NESTED).alias("nested"),
         )
         .unique(maintain_order=True)
         .collect(engine="streaming")
     )
+    if found["nested"].any():
+        return None
     order: dict[str, None] = {}
     for layout in found["keys"].drop_nulls():
         names = [_name(m) for m in layout.split("\x00")] if layout else []
-        if len(set(names)) < len(names):
+        stripped = {n.strip() for n in names}
+        if len(stripped) < len(names) or any(n != n.strip() for n in names):
             return None
         order.update(dict.fromkeys(names))
     fractional = {_name(m) for f in found["floats"].drop_nulls() if f for m in f.split("\x00")}
@@ -221,7 +227,11 @@ def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str]] | None:
 
 
 def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
-    """A plain UTF-8 NDJSON file whose cells Polars reads as the eager reader does, else None."""
+    """A plain UTF-8 NDJSON file whose cells Polars reads as the eager reader does, else None.
+
+    Every key is read as text (Polars writes whole numbers and booleans as Python's
+    ``str`` does), so no pass is spent inferring types.
+    """
     p = Path(path)
     if str(path) == "-" or p.suffix.lower() not in (".ndjson", ".jsonl") or not p.is_file():
         return None
@@ -233,30 +243,25 @@ def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     )
     try:
         found = _keys(lines)
-        if found is None:
+        if found is None or not found[0]:
             return None
         order, fractional = found
-        lazy = pl.scan_ndjson(p, infer_schema_length=None)
-        schema = lazy.collect_schema()
-        rows = lazy.select(pl.len()).collect(engine="streaming").item()
+        lazy = pl.scan_ndjson(p, schema=dict.fromkeys(order, pl.String))
+        # counting a column's nulls parses every line (pl.len() alone may not)
+        counted = lazy.select(pl.len(), pl.col(order[0]).null_count())
+        rows, _ = counted.collect(engine="streaming").row(0)
     except pl.exceptions.PolarsError:
         return None  # not JSON objects one per line: the eager reader says where
-    names = list(schema)
-    if any("Struct" in str(dtype) for dtype in schema.values()):
-        return None  # nested objects' keys would count as columns
-    if rows != count or sorted(names) != sorted(order):
-        return None
-    if any(name != name.strip() for name in names):
+    if rows != count:
         return None
     chosen, not_loaded = select_columns(order, keep)
     loaded = [order[i] for i in chosen]
-    if any(schema[c] not in _PLAIN or (schema[c] == pl.String and c in fractional) for c in loaded):
+    if fractional.intersection(loaded):
         return None
-    frame = pl.scan_ndjson(p, schema=schema).select(loaded)
     info = ReadInfo(
         str(path), "ndjson", encoding="utf-8", columns=len(order), not_loaded=not_loaded
     )
-    return Scanned(frame, loaded, rows, 1, info, lambda r: (str(path), r))
+    return Scanned(lazy.select(loaded), loaded, rows, 1, info, lambda r: (str(path), r))
 
 
 def open_scan(path: str | Path, keep: frozenset[str]) -> Scanned | None:
