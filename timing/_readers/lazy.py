@@ -322,9 +322,9 @@ def _validate(
             .select([*[pl.col(c).cast(pl.String) for c in dtypes], pl.col("row")])
             .collect(engine="streaming")
         )
-        careful, nul, kept = _careful(bad, spec, label, resolution, texts)
+        careful, nul_found, kept = _careful(bad, spec, label, resolution, texts)
         problems = careful + problems
-        nuls += nul
+        nuls += nul_found
         rescued.append(kept.select(good.columns))
     # stable, in the eager order within a row: cells, a repeated id, then NUL bytes
     problems = sorted([*problems, *nuls], key=lambda p: p.row)

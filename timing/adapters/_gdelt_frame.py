@@ -93,7 +93,7 @@ def _lookup(
     frame: pl.DataFrame,
     keys: Sequence[str],
     func: Callable[..., tuple[object, ...]],
-    schema: Mapping[str, pl.DataType],
+    schema: Mapping[str, pl.DataType | type[pl.DataType]],
 ) -> pl.DataFrame:
     """Add ``func(*keys)`` as the ``schema`` columns, computing it once per distinct key."""
     distinct = frame.select(keys).unique()
@@ -168,7 +168,7 @@ def convert(
         bad_widths,
         skipped,
         far.height,
-        first_far,  # type: ignore[arg-type]
+        first_far,
     )
 
 

@@ -323,12 +323,13 @@ def _fast_raw(data: bytes) -> pl.DataFrame | None:
     parts = pl.col("parts")
 
     def field(name: str) -> pl.Expr:
-        picked = pl.when(False).then(pl.lit(None, pl.String))
-        for n, (_, names) in LAYOUTS.items():
-            if name in names:
-                value = parts.list.get(names.index(name), null_on_oob=True)
-                picked = picked.when(pl.col("width") == n).then(value)
-        return picked.alias(name)
+        """The field in the line's layout (null for a layout without it)."""
+        by_layout = [
+            pl.when(pl.col("width") == n).then(parts.list.get(names.index(name), null_on_oob=True))
+            for n, (_, names) in LAYOUTS.items()
+            if name in names
+        ]
+        return pl.coalesce(*by_layout, pl.lit(None, pl.String)).alias(name)
 
     return (
         lines.lazy()
