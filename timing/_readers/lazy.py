@@ -1,8 +1,8 @@
-"""Streaming validation of large claims files: Parquet (a file, a folder, a glob), plain CSV.
+"""Streaming validation of large claims files: Parquet (file, folder, glob), CSV, NDJSON.
 
 The eager readers turn every cell into text and parse it again, which costs about 600
 bytes and several microseconds a row. This path reads with ``polars.scan_parquet`` or
-``scan_csv`` (see :mod:`timing._readers.scan` for which files qualify), only
+``scan_csv`` or ``scan_ndjson`` (see :mod:`timing._readers.scan` for which files qualify), only
 the columns wanted, keeps typed columns typed (a ``Date`` column stays a date) and checks
 every cell with Polars expressions on the streaming engine:
 
