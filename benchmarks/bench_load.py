@@ -1,10 +1,11 @@
 """Rows/s and peak memory of `timing validate` and `timing analyze --no-report` (figures).
 
-Run: python benchmarks/bench_load.py [--sizes 1e6,1e7] [--csv-sizes 1e6] [--before DIR]
+Run: python benchmarks/bench_load.py [--sizes 1e6,1e7] [--csv-sizes 1e6] [--ndjson-sizes 1e6]
+[--before DIR]
 
 Writes synthetic claims (10 years of days, 50 actors, 5 kinds, a status column, 0.1 % rows
-with an unknown kind; Parquet with a typed ``Date`` column, CSV with dates as text and 1 %
-ISO timestamps with offsets) and 500 events into ``--folder`` (default
+with an unknown kind; Parquet with a typed ``Date`` column, CSV and NDJSON with dates as
+text and 1 % ISO timestamps with offsets) and 500 events into ``--folder`` (default
 ``/tmp/timing-bench``; 1e8 rows take about 1.3 GB of Parquet: check ``df`` first), then runs
 each command in a fresh process under ``/usr/bin/time`` and prints wall time, rows/s and
 the peak resident memory. ``--before DIR`` runs the same commands on another copy of the
@@ -32,7 +33,7 @@ def _pick(values: list[str | None], key: pl.Expr) -> pl.Expr:
 
 
 def write_claims(n: int, path: Path, *, as_text: bool, seed: int = 0) -> None:
-    """Stream ``n`` synthetic claims to ``path`` (.parquet or .csv) without holding them."""
+    """Stream ``n`` synthetic claims to ``path`` (.parquet, .csv or .ndjson), not held."""
     i = pl.col("i")
     h = i.hash(seed)
     kind = pl.when(h % 1000 == 0).then(5).otherwise((h // 1000) % 5)
@@ -49,7 +50,10 @@ def write_claims(n: int, path: Path, *, as_text: bool, seed: int = 0) -> None:
         _pick(STATUSES, (h // 13) % 6).alias("status"),
         ("https://example.org/" + (i % 1000).cast(pl.String)).alias("source"),
     )
-    sink = lf.sink_csv(path, lazy=True) if as_text else lf.sink_parquet(path, lazy=True)
+    if path.suffix == ".ndjson":
+        sink = lf.sink_ndjson(path, lazy=True)
+    else:
+        sink = lf.sink_csv(path, lazy=True) if as_text else lf.sink_parquet(path, lazy=True)
     sink.collect(engine="streaming")  # type: ignore[union-attr]
 
 
@@ -72,37 +76,29 @@ def write_events(path: Path, n: int = 500, seed: int = 1) -> None:
 
 
 def measure(code: Path, args: list[str]) -> tuple[float, float, float, int]:
-    """(wall s, peak RSS in MB, CPU s user + system, exit code) of ``python -m timing ARGS``."""
+    """(wall s, CPU s, peak RSS MB, exit code) of ``python -m timing ARGS`` on ``code``."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
+        timed = ["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M"]
         done = subprocess.run(
-            [
-                "/usr/bin/time",
-                "-o",
-                out.name,
-                "-f",
-                "%e %M %U %S",
-                sys.executable,
-                "-m",
-                "timing",
-                *args,
-            ],
+            [*timed, sys.executable, "-m", "timing", *args],
             env=env,
             cwd=code,  # python -m puts the working folder first on the path
             capture_output=True,
             text=True,
             check=False,
         )
-        wall, kb, user, system = out.read().split()[-4:]
+        wall, user, system, kb = out.read().split()[-4:]
     if done.returncode not in (0, 2):
         print(done.stderr.strip().splitlines()[-1:], file=sys.stderr)
-    return float(wall), int(kb) / 1024, float(user) + float(system), done.returncode
+    return float(wall), float(user) + float(system), int(kb) / 1024, done.returncode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1e6,1e7", help="Parquet rows, e.g. 1e6,1e7,1e8")
     parser.add_argument("--csv-sizes", default="1e6", help="CSV rows ('' for none)")
+    parser.add_argument("--ndjson-sizes", default="", help="NDJSON rows, e.g. 1e6,1e7")
     parser.add_argument("--before", type=Path, help="another copy of the code to compare")
     parser.add_argument("--after", type=Path, default=ROOT, help="the code to measure")
     parser.add_argument("--folder", type=Path, default=Path("/tmp/timing-bench"))
@@ -117,14 +113,16 @@ def main() -> None:
     write_events(events)
     runs = [(int(float(s)), ".parquet") for s in opts.sizes.split(",") if s]
     runs += [(int(float(s)), ".csv") for s in opts.csv_sizes.split(",") if s]
+    runs += [(int(float(s)), ".ndjson") for s in opts.ndjson_sizes.split(",") if s]
     codes = {"after": opts.after, **({"before": opts.before} if opts.before else {})}
     print(f"cores: {os.cpu_count()}, load: {os.getloadavg()[0]:.1f}")
+    print("(CPU = user + sys of the command; the machine is shared, so wall time is noisy)")
     print("| rows | format | command | code | wall | CPU | rows/s | peak RSS | exit |")
     print("| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |")
     for n, suffix in runs:
         path = opts.folder / f"claims-{n:.0e}{suffix}"
         if not path.exists():
-            write_claims(n, path, as_text=suffix == ".csv")
+            write_claims(n, path, as_text=suffix != ".parquet")
         commands = {"validate": ["validate", str(path), "--kind", "claims"]}
         if n <= opts.skip_analyze_above:
             commands["analyze --no-report"] = [
@@ -135,10 +133,10 @@ def main() -> None:
             for label, code in codes.items():
                 if label == "before" and n > opts.before_up_to:
                     continue  # before: 5.9 GB at 1e7 rows, so about 60 GB at 1e8
-                wall, peak, cpu, rc = measure(code, args)
+                wall, cpu, peak, rc = measure(code, args)
                 print(
-                    f"| {n:.0e} | {suffix[1:]} | {name} | {label} | {wall:.1f} s | "
-                    f"{cpu:.1f} s | {n / wall:,.0f} | {peak:,.0f} MB | {rc} |",
+                    f"| {n:.0e} | {suffix[1:]} | {name} | {label} | {wall:.1f} s | {cpu:.1f} s | "
+                    f"{n / wall:,.0f} | {peak:,.0f} MB | {rc} |",
                     flush=True,
                 )
         if not opts.keep:

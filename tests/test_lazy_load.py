@@ -266,3 +266,94 @@ def test_validate_far_dates_as_period_far_dates(seed: int) -> None:
         (int(frame["row"][int(i)]), str(dates[int(i)])) for i in np.flatnonzero(far_dates(days))
     ]
     assert _far_dates(SimpleNamespace(frame=frame)) == expected and len(expected) == 5
+
+
+@pytest.mark.parametrize("resolution", ["day", "hour"])
+def test_messy_ndjson_same_both_ways(tmp_path: Path, resolution: str) -> None:
+    path = tmp_path / "claims.ndjson"
+    messy_claims().write_ndjson(path)
+    assert streamed(path)
+    assert_same(path, resolution=resolution)
+    assert load_claims(path, lenient=True).accounting.rejected > 0
+    with pytest.raises(ValidationError) as fast:
+        load_claims(path)
+    with pytest.raises(ValidationError) as eager:
+        load_claims(path, streaming=False)
+    assert str(fast.value) == str(eager.value)
+
+
+def _ndjson_rows(n: int = 60) -> list[str]:
+    """Records whose keys vary from line to line: whole numbers, booleans, nulls, extras."""
+    rows = []
+    for i in range(n):
+        rec: dict[str, object] = {"claim_id": i if i % 3 else f"c{i}"}
+        rec |= {"date": f"2025-03-0{1 + i % 9}", "actor": "RU", "kind": "capture"}
+        rec |= {"value": i} if i % 2 else {"flag": i % 4 == 0, "late": None}
+        if i % 7 == 0:  # more extra keys than are loaded, first seen in varying orders
+            rec |= {f"x{(i + k) % 70}": k for k in range(60)}
+        rows.append(json.dumps({**rec, "source": "s"}))
+    return rows
+
+
+def test_ndjson_typed_values_ragged_keys_and_line_ends_stream(tmp_path: Path) -> None:
+    rows = _ndjson_rows()
+    path = tmp_path / "claims.jsonl"
+    for text in ("\n".join(rows) + "\n", "\r\n".join(rows) + "\r\n", "\n".join(rows)):
+        path.write_text(text, encoding="utf-8")
+        assert streamed(path)
+        assert_same(path)
+    table = load_claims(path, lenient=True)
+    assert table.info.not_loaded and table.accounting.used == 60
+    assert table.frame["flag"].to_list()[:2] == ["true", None]  # booleans as the eager text
+
+
+def test_ndjson_the_streaming_path_leaves_to_the_eager_one(tmp_path: Path) -> None:
+    """What Polars would read differently or not at all goes the eager way, same result."""
+    rows = _ndjson_rows(30)
+    variants = {
+        "fraction in a text column": [*rows[:3], rows[3].replace('"s"', "1.0")],
+        "blank line": [*rows[:5], "  ", *rows[5:]],
+        "broken line": [*rows[:5], '{"claim_id": ', *rows[5:]],
+        "not an object": [*rows[:5], "[1, 2]", *rows[5:]],
+        "nested object": [*rows[:5], rows[5].replace('"s"', '{"url": "s"}'), *rows[6:]],
+        "padded key": [*rows[:5], rows[5].replace('"actor"', '" actor"'), *rows[6:]],
+        "raw tab in a value": [*rows[:5], rows[5].replace('"RU"', '"R\tU"'), *rows[6:]],
+    }
+    path = tmp_path / "claims.ndjson"
+    for name, lines in variants.items():
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        assert not streamed(path), name
+        assert_same(path)
+    path.write_text("\n".join([*rows[:5], rows[5].replace('"actor"', '"\\u0061ctor"')]))
+    assert streamed(path)  # an escaped key is decoded alike
+    assert_same(path)
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join(rows).encode())
+    assert not streamed(path)
+    assert_same(path)
+    for twice in ('"claim_id": "b"', '" claim_id" : "b"'):  # also once padded
+        path.write_text("\n".join([*rows[:5], '{"claim_id": "a", ' + twice + "}", *rows[5:]]))
+        assert not streamed(path)
+        with pytest.raises(TimingInputError, match="line 6 gives the key 'claim_id' twice"):
+            load_claims(path, lenient=True)
+    path.write_text("\n".join([*rows[:5], '{"claim_id": "a", "a:b": 1, "c": "x\\": 1"}']))
+    assert streamed(path)  # colons and escaped quotes inside keys and values
+    assert_same(path)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".ndjson"])
+def test_row_with_a_nul_byte_and_a_repeated_id_lists_them_in_the_eager_order(
+    tmp_path: Path, suffix: str
+) -> None:
+    claims = messy_claims(20).with_columns(
+        claim_id=pl.Series([f"c{i}" for i in range(19)] + ["c3"]),
+        actor=pl.Series(["RU MoD"] * 19 + ["ISW\x00"]),
+        kind=pl.lit("capture"),
+        status=pl.lit(None, pl.String),
+        value=pl.lit("1"),
+    )
+    path = tmp_path / f"claims{suffix}"
+    getattr(claims, f"write_{suffix[1:]}")(path)
+    assert streamed(path)
+    assert_same(path)
+    last = [p.column for p in load_claims(path, lenient=True).accounting.reasons][-2:]
+    assert last == ["claim_id", "actor"]  # the repeated id, then the NUL byte

@@ -1,8 +1,8 @@
-"""Streaming validation of large claims files: Parquet (a file, a folder, a glob), plain CSV.
+"""Streaming validation of large claims files: Parquet (file, folder, glob), CSV, NDJSON.
 
 The eager readers turn every cell into text and parse it again, which costs about 600
 bytes and several microseconds a row. This path reads with ``polars.scan_parquet`` or
-``scan_csv`` (see :mod:`timing._readers.scan` for which files qualify), only
+``scan_csv`` or ``scan_ndjson`` (see :mod:`timing._readers.scan` for which files qualify), only
 the columns wanted, keeps typed columns typed (a ``Date`` column stays a date) and checks
 every cell with Polars expressions on the streaming engine:
 
@@ -337,6 +337,7 @@ def _validate(
     )
     suspects = suspects_frame["row"]
     rescued: list[pl.DataFrame] = []
+    nuls: list[Problem] = []
     for start in range(0, suspects.len(), CAREFUL_CHUNK):  # as text, a chunk at a time
         part = suspects.slice(start, CAREFUL_CHUNK)
         bad = (
@@ -344,10 +345,12 @@ def _validate(
             .select([*[pl.col(c).cast(pl.String) for c in dtypes], pl.col("row")])
             .collect(engine="streaming")
         )
-        careful, kept = _careful(bad, spec, label, resolution, texts)
+        careful, nul_found, kept = _careful(bad, spec, label, resolution, texts)
         problems = careful + problems
+        nuls += nul_found
         rescued.append(kept.select(pl.col(c).cast(good.schema[c]) for c in good.columns))
-    problems.sort(key=lambda p: p.row)  # stable: cell problems first within a row
+    # stable, in the eager order within a row: cells, a repeated id, then NUL bytes
+    problems = sorted([*problems, *nuls], key=lambda p: p.row)
     rejected_rows = sorted({p.row for p in problems})
     shown = [Problem(*source.place(p.row), p.column, p.value, p.expected) for p in problems]
     if shown and not lenient:
@@ -379,8 +382,8 @@ def _validate(
 
 def _careful(
     bad: pl.DataFrame, spec: TableSpec, file: str, resolution: Resolution, texts: list[str]
-) -> tuple[list[Problem], pl.DataFrame]:
-    """Decide the suspect rows with the eager checks: their problems and the rows rescued."""
+) -> tuple[list[Problem], list[Problem], pl.DataFrame]:
+    """Decide the suspect rows with the eager checks: cell problems, NUL bytes, rows rescued."""
     from timing.io import _nul_problems  # the same wording as the eager path
 
     rows = bad["row"].cast(pl.Int64).to_numpy()
@@ -400,8 +403,7 @@ def _careful(
         if not (p.column == spec.id_column and p.expected.startswith(unique))
     ]  # ids are checked over the whole table in _duplicates
     nul = _nul_problems(cells.select(texts), rows, file)
-    problems = sorted([*problems, *nul], key=lambda p: p.row)
-    return problems, table.frame
+    return problems, nul, table.frame
 
 
 def _duplicates(

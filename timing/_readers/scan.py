@@ -1,4 +1,4 @@
-"""Lazy sources for the streaming path: Parquet files, folders and globs; plain CSV files.
+"""Lazy sources for the streaming path: Parquet files, folders and globs; plain CSV and NDJSON.
 
 :func:`open_scan` returns a :class:`Scanned` (a Polars ``LazyFrame`` of the wanted
 columns, the number of rows and how to turn a row number into the file and row a person
@@ -8,10 +8,19 @@ byte-order mark, starts with its header, names every column once, and every reco
 on one line (the file has one more line than records), so that a record's line is its
 index plus 2; anything else (quoted line breaks, blank lines, a ragged record, other
 encodings) goes the eager way, which says where the problem is.
+
+An NDJSON file qualifies (:func:`open_ndjson`) when Polars reads every cell as Python's
+``json`` module and :func:`timing._readers.jsonish.read_ndjson` would turn it into text:
+UTF-8 without a byte-order mark or control characters, no blank line, no key given twice
+on a line, no key with padding spaces, no arrays or objects as values, and no number with
+a fraction or an exponent in the columns read (Polars writes ``1.0`` as ``1`` where
+Python writes ``1.0``); whole numbers, booleans and nulls read as the eager text.
 """
 
 from __future__ import annotations
 
+import codecs
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +39,7 @@ from timing._readers.raw import ReadInfo, select_columns
 from timing._readers.source import DELIMITED_SUFFIXES, expand_files
 from timing.errors import TimingInputError
 
-__all__ = ["Scanned", "expand_paths", "open_scan"]
+__all__ = ["Scanned", "expand_paths", "open_ndjson", "open_scan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +150,120 @@ def open_csv(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     return Scanned(frame, [names[i] for i in chosen], rows, 2, info, lambda r: (str(path), r))
 
 
+# A JSON string followed by a colon: a key. Matching from the left, a match can only start
+# at a key's opening quote (a quote inside a string is escaped, a string's closing quote
+# is never followed by a colon). Keys of nested objects would match too: files with
+# nested values go the eager way.
+_KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
+_FLOAT_VALUE = r'"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)\s*[,}]'
+_DECODER = json.JSONDecoder()
+# a key whose value is an array or an object (or, harmlessly, such text in a string)
+_NESTED = r'"\s*:\s*[\[{]'
+# every byte but the control characters (\n and \r are checked on their own)
+_NOT_CONTROL = bytes(range(0x20, 0x100)) + b"\n\r"
+
+
+def _plain_utf8_lines(path: Path) -> int | None:
+    """Lines of a UTF-8 file without BOM, control characters or lone ``\\r``, else None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines, returns, pairs, last = 0, 0, 0, b""
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 24), b""):
+            if not last and chunk.startswith(codecs.BOM_UTF8):
+                return None
+            if chunk.translate(None, _NOT_CONTROL):  # a control character is left
+                return None
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return None
+            lines += chunk.count(b"\n")
+            returns += chunk.count(b"\r")
+            pairs += chunk.count(b"\r\n") + (last.endswith(b"\r") and chunk.startswith(b"\n"))
+            last = chunk
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return None
+    if returns != pairs:  # \r only as part of \r\n line ends
+        return None
+    return lines + (0 if last.endswith(b"\n") or not last else 1)
+
+
+def _name(match: str) -> str:
+    """The key of a ``"key":`` match, decoded as the JSON parser does."""
+    return str(_DECODER.raw_decode(match)[0])
+
+
+def _keys(lines: pl.LazyFrame) -> tuple[list[str], set[str]] | None:
+    """Keys in order of first use and the keys with a fractional number as a value.
+
+    The lines' key sequences are few (a file's records share a layout or a handful), so
+    Polars finds the distinct ones and Python decodes them. None when a line gives a key
+    twice (the eager reader stops there with its message), a key has padding spaces (the
+    eager reader strips them) or a value is an array or an object.
+    """
+    text = pl.col("text")
+    found = (
+        lines.select(
+            text.str.extract_all(_KEY).list.join("\x00").alias("keys"),
+            text.str.extract_all(_FLOAT_VALUE).list.join("\x00").alias("floats"),
+            text.str.contains(_NESTED).alias("nested"),
+        )
+        .unique(maintain_order=True)
+        .collect(engine="streaming")
+    )
+    if found["nested"].any():
+        return None
+    order: dict[str, None] = {}
+    for layout in found["keys"].drop_nulls():
+        names = [_name(m) for m in layout.split("\x00")] if layout else []
+        stripped = {n.strip() for n in names}
+        if len(stripped) < len(names) or any(n != n.strip() for n in names):
+            return None
+        order.update(dict.fromkeys(names))
+    fractional = {_name(m) for f in found["floats"].drop_nulls() if f for m in f.split("\x00")}
+    return list(order), fractional
+
+
+def open_ndjson(path: str | Path, keep: frozenset[str]) -> Scanned | None:
+    """A plain UTF-8 NDJSON file whose cells Polars reads as the eager reader does, else None.
+
+    Every key is read as text (Polars writes whole numbers and booleans as Python's
+    ``str`` does), so no pass is spent inferring types.
+    """
+    p = Path(path)
+    if str(path) == "-" or p.suffix.lower() not in (".ndjson", ".jsonl") or not p.is_file():
+        return None
+    count = _plain_utf8_lines(p)
+    if not count:
+        return None
+    lines = pl.scan_csv(
+        p, has_header=False, separator="\x01", quote_char=None, schema={"text": pl.String}
+    )
+    try:
+        found = _keys(lines)
+        if found is None or not found[0]:
+            return None
+        order, fractional = found
+        lazy = pl.scan_ndjson(p, schema=dict.fromkeys(order, pl.String))
+        # counting a column's nulls parses every line (pl.len() alone may not)
+        counted = lazy.select(pl.len(), pl.col(order[0]).null_count())
+        rows, _ = counted.collect(engine="streaming").row(0)
+    except pl.exceptions.PolarsError:
+        return None  # not JSON objects one per line: the eager reader says where
+    if rows != count:
+        return None
+    chosen, not_loaded = select_columns(order, keep)
+    loaded = [order[i] for i in chosen]
+    if fractional.intersection(loaded):
+        return None
+    info = ReadInfo(
+        str(path), "ndjson", encoding="utf-8", columns=len(order), not_loaded=not_loaded
+    )
+    return Scanned(lazy.select(loaded), loaded, rows, 1, info, lambda r: (str(path), r))
+
+
 def open_scan(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     """The lazy source for ``path``, or None when the eager readers must read it."""
-    return open_parquet(path, keep) or open_csv(path, keep)
+    return open_parquet(path, keep) or open_csv(path, keep) or open_ndjson(path, keep)

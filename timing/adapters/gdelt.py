@@ -5,7 +5,14 @@ Source format
 The GDELT Event Database export files: GDELT 1.0 (57 or 58 columns) and GDELT 2.0 (61
 columns), told apart by the number of fields; zipped as published, unzipped, re-saved
 with a header, or many at once (a directory or a glob pattern): see
-:mod:`timing.adapters._gdelt_io`. Records are counted per file. Fields used:
+:mod:`timing.adapters._gdelt_io`. Records are counted per file.
+
+Months of GDELT are hundreds of thousands of records a day, so nothing is held per record
+in Python: each file (or zip member, read in memory, never extracted) is split by Polars,
+only the fields below are taken out, the CAMEO codes are filtered as expressions, and only
+the rows kept stay in memory (:mod:`timing.adapters._gdelt_frame`); memory holds one file
+at a time plus the kept rows. Files are read one after another, or on a Dask cluster
+(``engine=``). Fields used:
 
 ``GLOBALEVENTID``        record id -> ``GDELT-<id>`` (``event_id`` / ``claim_id``)
 ``SQLDATE``              ``YYYYMMDD``, the day of the event -> ``date`` (by default)
@@ -69,7 +76,6 @@ replaces the table (``046:talks,042:visit``).
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
@@ -79,8 +85,9 @@ from typing import Any, Literal
 import polars as pl
 
 from timing.adapters._common import AdapterResult, Anomaly, canonical_frame
-from timing.adapters._countries import country_of
-from timing.adapters._gdelt_io import COLUMNS, LAYOUTS, iter_records, source_files
+from timing.adapters._gdelt_frame import EXTRAS as _EXTRAS
+from timing.adapters._gdelt_frame import convert, parse_sqldate
+from timing.adapters._gdelt_io import COLUMNS, LAYOUTS, iter_raw, source_files
 from timing.adapters._options import OptionSpec
 from timing.engine import Engine
 from timing.errors import TimingInputError
@@ -138,56 +145,6 @@ SKIP_REASONS = (
     "duplicate record of one story",
     "wrong number of fields",
 )
-
-
-def parse_sqldate(text: str) -> dt.date | None:
-    """Parse a GDELT ``SQLDATE`` (``YYYYMMDD``) or the day of a ``DATEADDED``.
-
-    ``YYYYMMDDHHMMSS`` (2.0 ``DATEADDED``) gives its day. ``None`` if neither.
-
-    Examples
-    --------
-    >>> parse_sqldate("20250112"), parse_sqldate("20250112093000")
-    (datetime.date(2025, 1, 12), datetime.date(2025, 1, 12))
-    >>> parse_sqldate("2025-01-12") is None
-    True
-    """
-    s = text.strip()
-    if len(s) not in (8, 14) or not (s.isascii() and s.isdigit()):
-        return None
-    try:
-        return dt.date(int(s[:4]), int(s[4:6]), int(s[6:8]))
-    except ValueError:
-        return None
-
-
-def _day(text: str) -> dt.date | None:
-    """A GDELT date, also when a spreadsheet re-save wrote it ``YYYY-MM-DD``."""
-    day = parse_sqldate(text)
-    if day is None and len(text.strip()) >= 10:
-        try:
-            day = dt.date.fromisoformat(text.strip()[:10])
-        except ValueError:
-            return None
-    return day
-
-
-def _code(code: str, root: str) -> str:
-    """Restore leading zeros: the code must start with its two-digit root."""
-    code, root = code.strip(), root.strip().zfill(2)
-    if not root.strip("0"):
-        return code
-    for width in range(len(code), 5):
-        candidate = code.zfill(width)
-        if candidate.startswith(root):
-            return candidate
-    return code
-
-
-def _sides(rec: Mapping[str, str], n: int) -> set[str]:
-    code = (rec.get(f"Actor{n}Code") or "").strip()
-    country = country_of(rec.get(f"Actor{n}CountryCode"), code)
-    return {t for t in (code, country) if t}
 
 
 def _table(
@@ -327,10 +284,6 @@ class _FileJob:
     max_date_gap: int
 
 
-#: Columns the adapter adds after the canonical ones.
-_EXTRAS = ("input_row", "input_file", "cameo_code")
-
-
 @dataclass
 class _FilePart:
     """One file's records as a text frame (before deduplication), counts and anomalies."""
@@ -342,33 +295,32 @@ class _FilePart:
 
 
 def _parse_file(job: _FileJob) -> _FilePart:
-    """Read one export file into converted records; a module-level function, so picklable."""
+    """Read one export file (each zip member in turn); a module-level function, so picklable.
+
+    Memory holds one member's bytes and lines at a time, plus the rows kept.
+    """
     part = _FilePart()
-    records: list[dict[str, object]] = []
+    frames: list[pl.DataFrame] = []
     widths: Counter[int] = Counter()
-    far: list[tuple[int, str, str]] = []
-    for rec in iter_records(job.source):
-        part.per_file[rec.file] += 1
-        if rec.fields is None:
-            widths[rec.width] += 1
-            part.skipped["wrong number of fields"] += 1
-            continue
-        widths[0] += 1
-        values = _convert(
-            rec.fields,
-            job.kind,
-            job.table,
-            job.wanted,
-            job.date_field,
-            job.max_date_gap,
+    far, first_far = 0, None
+    for label, raw in iter_raw(job.source):
+        got = convert(
+            raw,
+            label,
+            kind=job.kind,
+            table=job.table,
+            wanted=job.wanted,
+            date_field=job.date_field,
+            max_gap=job.max_date_gap,
         )
-        if isinstance(values, str):
-            part.skipped[values] += 1
-            if values == "SQLDATE far from DATEADDED":
-                far.append((rec.line, rec.fields["SQLDATE"], rec.fields["DATEADDED"]))
-            continue
-        url = (rec.fields.get("SOURCEURL") or "").strip()
-        records.append(values | {"input_row": rec.line, "input_file": rec.file, "_url": url})
+        if got.read:
+            part.per_file[label] += got.read
+        widths.update(got.bad_widths)
+        widths[0] += got.read - sum(got.bad_widths.values())
+        part.skipped.update(got.skipped)
+        far += got.far
+        first_far = first_far or got.first_far
+        frames.append(got.frame)
     bad = {w: n for w, n in widths.items() if w}
     if bad and not widths[0]:
         found = ", ".join(str(w) for w in sorted(bad))
@@ -390,8 +342,8 @@ def _parse_file(job: _FileJob) -> _FilePart:
                 ),
             )
         )
-    if far:
-        line, sql, added = far[0]
+    if first_far is not None:
+        line, sql, added = first_far
         part.anomalies.append(
             Anomaly(
                 str(job.source),
@@ -399,65 +351,18 @@ def _parse_file(job: _FileJob) -> _FilePart:
                 "SQLDATE",
                 "date gap",
                 (
-                    f"{len(far)} record(s) with SQLDATE more than {job.max_date_gap} days from "
+                    f"{far} record(s) with SQLDATE more than {job.max_date_gap} days from "
                     f"DATEADDED skipped (first: line {line}, SQLDATE {sql}, DATEADDED {added})"
                 ),
             )
         )
     spec = EVENTS if job.kind == "events" else CLAIMS
-    columns = (*spec.names, *_EXTRAS, "_url")
-    rows = {name: [r.get(name) for r in records] for name in columns}
-    part.frame = canonical_frame(rows, spec, extras=(*_EXTRAS, "_url"))
+    part.frame = (
+        pl.concat(frames, how="vertical")
+        if frames
+        else canonical_frame({}, spec, extras=(*_EXTRAS, "_url"))
+    )
     return part
-
-
-def _convert(
-    rec: Mapping[str, str],
-    kind: str,
-    table: Mapping[str, tuple[str, str]],
-    wanted: set[str] | None,
-    date_field: str,
-    max_gap: int,
-) -> dict[str, object] | str:
-    """One record's canonical values, or the reason it is skipped."""
-    code = _code(rec.get("EventCode") or "", rec.get("EventRootCode") or "")
-    entry = table.get(code) or table.get(code[:3])
-    if entry is None:
-        return "code not mapped"
-    if wanted is not None:
-        one, two = _sides(rec, 1), _sides(rec, 2)
-        if not all(a in one or a in two for a in wanted):
-            return "actors not selected"
-    sql_text, added_text = rec.get("SQLDATE") or "", rec.get("DATEADDED") or ""
-    sql, added = _day(sql_text), _day(added_text)
-    if sql is not None and added is not None and abs((added - sql).days) > max_gap:
-        return "SQLDATE far from DATEADDED"
-    day: object = sql if date_field == "sqldate" else added
-    if day is None:  # passed on as found: validation rejects it with its line
-        day = sql_text if date_field == "sqldate" else added_text
-    gid = (rec.get("GLOBALEVENTID") or "").strip()
-    name1 = (rec.get("Actor1Name") or rec.get("Actor1Code") or "").strip()
-    name2 = (rec.get("Actor2Name") or rec.get("Actor2Code") or "").strip()
-    place = (rec.get("ActionGeo_FullName") or "").strip()
-    title = " ".join((name1 or "(unknown)", entry[1], name2 or "(unknown)"))
-    values: dict[str, object] = {
-        ("event_id" if kind == "events" else "claim_id"): f"GDELT-{gid}" if gid else None,
-        "date": day,
-        "kind": entry[0],
-        "source": (rec.get("SOURCEURL") or "").strip() or (f"GDELT {gid}" if gid else "GDELT"),
-        "cameo_code": code,
-    }
-    if kind == "events":
-        c1 = country_of(rec.get("Actor1CountryCode"), rec.get("Actor1Code"))
-        c2 = country_of(rec.get("Actor2CountryCode"), rec.get("Actor2Code"))
-        parties = "-".join(c for c in (c1, c2) if c) or "(unknown)"
-        return values | {"parties": parties, "location": place, "title": title}
-    return values | {
-        "actor": name1 or "(unknown)",
-        "target": place or name2,
-        "region": rec.get("ActionGeo_ADM1Code"),
-        "text": title,
-    }
 
 
 def read_gdelt_events(
