@@ -1,4 +1,5 @@
-"""The grouped logit's dense path for small designs gives scipy.sparse's floats exactly."""
+"""The grouped logit's products: the dense path for small designs gives scipy.sparse's
+floats exactly; the entry-pair path for large ones agrees with them to rounding."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def test_small_designs_fit_exactly_as_the_sparse_products_do(
     assert all(x.has_canonical_format for _, _, x in cases)  # so the dense path is taken
     dense = [gl.grouped_logit(*case) for case in cases]
     monkeypatch.setattr(gl, "SMALL_DESIGN", -1)  # every design through scipy.sparse
+    monkeypatch.setattr(gl, "_PairedDesign", gl._SparseDesign)
     sparse = [gl.grouped_logit(*case) for case in cases]
     assert np.array_equal(np.array(dense), np.array(sparse), equal_nan=True)  # bit for bit
     estimable = [d for d in dense if np.isfinite(d[0])]
@@ -53,3 +55,24 @@ def test_the_products_themselves_match_scipy_sparse() -> None:
         assert np.array_equal(small.dot(v), big.dot(v))
         assert np.array_equal(small.tdot(w), big.tdot(w))
         assert np.array_equal(small.weighted_gram(w), big.weighted_gram(w))
+
+
+def test_large_designs_pair_products_agree_with_scipy_sparse(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rng = np.random.default_rng(6)
+    cases = _cases(seed=7, n=30)
+    for _, _, x in cases[:10]:
+        paired, big = gl._PairedDesign(x), gl._SparseDesign(x)
+        w = rng.gamma(1.0, size=x.shape[0])
+        gram = paired.weighted_gram(w)
+        assert np.allclose(gram, big.weighted_gram(w), rtol=1e-13, atol=0)
+        assert np.array_equal(gram, gram.T)
+    monkeypatch.setattr(gl, "SMALL_DESIGN", -1)  # every design: pairs
+    paired_fits = np.array([gl.grouped_logit(*case) for case in cases])
+    monkeypatch.setattr(gl, "_PairedDesign", gl._SparseDesign)
+    sparse_fits = np.array([gl.grouped_logit(*case) for case in cases])
+    assert np.array_equal(np.isnan(paired_fits), np.isnan(sparse_fits))
+    finite = np.isfinite(sparse_fits)
+    assert finite.sum() >= 60
+    assert np.allclose(paired_fits[finite], sparse_fits[finite], rtol=1e-9, atol=0)
