@@ -28,9 +28,7 @@ import argparse
 import datetime as dt
 import io
 import os
-import subprocess
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -40,6 +38,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from timing.adapters._gdelt_io import COLUMNS  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_load import measure  # noqa: E402
+from bench_load import write_events as load_events  # noqa: E402
 
 #: CAMEO code -> share (per mille) of the generated records.
 CODES = {
@@ -126,39 +128,7 @@ def write_exports(n: int, files: int, folder: Path, seed: int = 0) -> None:
 
 def write_events(path: Path, n: int = 500, seed: int = 1) -> None:
     """``n`` one-day events over the records' two years."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    days = np.sort(np.datetime64(START) + rng.integers(0, DAYS, n))
-    pl.DataFrame(
-        {
-            "event_id": [f"e{k}" for k in range(n)],
-            "date": days.astype(str),
-            "kind": rng.choice(["talks", "visit", "call"], n),
-            "parties": "USA-RUS",
-            "title": "event",
-            "source": "https://example.org",
-        }
-    ).write_csv(path)
-
-
-def measure(code: Path, args: list[str]) -> tuple[float, float, float, int]:
-    """(wall s, CPU s, peak RSS MB, exit code) of ``python -m timing ARGS`` on ``code``."""
-    env = {**os.environ, "PYTHONPATH": str(code)}
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as out:
-        timed = ["/usr/bin/time", "-o", out.name, "-f", "%e %U %S %M"]
-        done = subprocess.run(
-            [*timed, sys.executable, "-m", "timing", *args],
-            env=env,
-            cwd=code,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        wall, user, system, kb = out.read().split()[-4:]
-    if done.returncode not in (0, 2):
-        print(done.stderr.strip().splitlines()[-1:], file=sys.stderr)
-    return float(wall), float(user) + float(system), int(kb) / 1024, done.returncode
+    load_events(path, n, seed, start=START.isoformat(), days=DAYS, parties="USA-RUS")
 
 
 def main() -> None:

@@ -57,18 +57,27 @@ def write_claims(n: int, path: Path, *, as_text: bool, seed: int = 0) -> None:
     sink.collect(engine="streaming")  # type: ignore[union-attr]
 
 
-def write_events(path: Path, n: int = 500, seed: int = 1) -> None:
-    """``n`` one-day events spread over the same 10 years."""
+def write_events(
+    path: Path,
+    n: int = 500,
+    seed: int = 1,
+    *,
+    start: str = "2016-01-01",
+    days: int = 3653,
+    parties: str = "US-RU",
+) -> None:
+    """``n`` one-day events spread over ``days`` days from ``start`` (default: the same 10
+    years as the claims)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    days = np.sort(np.datetime64("2016-01-01") + rng.integers(0, 3653, n))
+    when = np.sort(np.datetime64(start) + rng.integers(0, days, n))
     pl.DataFrame(
         {
             "event_id": [f"e{k}" for k in range(n)],
-            "date": days.astype(str),
+            "date": when.astype(str),
             "kind": rng.choice(["talks", "visit", "call"], n),
-            "parties": "US-RU",
+            "parties": parties,
             "title": "event",
             "source": "https://example.org",
         }
