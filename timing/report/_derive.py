@@ -235,7 +235,8 @@ def claims_frame(data: dict[str, Any]) -> pl.DataFrame:
 
     ``data["claims"]`` is a list of row dicts (as in ``to_dict(full=True)``) or, for very
     large inputs, a :class:`polars.DataFrame` of the same columns (e.g.
-    ``Timeline.claims_frame``: no dict per claim). kind and status come back as strings;
+    ``Timeline.claims_frame``: no dict per claim). kind and status come back as strings
+    (categoricals stay categoricals);
     date as a string, or as a date or datetime when the frame's column is typed. Missing
     columns come back as nulls; a frame of zero rows when there are no claims.
     """
@@ -255,7 +256,7 @@ def claims_frame(data: dict[str, Any]) -> pl.DataFrame:
             pl.lit(None, pl.String).alias(name)
             if name not in frame.columns
             else pl.col(name)
-            if name == "date" and typed
+            if (name == "date" and typed) or frame.schema[name] == pl.Categorical
             else pl.col(name).cast(pl.String)
             for name in need
         ]
@@ -346,13 +347,25 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     if frame.height <= TIMELINE_AGGREGATE_ABOVE and not force:
         return None
     hourly = bins_per_day(data) == 24
-    frame = frame.select(
-        _period_expr(hourly, frame.schema["date"]).alias("period"),
-        pl.col("kind").fill_null("other"),
-        pl.col("status").fill_null("unknown"),
+    # Count per hour (or day) first, on the claims' own columns (categorical kind and
+    # status stay codes): at 1e7 claims, text copies of the columns would take GBs.
+    fine = (
+        frame.lazy()
+        .group_by(
+            _period_expr(hourly, frame.schema["date"]).alias("period"),
+            pl.col("kind").alias("kind"),
+            pl.col("status").alias("status"),
+        )
+        .agg(pl.len().alias("claims"))
+        .collect()
+        .with_columns(
+            pl.col("kind").cast(pl.String).fill_null("other"),
+            pl.col("status").cast(pl.String).fill_null("unknown"),
+        )
     )
-    dated = frame.filter(pl.col("period").is_not_null())
-    n_undated = frame.height - dated.height
+    dated = fine.filter(pl.col("period").is_not_null())
+    n_dated = int(dated["claims"].sum())
+    n_undated = frame.height - n_dated
     if dated.height == 0:
         schema: dict[str, Any] = {"period": pl.Datetime("us"), "kind": pl.String}
         schema.update(status=pl.String, claims=pl.UInt32, kind_claims=pl.UInt32)
@@ -364,8 +377,8 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     counts = (
         dated.with_columns(pl.col("period").dt.truncate(every))
         .group_by("period", "kind", "status")
-        .agg(pl.len().alias("claims"))
+        .agg(pl.col("claims").sum().cast(pl.UInt32))
         .with_columns(pl.col("claims").sum().over("period", "kind").alias("kind_claims"))
         .sort("period", "kind", "status")
     )
-    return TimelineCounts(unit, counts, dated.height, n_undated)
+    return TimelineCounts(unit, counts, n_dated, n_undated)
