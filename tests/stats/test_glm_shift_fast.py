@@ -105,14 +105,19 @@ def test_split_design_groups_the_indicator_columns() -> None:
     assert split.dense_cols.tolist() == [1, 2, 3, 4, 5, 6]
     assert split.indicator_cols.size == 30 and split.patterns.shape == (168, 30)
     w = np.random.default_rng(0).gamma(2.0, 1.0, y.size)
-    H, rhs = split.weighted_products(w, y)
+    H, rhs = split.weighted_products(split.to_rows(w), split.to_rows(y))
     np.testing.assert_allclose(H, (X.T * w) @ X, rtol=1e-11, atol=1e-9)
     np.testing.assert_allclose(rhs, (X.T * w) @ y, rtol=1e-11, atol=1e-9)
     moved = split.rolled([1, 2], 5)
     beta = np.linspace(-0.5, 0.5, X.shape[1])
     shifted = X.copy()
     shifted[:, [1, 2]] = np.roll(X[:, [1, 2]], 5, axis=0)
-    np.testing.assert_allclose(moved.linear(beta), shifted @ beta, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(
+        moved.to_time(moved.linear(beta)), shifted @ beta, rtol=1e-12, atol=1e-12
+    )
+    assert np.array_equal(split.to_time(split.to_rows(y)), y)
+    # rows sorted by pattern: each hour of the week is one run of rows
+    assert np.count_nonzero(np.diff(split.to_rows(np.arange(y.size)) % 168)) == 167
     np.testing.assert_array_equal(split.linear(beta), split.rolled([1, 2], 0).linear(beta))
     with pytest.raises(ValueError, match="not all dense"):
         split.rolled([0], 1)
@@ -132,3 +137,16 @@ def test_many_binary_patterns_fall_back_to_dense_and_agree() -> None:
     np.testing.assert_allclose(beta, _dense_irls(y, X, 0.5, start), rtol=1e-10)
     z = nb_hac_z(y, X, 0.5, 4)
     assert z == pytest.approx(_dense_z(y, X, 0.5, 4, start), rel=1e-8)
+
+
+def test_row_patterns_of_many_indicator_columns() -> None:
+    from timing.stats.glm_shift import _row_patterns
+
+    rng = np.random.default_rng(8)
+    distinct = rng.integers(0, 2, (6, 130)).astype(float)  # more columns than an int64 holds
+    pick = rng.integers(0, 6, 500)
+    codes, first = _row_patterns(distinct[pick])
+    assert first.size == np.unique(distinct[pick], axis=0).shape[0] == np.unique(pick).size
+    # same code exactly when same row, and each pattern's first row carries it
+    assert np.array_equal(codes[:, None] == codes[None, :], pick[:, None] == pick[None, :])
+    assert np.array_equal(codes[first], np.arange(first.size))
