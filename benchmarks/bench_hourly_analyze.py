@@ -6,7 +6,8 @@ and 500 events (``bench_scan.make_hourly``), written once to Parquet under the t
 folder. Each analysis runs in a fresh process, this tree's first, then each ``REV`` (a
 commit, exported with ``git archive``: the before figures). Per step: wall and CPU seconds
 (user + system of the process, all threads) between the analysis' progress callbacks.
-``--blas1`` runs them with ``OPENBLAS_NUM_THREADS=1`` (and OMP, MKL).
+``--daily`` times the default analysis of the bundled dataset instead. ``--blas1`` runs
+them with ``OPENBLAS_NUM_THREADS=1`` (and OMP, MKL).
 
 ``--parts [REV]`` times the two steps this benchmark was written for on the same timeline,
 old and new code in one process (``_before.load_revision``): the negative binomial GLM's
@@ -58,8 +59,11 @@ def _cpu() -> float:
     return t.user + t.system
 
 
-def steps_one(claims: Path, events: Path) -> None:
-    """One hourly analysis in this process; prints its steps as JSON on the last line."""
+def steps_one(claims: Path | None, events: Path | None) -> None:
+    """One hourly analysis in this process; prints its steps as JSON on the last line.
+
+    Without files: the default daily analysis of the bundled dataset.
+    """
     from timing.analysis import AnalysisConfig, analyze
 
     marks: list[tuple[str, float, float]] = [("setup", time.perf_counter(), _cpu())]
@@ -67,18 +71,25 @@ def steps_one(claims: Path, events: Path) -> None:
     def progress(label: str) -> None:
         marks.append((label, time.perf_counter(), _cpu()))
 
-    analyze(claims, events, AnalysisConfig(resolution="hour"), progress=progress)
+    config = AnalysisConfig(resolution="hour" if claims else "day")
+    analyze(claims, events, config, progress=progress)
+    import timing
+
+    print(f"timing from {Path(timing.__file__).parent}", file=sys.stderr)
     marks.append(("end", time.perf_counter(), _cpu()))
     rows = [(a[0], b[1] - a[1], b[2] - a[2]) for a, b in itertools.pairwise(marks)]
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"steps": rows, "peak_mb": peak}))
 
 
-def _run_tree(tree: Path, claims: Path, events: Path) -> dict:
+def _run_tree(tree: Path, claims: Path | None, events: Path | None) -> dict:
+    # The benchmark module puts this tree on the path when imported: put ``tree`` before it.
     code = (
-        f"import sys; sys.path[:0] = [{str(tree)!r}, {str(ROOT / 'benchmarks')!r}]; "
+        f"import sys; sys.path.insert(0, {str(ROOT / 'benchmarks')!r}); "
         "from bench_hourly_analyze import steps_one; from pathlib import Path; "
-        f"steps_one(Path({str(claims)!r}), Path({str(events)!r}))"
+        f"sys.path.insert(0, {str(tree)!r}); "
+        + (f"steps_one(Path({str(claims)!r}), Path({str(events)!r}))" if claims else "")
+        + ("" if claims else "steps_one(None, None)")
     )
     env = dict(os.environ)
     if "--blas1" in sys.argv:
@@ -86,11 +97,12 @@ def _run_tree(tree: Path, claims: Path, events: Path) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tree, env=env
     )
+    print(out.stderr.strip().splitlines()[-1])
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def steps(revisions: list[str]) -> None:
-    claims, events = _inputs()
+    claims, events = (None, None) if "--daily" in sys.argv else _inputs()
     runs: dict[str, dict] = {}
     for name in ["this tree", *revisions]:
         load = os.getloadavg()[0]
@@ -104,7 +116,8 @@ def steps(revisions: list[str]) -> None:
                 subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
                 runs[name] = _run_tree(Path(folder), claims, events)
         runs[name]["load"] = load
-    print(f"{os.cpu_count()} cores; 1e6 claims, 10 years hourly; seconds (wall / CPU)")
+    data = "bundled dataset, daily" if claims is None else "1e6 claims, 10 years hourly"
+    print(f"{os.cpu_count()} cores; {data}; seconds (wall / CPU)")
     names = list(runs)
     print(f"{'step':<58}" + "".join(f"{n:>22}" for n in names))
     labels = [label for label, _, _ in runs[names[0]]["steps"]]

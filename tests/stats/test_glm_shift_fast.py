@@ -150,3 +150,17 @@ def test_row_patterns_of_many_indicator_columns() -> None:
     # same code exactly when same row, and each pattern's first row carries it
     assert np.array_equal(codes[:, None] == codes[None, :], pick[:, None] == pick[None, :])
     assert np.array_equal(codes[first], np.arange(first.size))
+
+
+def test_blas_held_to_one_thread_only_for_large_designs() -> None:
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> set[int]:
+        return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+    before = blas_threads()
+    with single_blas_thread(10_000):  # small: left alone
+        assert blas_threads() == before
+    with single_blas_thread(87_672 * 36):
+        assert blas_threads() <= {1}
+    assert blas_threads() == before

@@ -328,7 +328,7 @@ def fit_count_model(
     if lags < 0:
         raise TimingInputError(f"hac_maxlags must be non-negative, got {hac_maxlags}")
     # One BLAS thread: at hour resolution two threads took 8.9 s of CPU for this fit, one 2.4 s.
-    with warnings.catch_warnings(), single_blas_thread():
+    with warnings.catch_warnings(), single_blas_thread(X.size):
         warnings.simplefilter("ignore")
         poisson_model = GLM(y, X, family=families.Poisson())
         if poisson_model.df_model + 1 < X.shape[1]:

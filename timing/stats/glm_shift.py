@@ -24,7 +24,7 @@ coefficients agree with the plain products to rounding (about 1e-12 relative).
 from __future__ import annotations
 
 import copy
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -45,14 +45,23 @@ __all__ = [
 MAX_REFERENCE_SHIFTS = 199
 
 
-def single_blas_thread() -> AbstractContextManager[Any]:
+#: Designs with fewer values than this are left to BLAS as they are (a few milliseconds).
+SINGLE_THREAD_FROM = 50_000
+
+
+def single_blas_thread(size: int | None = None) -> AbstractContextManager[Any]:
     """Hold BLAS and LAPACK to one thread inside a ``with`` block (``threadpoolctl``).
 
     The products of an IRLS step are small (``(p, T)`` by ``(T, p)``) and come one after
     another: OpenBLAS's threads spend more time waiting for each other than computing.
-    On the 2-core benchmark machine the 199 refits of an hourly decade took 34 s of CPU
-    with two threads and 6 s with one (``benchmarks/results_hourly.md``).
+    On the 2-core benchmark machine (load 5-7) the 199 refits of an hourly decade took
+    391 s of CPU with the default threads and 30 s with one, before the split design
+    (``benchmarks/bench_hourly_analyze.py``). A design of fewer than
+    :data:`SINGLE_THREAD_FROM` values (``size``, ``T p``) is left alone: the limit costs
+    a few milliseconds to set, and BLAS does not thread such sizes anyway.
     """
+    if size is not None and size < SINGLE_THREAD_FROM:
+        return nullcontext()
     from threadpoolctl import threadpool_limits
 
     return threadpool_limits(limits=1, user_api="blas")
@@ -328,7 +337,7 @@ def glm_shift_reference(
     if shifts.size > n_max:
         shifts = np.sort(np.random.default_rng(seed).choice(shifts, n_max, replace=False))
     null = np.empty(shifts.size)
-    with single_blas_thread():
+    with single_blas_thread(X.size):
         if start is None:
             # Every arrangement starts from the fit without the event columns, which does
             # not depend on where the events are: the statistic is the same function at
