@@ -18,7 +18,8 @@ day resolution, 168 at hour resolution), so :class:`SplitDesign` keeps only the 
 columns (events, trend, numeric controls) as a dense ``(q, T)`` block and sums the
 weights per pattern for the rest: a step costs ``O(T q)`` instead of ``O(T p^2)`` with
 ``p = 36, q = 6`` at hour resolution. The sums are the same sums in another order, so the
-coefficients agree with the plain products to rounding (about 1e-12 relative).
+results agree with the plain products to rounding: the null ``z`` of an hourly decade
+within 2e-10 relative (``tests/stats/test_glm_shift_fast.py`` asserts 1e-8).
 """
 
 from __future__ import annotations
@@ -55,8 +56,8 @@ def single_blas_thread(size: int | None = None) -> AbstractContextManager[Any]:
     The products of an IRLS step are small (``(p, T)`` by ``(T, p)``) and come one after
     another: OpenBLAS's threads spend more time waiting for each other than computing.
     On the 2-core benchmark machine (load 5-7) the 199 refits of an hourly decade took
-    391 s of CPU with the default threads and 30 s with one, before the split design
-    (``benchmarks/bench_hourly_analyze.py``). A design of fewer than
+    391 s of CPU with the default threads, and the whole GLM step 30 s with one, before
+    the split design (``benchmarks/results_hourly_analyze.md``). A design of fewer than
     :data:`SINGLE_THREAD_FROM` values (``size``, ``T p``) is left alone: the limit costs
     a few milliseconds to set, and BLAS does not thread such sizes anyway.
     """
