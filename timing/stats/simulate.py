@@ -32,6 +32,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.schema import CLAIMS, EVENTS
+from timing.stats._hawkes import hawkes_blocks
 from timing.timeline import window_weights
 
 __all__ = [
@@ -258,16 +259,15 @@ def simulate_batch(
             raise TimingInputError(
                 f"uplift_on must be 'background' or 'intensity', got {uplift_on!r}"
             )
-        factor = np.ones((1, n_bins))
+        factor = None
         if uplift_on == "intensity":
             factor = _baseline(n_datasets, n_bins, 1.0, 0.0, events, uplift, offsets)
             base = _baseline(n_datasets, n_bins, rate, trend, None, 1.0, offsets)
-        factor = np.broadcast_to(factor, shape)
-        mu = (1.0 - branching) * np.broadcast_to(base, shape)
         excite = np.full(n_datasets, rate * np.exp(-trend / 2.0))
-        for t in range(n_bins):
-            out[:, t] = rng.poisson((mu[:, t] + branching * excite) * factor[:, t])
-            excite = decay * excite + (1.0 - decay) * out[:, t]
+        for t0, counts in hawkes_blocks(
+            rng, base, excite, branching=branching, decay=decay, factor=factor
+        ):
+            out[:, t0 : t0 + counts.shape[0]] = counts.T
         return out
     # "ar": log-normal AR(1) latent rate, started in its stationary law
     s = np.sqrt(dispersion)
