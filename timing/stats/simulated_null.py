@@ -79,7 +79,6 @@ class ClaimsModelFit:
             seed=seed,
         )
 
-
     def window_shares(
         self, n: int, inside: np.ndarray, seed: int | np.random.Generator | None
     ) -> np.ndarray:
