@@ -432,9 +432,8 @@ def _date_ordered(table: LoadedTable) -> LoadedTable:
     frame = table.frame
     if frame["date"].is_sorted():
         return table
-    # The frame was just read and nothing else holds it: its columns are put in order one
-    # at a time, in place, so memory grows by one column rather than by the table
-    # (DataFrame.sort peaked at several times the table's size on 1e7 claims).
+    # One gather of every column by a stable argsort of the dates: on 1e7 claims both
+    # DataFrame.sort and an in-place gather column by column peaked higher (measured).
     order = pl.Series(np.argsort(frame["date"].to_physical().to_numpy(), kind="stable"))
     return replace(table, frame=frame[order])
 
