@@ -28,12 +28,12 @@ import polars as pl
 from timing._readers.binary import read_excel, read_parquet
 from timing._readers.delimited import read_delimited
 from timing._readers.jsonish import read_json, read_ndjson
-from timing._readers.lazy import COMPACT_COLUMNS
 from timing._readers.raw import EXTRA_COLUMNS, RawTable, ReadInfo
 from timing._readers.source import SUPPORTED_SUFFIXES, expand_files, open_source, sha256_of
 from timing.errors import TimingInputError
 from timing.schema import (
     CLAIMS,
+    COMPACT_COLUMNS,
     EVENTS,
     Problem,
     TableSpec,

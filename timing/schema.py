@@ -23,6 +23,7 @@ __all__ = [
     "CLAIMS",
     "CLAIM_KINDS",
     "CLAIM_STATUSES",
+    "COMPACT_COLUMNS",
     "EVENTS",
     "EVENT_KINDS",
     "ColumnSpec",
@@ -39,6 +40,10 @@ __all__ = [
 CLAIM_KINDS = ("capture", "encirclement", "casualties", "strike", "other")
 CLAIM_STATUSES = ("confirmed", "contested", "refuted", "unverified")
 EVENT_KINDS = ("talks", "visit", "summit", "call", "deadline", "other")
+#: Claims text columns with few distinct values, kept as categoricals when a large table is
+#: cut to the columns its analysis reads (see ``keep_all_up_to`` of
+#: :func:`timing.io.load_table`).
+COMPACT_COLUMNS = ("actor", "kind", "status")
 
 ColumnType = Literal["str", "date", "enum", "float"]
 

@@ -34,6 +34,7 @@ from timing._readers.raw import ReadInfo
 from timing._readers.scan import Scanned, expand_paths, open_scan
 from timing.errors import TimingInputError
 from timing.schema import (
+    COMPACT_COLUMNS,
     ColumnSpec,
     Problem,
     RowAccounting,
@@ -44,10 +45,6 @@ from timing.schema import (
 )
 
 __all__ = ["expand_paths", "load_streaming", "scan_validate"]
-
-#: Text columns with few distinct values, kept as categoricals when a table is cut to the
-#: analysis columns (see ``keep_all_up_to`` of :func:`timing.io.load_table`).
-COMPACT_COLUMNS = ("actor", "kind", "status")
 
 _DAY = r"^\d{4}-\d{2}-\d{2}$"
 # What Python's datetime.fromisoformat and Polars' strptime agree on exactly; anything
