@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import re
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.datapackage_checks import check_cells, csv_rows
 from timing.datasets import dataset_info, list_datasets
 from timing.io import load_claims, load_events
 from timing.schema import CLAIM_KINDS, CLAIMS, EVENT_KINDS, EVENTS
@@ -35,9 +35,7 @@ EVENT_EXTRAS = ("confidence", "notes")
 
 
 def _rows(name: str) -> tuple[list[str], list[dict[str, str]]]:
-    with (HERE / name).open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames or []), list(reader)
+    return csv_rows(HERE / name)
 
 
 @pytest.fixture(scope="module")
@@ -139,16 +137,7 @@ def test_datapackage_matches_csvs_and_coverage_lies_in_the_data_span(package):
         assert [f["name"] for f in fields] == header
         assert res["schema"]["primaryKey"] == key
         assert package["timing"]["rows"][name] == len(rows)
-        for f in fields:
-            cons = f.get("constraints", {})
-            for r in rows:
-                cell = r[f["name"]]
-                if cons.get("required"):
-                    assert cell, (name, f["name"], r[key])
-                if cell and "enum" in cons:
-                    assert cell in cons["enum"], (name, f["name"], cell)
-                if cell and f["type"] == "date":
-                    dt.date.fromisoformat(cell)
+        check_cells(name, key, fields, rows)
         all_dates += [r["date"] for r in rows] + [r["end_date"] for r in rows if r.get("end_date")]
     _, claims = _rows("claims.csv")
     assert package["timing"]["missiles"] == sum(int(r["value"]) for r in claims)

@@ -7,7 +7,6 @@ when it is absent). The events are a copy of ``datasets/ru-ua-2025/events.csv``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import importlib.util
 import json
@@ -19,6 +18,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from tests.datapackage_checks import check_cells, csv_rows
 from timing.cli import app
 from timing.datasets import dataset_info, list_datasets
 from timing.errors import TimingInputError
@@ -43,12 +43,6 @@ def _build_module() -> ModuleType:
 build = _build_module()
 
 
-def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames or []), list(reader)
-
-
 @pytest.fixture(scope="module")
 def package() -> dict:
     return json.loads((HERE / "datapackage.json").read_text(encoding="utf-8"))
@@ -56,18 +50,18 @@ def package() -> dict:
 
 @pytest.fixture(scope="module")
 def claims() -> list[dict[str, str]]:
-    return _rows(HERE / "claims.csv")[1]
+    return csv_rows(HERE / "claims.csv")[1]
 
 
 def test_claims_load_without_rejects_and_header_is_canonical():
-    header, rows = _rows(HERE / "claims.csv")
+    header, rows = csv_rows(HERE / "claims.csv")
     assert header[: len(CLAIMS.names)] == list(CLAIMS.names)
     assert tuple(header) == build.CLAIM_COLUMNS
     acc = load_claims(HERE / "claims.csv").accounting
     assert (acc.read, acc.used, acc.rejected) == (len(rows), len(rows), 0)
     acc = load_events(HERE / "events.csv").accounting
     assert acc.rejected == 0 and acc.used == acc.read
-    assert _rows(HERE / "events.csv")[0][: len(EVENTS.names)] == list(EVENTS.names)
+    assert csv_rows(HERE / "events.csv")[0][: len(EVENTS.names)] == list(EVENTS.names)
 
 
 def test_every_row_follows_the_rule_and_cites_its_record(claims):
@@ -101,22 +95,11 @@ def test_package_schema_rows_and_month_table_match_the_csvs(package, claims):
     assert set(resources) == {"claims", "events"}
     for name, key in (("claims", "claim_id"), ("events", "event_id")):
         res = resources[name]
-        header, rows = _rows(HERE / res["path"])
+        header, rows = csv_rows(HERE / res["path"])
         assert [f["name"] for f in res["schema"]["fields"]] == header
         assert res["schema"]["primaryKey"] == key
         assert package["timing"]["rows"][name] == len(rows)
-        for f in res["schema"]["fields"]:
-            cons = f.get("constraints", {})
-            for r in rows:
-                cell = r[f["name"]]
-                if cons.get("required"):
-                    assert cell, (name, f["name"], r[key])
-                if cell and "enum" in cons:
-                    assert cell in cons["enum"], (name, f["name"], cell)
-                if cell and f["type"] == "date":
-                    dt.date.fromisoformat(cell)
-                if cell and f["type"] == "integer":
-                    int(cell)
+        check_cells(name, key, res["schema"]["fields"], rows)
     tim = package["timing"]
     cov = tim["coverage"]
     months = cov["months"]
@@ -192,7 +175,7 @@ def test_derivation_reproduces_the_bundled_files_from_the_raw_file():
     for name, text in files.items():
         assert (HERE / name).read_text(encoding="utf-8") == text, f"{name} is stale: {REBUILD}"
     lines = (REAL / build.RAW_FILE).read_text(encoding="utf-8").splitlines()
-    for r in _rows(HERE / "claims.csv")[1]:
+    for r in csv_rows(HERE / "claims.csv")[1]:
         assert f'"date": "{r["date"]}"' in lines[int(r["raw_line"]) - 1]
 
 
