@@ -375,7 +375,7 @@ def load_table(
             keep_all_up_to=keep_all_up_to,
         )
         if streamed is not None:
-            return _date_ordered(streamed) if sort_by_date else streamed
+            return _finished(streamed, keep_all_up_to, sort_by_date)
     raw = _read(
         path, separator=separator, encoding=encoding, sheet=sheet, keep=keep, lenient=lenient
     )
@@ -421,16 +421,22 @@ def load_table(
         compact = [c for c in COMPACT_COLUMNS if c in wanted]
         frame = table.frame.select(wanted).with_columns(pl.col(compact).cast(pl.Categorical))
         table = replace(table, frame=frame)
-        if left_out and keep_all_up_to is not None:  # without a threshold: the caller's choice
+        if left_out:
             info = replace(info, left_out=left_out, rows=raw.frame.height)
     loaded = LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
-    return _date_ordered(loaded) if sort_by_date else loaded
+    return _finished(loaded, keep_all_up_to, sort_by_date)
 
 
-def _date_ordered(table: LoadedTable) -> LoadedTable:
-    """The table with its rows in date order (stable: ties keep the file's order)."""
+def _finished(table: LoadedTable, keep_all_up_to: int | None, sort_by_date: bool) -> LoadedTable:
+    """What both reading paths end with: the note on columns left out, the date order.
+
+    The columns left out are news only under a threshold (an analysis cutting a large
+    table); without one they are the caller's own choice (``timing validate`` keeps dates).
+    """
+    if keep_all_up_to is None and table.info is not None and table.info.left_out:
+        table = replace(table, info=replace(table.info, left_out=(), rows=0))
     frame = table.frame
-    if frame["date"].is_sorted():
+    if not sort_by_date or frame["date"].is_sorted():
         return table
     # One gather of every column by a stable argsort of the dates: on 1e7 claims both
     # DataFrame.sort and an in-place gather column by column peaked higher (measured).

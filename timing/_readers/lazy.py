@@ -234,8 +234,7 @@ def scan_validate(
     columns : sequence of str, optional
         Canonical columns to keep in the returned frame (all are validated); default all.
     keep_all_up_to : int, optional
-        With ``columns``: keep every column when the file has at most this many rows;
-        ``info.left_out`` names the columns left out only when it is given.
+        With ``columns``: keep every column when the file has at most this many rows.
 
     Returns
     -------
@@ -248,11 +247,7 @@ def scan_validate(
     try:
         if columns is not None and keep_all_up_to is not None and source.rows <= keep_all_up_to:
             columns = None
-        found = _validate(source, spec, plan, lenient, resolution, columns)
-        if found is not None and keep_all_up_to is None:  # a caller's choice, not news
-            table, info, applied = found
-            found = table, replace(info, left_out=(), rows=0), applied
-        return found
+        return _validate(source, spec, plan, lenient, resolution, columns)
     except pl.exceptions.PolarsError:
         if source.info.format == "parquet":
             raise
