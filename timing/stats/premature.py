@@ -129,6 +129,10 @@ def _pct(share: float) -> str:
     return f"{share:.0%}" if np.isfinite(share) else "n/a"
 
 
+#: Codes of the statuses that decide the outcomes (0: unknown or unverified).
+_CODES = {"confirmed": 1, "contested": 2, "refuted": 3}
+
+
 def classify_claims(timeline: Timeline) -> pl.DataFrame:
     """Per-claim prematurity, verification lag and days to the next event.
 
@@ -198,10 +202,6 @@ def classify_claims(timeline: Timeline) -> pl.DataFrame:
         .drop("_status")
         .collect()
     )
-
-
-#: Codes of the statuses that decide the outcomes (0: unknown or unverified).
-_CODES = {"confirmed": 1, "contested": 2, "refuted": 3}
 
 
 def _share_diff(p_in: np.ndarray, n_in: np.ndarray, p_all: float, n_all: float) -> np.ndarray:
