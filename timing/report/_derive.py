@@ -351,11 +351,7 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     # status stay codes): at 1e7 claims, text copies of the columns would take GBs.
     fine = (
         frame.lazy()
-        .group_by(
-            _period_expr(hourly, frame.schema["date"]).alias("period"),
-            pl.col("kind").alias("kind"),
-            pl.col("status").alias("status"),
-        )
+        .group_by(_period_expr(hourly, frame.schema["date"]).alias("period"), "kind", "status")
         .agg(pl.len().alias("claims"))
         .collect()
         .with_columns(

@@ -98,11 +98,10 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
     # Claims are sorted by bin once (the timeline's are already): each event's window is a
     # slice found by binary search, so the cost grows with events x log(claims), and only
     # the labels an event lists are turned into Python strings.
-    labels = _labels(claims)
+    labels, sorted_bins = _labels(claims), cbins
     if not claims["bin"].is_sorted():
         order = np.argsort(cbins, kind="stable")
-        cbins, labels = cbins[order], labels.gather(order)
-    sorted_bins = cbins
+        sorted_bins, labels = cbins[order], labels.gather(order)
     starts, announced = _column(events, "date"), _column(events, "announced_date")
     out: dict[str, list[Any]] = {
         key: []
