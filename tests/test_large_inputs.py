@@ -115,7 +115,7 @@ def test_auto_keeps_every_column_of_a_small_file(tmp_path: Path) -> None:
     result = analyze(parquet, events, lenient=True)  # keep_columns="auto"
     assert "source" in result.timeline.claims_frame.columns
     assert result.timeline.claims_frame.schema["kind"] == pl.String
-    assert claims_columns_for("auto") == (ANALYSIS_CLAIM_COLUMNS, 100_000)
+    assert claims_columns_for("auto") == (ANALYSIS_CLAIM_COLUMNS, 100_000, 20_000_000)
 
 
 def test_validate_does_not_call_its_own_choice_of_columns_news(tmp_path: Path) -> None:

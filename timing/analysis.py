@@ -270,11 +270,12 @@ def analyze(
     progress : timing.progress.Progress or callable, optional
         Told as each step starts and how far long loops have come (see
         :mod:`timing.progress`); a plain ``callable(label)`` hears the labels only.
-    keep_columns : {"auto", "all", "analysis"}
+    keep_columns : {"auto", "all", "analysis", "counts"}
         Which claims columns to keep after validating them all (see
         :func:`timing.inputs.claims_columns_for`): by default every column up to 100,000
-        claims, and above that only those the analysis reads; the read notes name the
-        columns left out.
+        claims, only those the analysis reads up to 2e7, and above that the claims are
+        held as counts per date, actor, kind and status (:mod:`timing.claim_counts`: the
+        same results, without ids or targets); the read notes name the columns left out.
 
     Returns
     -------
@@ -287,7 +288,7 @@ def analyze(
     True
     """
     cfg = config or AnalysisConfig()
-    claims_columns, keep_all_up_to = claims_columns_for(keep_columns)
+    claims_columns, keep_all_up_to, count_above = claims_columns_for(keep_columns)
     with reporting(progress) as listener:
         claims_table, events_table, dataset, inputs = load_inputs(
             claims,
@@ -307,6 +308,7 @@ def analyze(
             claims_columns=claims_columns,
             keep_all_up_to=keep_all_up_to,
             sort_claims=True,
+            count_claims_above=count_above,
         )
         return analyze_tables(
             claims_table, events_table, cfg, dataset=dataset, inputs=inputs, engine=engine

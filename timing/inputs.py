@@ -25,6 +25,7 @@ from timing.schema import ValidatedTable, ValidationError
 
 __all__ = [
     "ANALYSIS_CLAIM_COLUMNS",
+    "COUNT_CLAIMS_ABOVE",
     "KEEP_ALL_COLUMNS_UP_TO",
     "claims_columns_for",
     "declared_period",
@@ -52,32 +53,41 @@ ANALYSIS_CLAIM_COLUMNS = (
 #: larger ones keep :data:`ANALYSIS_CLAIM_COLUMNS` (at 1e7 claims the text columns alone
 #: would take gigabytes).
 KEEP_ALL_COLUMNS_UP_TO = 100_000
+#: Claims files of more rows are held as counts with ``keep_columns="auto"``
+#: (:mod:`timing.claim_counts`): one row per claim of the analysis columns takes about
+#: 1.2 GB per 1e7 claims.
+COUNT_CLAIMS_ABOVE = 20_000_000
 
 
-def claims_columns_for(keep_columns: str) -> tuple[tuple[str, ...] | None, int | None]:
-    """``(claims_columns, keep_all_up_to)`` for :func:`load_inputs` from a policy.
+def claims_columns_for(keep_columns: str) -> tuple[tuple[str, ...] | None, int | None, int | None]:
+    """``(claims_columns, keep_all_up_to, count_above)`` for :func:`load_inputs`.
 
     Parameters
     ----------
-    keep_columns : {"auto", "all", "analysis"}
+    keep_columns : {"auto", "all", "analysis", "counts"}
         ``"all"``: every column; ``"analysis"``: only :data:`ANALYSIS_CLAIM_COLUMNS`;
-        ``"auto"``: every column up to :data:`KEEP_ALL_COLUMNS_UP_TO` rows, else the
-        analysis columns. Every column is validated whichever is chosen.
+        ``"counts"``: claims held as counts per date, actor, kind, status and verified
+        date (:mod:`timing.claim_counts`: no ids or targets); ``"auto"``: every column up
+        to :data:`KEEP_ALL_COLUMNS_UP_TO` rows, the analysis columns up to
+        :data:`COUNT_CLAIMS_ABOVE`, counts above. Every column is validated whichever is
+        chosen, and the results are the same (apart from the claim rows shown).
 
     Examples
     --------
     >>> claims_columns_for("all")
-    (None, None)
-    >>> claims_columns_for("auto")[1]
-    100000
+    (None, None, None)
+    >>> claims_columns_for("auto")[1:]
+    (100000, 20000000)
     """
     if keep_columns == "all":
-        return None, None
+        return None, None, None
     if keep_columns == "analysis":
-        return ANALYSIS_CLAIM_COLUMNS, 0
+        return ANALYSIS_CLAIM_COLUMNS, 0, None
+    if keep_columns == "counts":
+        return ANALYSIS_CLAIM_COLUMNS, 0, 0
     if keep_columns == "auto":
-        return ANALYSIS_CLAIM_COLUMNS, KEEP_ALL_COLUMNS_UP_TO
-    raise TimingInputError(f"--keep-columns {keep_columns}: expected auto, all or analysis")
+        return ANALYSIS_CLAIM_COLUMNS, KEEP_ALL_COLUMNS_UP_TO, COUNT_CLAIMS_ABOVE
+    raise TimingInputError(f"--keep-columns {keep_columns}: expected auto, all, analysis or counts")
 
 
 @contextlib.contextmanager
@@ -163,6 +173,7 @@ def load_inputs(
     claims_columns: Sequence[str] | None = None,
     keep_all_up_to: int | None = None,
     sort_claims: bool = False,
+    count_claims_above: int | None = None,
 ) -> tuple[ValidatedTable, ValidatedTable, str | None, dict[str, Any]]:
     """Load and validate claims and events files, or a bundled dataset.
 
@@ -195,6 +206,9 @@ def load_inputs(
     sort_claims : bool
         Return the claims of a canonical-format file in date order (``sort_by_date`` of
         :func:`timing.io.load_table`), as an analysis bins them.
+    count_claims_above : int, optional
+        Hold the claims of a canonical-format file of more rows as counts
+        (``count_above`` of :func:`timing.io.load_table`).
 
     Returns
     -------
@@ -275,6 +289,7 @@ def load_inputs(
                         "columns": claims_columns,
                         "keep_all_up_to": keep_all_up_to,
                         "sort_by_date": sort_claims,
+                        "count_above": count_claims_above,
                     }
                     if table == "claims"
                     else {}

@@ -30,6 +30,7 @@ from timing._readers.delimited import read_delimited
 from timing._readers.jsonish import read_json, read_ndjson
 from timing._readers.raw import EXTRA_COLUMNS, RawTable, ReadInfo
 from timing._readers.source import SUPPORTED_SUFFIXES, expand_files, open_source, sha256_of
+from timing.claim_counts import COUNTED_COLUMNS, count_claims
 from timing.errors import TimingInputError
 from timing.schema import (
     CLAIMS,
@@ -302,6 +303,7 @@ def load_table(
     keep_all_up_to: int | None = None,
     streaming: bool | None = None,
     sort_by_date: bool = False,
+    count_above: int | None = None,
 ) -> LoadedTable:
     """Read, map and validate one table.
 
@@ -340,6 +342,11 @@ def load_table(
         Return the rows in date order (ties in file order; ``row`` still numbers them as
         in the file) rather than file order. An analysis bins them in date order: sorting
         here, while nothing else holds the table, saves a sorted copy later.
+    count_above : int, optional
+        Claims: when the file has more than this many rows, hold them as counts per date,
+        actor, kind, status and verified date (:mod:`timing.claim_counts`; ids, targets and
+        text columns are checked but not kept). Every row is validated and accounted for
+        as without it. None (default): one row per claim.
 
     Returns
     -------
@@ -373,6 +380,7 @@ def load_table(
             resolution=resolution,
             columns=columns,
             keep_all_up_to=keep_all_up_to,
+            count_above=count_above,
         )
         if streamed is not None:
             return _finished(streamed, keep_all_up_to, sort_by_date)
@@ -415,14 +423,21 @@ def load_table(
             raise ValidationError(table.accounting.reasons)
     table = replace(table, mapped=applied)
     info = raw.info
-    if columns is not None and (keep_all_up_to is None or raw.frame.height > keep_all_up_to):
+    counted = spec.kind == "claims" and count_above is not None and raw.frame.height > count_above
+    if counted:
+        columns = COUNTED_COLUMNS
+    if columns is not None and (
+        counted or keep_all_up_to is None or raw.frame.height > keep_all_up_to
+    ):
         wanted = [c for c in table.frame.columns if c in columns or c == "row"]
         left_out = tuple(c for c in table.frame.columns if c not in wanted and c in mapped.columns)
         compact = [c for c in COMPACT_COLUMNS if c in wanted]
         frame = table.frame.select(wanted).with_columns(pl.col(compact).cast(pl.Categorical))
+        if counted:
+            frame = count_claims(frame.lazy()).collect()
         table = replace(table, frame=frame)
         if left_out:
-            info = replace(info, left_out=left_out, rows=raw.frame.height)
+            info = replace(info, left_out=left_out, rows=raw.frame.height, counted=counted)
     loaded = LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
     return _finished(loaded, keep_all_up_to, sort_by_date)
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
+from timing.claim_counts import n_claims
 from timing.errors import TimingInputError
 from timing.stats.base import EffectKind, NotApplicable, implausible
 
@@ -120,7 +121,7 @@ class MethodContext:
     @property
     def n_claims(self) -> int:
         """Claim rows in the period."""
-        return int(self.timeline.claims_frame.height) or round(self.timeline.claims.sum())
+        return n_claims(self.timeline.claims_frame) or round(self.timeline.claims.sum())
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,7 @@ def _needs_status(outcome: str) -> Callable[[MethodContext], str | None]:
             every = "every" if values and values[0] else "no"
             return (
                 f"{every} claim of known status is {outcome}: the outcome does not vary, "
-                f"so there is nothing to compare ({per_claim.height} claims of known status)"
+                f"so there is nothing to compare ({n_claims(per_claim)} claims of known status)"
             )
         inside = ctx.weights[per_claim["bin"].to_numpy()] > 0
         if inside.all() or not inside.any():

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from timing.claim_counts import claim_weights, n_claims
 from timing.errors import TimingInputError
 
 __all__ = ["FAR_DATE_REASON", "FarDate", "StudyPeriod", "choose_period", "far_dates"]
@@ -51,18 +52,27 @@ PeriodSource = Literal["given", "declared", "overlap", "span"]
 
 @dataclass(frozen=True, slots=True)
 class FarDate:
-    """One row whose date lies far outside the rest of its table."""
+    """One row whose date lies far outside the rest of its table.
+
+    A row of claims held as counts (:mod:`timing.claim_counts`) stands for ``claims``
+    claims of the same date, actor, kind and status; ``row`` is the first of them.
+    """
 
     table: str
     row: int
     date: dt.date
+    claims: int = 1
 
     def __str__(self) -> str:
-        return f"{self.table} row {self.row}: {self.date:%Y-%m-%d}"
+        also = f" (and {self.claims - 1:,} more claims that day)" if self.claims > 1 else ""
+        return f"{self.table} row {self.row}: {self.date:%Y-%m-%d}{also}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The row as plain data."""
-        return {"table": self.table, "row": self.row, "date": self.date.isoformat()}
+        """The row as plain data (``claims`` only for a counted row of several)."""
+        out: dict[str, Any] = {"table": self.table, "row": self.row, "date": self.date.isoformat()}
+        if self.claims > 1:
+            out["claims"] = self.claims
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +128,11 @@ class StudyPeriod:
         if self.far:
             shown = "; ".join(str(f) for f in self.far[:5])
             more = f" and {len(self.far) - 5} more" if len(self.far) > 5 else ""
+            n = sum(f.claims for f in self.far)
             notes.append(
-                f"Caution: {len(self.far)} date{'s' if len(self.far) != 1 else ''} far outside "
-                f"the rest of {'their' if len(self.far) != 1 else 'its'} table "
-                f"{'were' if len(self.far) != 1 else 'was'} left out ({shown}{more}); "
+                f"Caution: {n} date{'s' if n != 1 else ''} far outside "
+                f"the rest of {'their' if n != 1 else 'its'} table "
+                f"{'were' if n != 1 else 'was'} left out ({shown}{more}); "
                 "check them for typos."
             )
         heavy = {
@@ -152,7 +163,7 @@ class StudyPeriod:
         }
 
 
-def far_dates(dates: np.ndarray) -> np.ndarray:
+def far_dates(dates: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
     """Mask of dates far outside the bulk of their table.
 
     A date is *far* when it lies beyond Tukey's far-out fences, three interquartile
@@ -164,6 +175,9 @@ def far_dates(dates: np.ndarray) -> np.ndarray:
     ----------
     dates : numpy.ndarray
         Days since any fixed origin (integers), one per row.
+    counts : numpy.ndarray, optional
+        How many rows each date stands for (claims held as counts); the quartiles are
+        those of the dates repeated that often, exactly.
 
     Returns
     -------
@@ -177,11 +191,41 @@ def far_dates(dates: np.ndarray) -> np.ndarray:
     [9]
     """
     days = np.asarray(dates, dtype=np.float64)
-    if days.size < 8:
-        return np.zeros(days.shape, dtype=bool)
-    q1, q3 = np.quantile(days, [0.25, 0.75])
+    if counts is None:
+        if days.size < 8:
+            return np.zeros(days.shape, dtype=bool)
+        q1, q3 = np.quantile(days, [0.25, 0.75])
+    else:
+        q1, q3 = _repeated_quartiles(days, np.asarray(counts, dtype=np.int64))
+        if np.isnan(q1):
+            return np.zeros(days.shape, dtype=bool)
     reach = max(FENCE_IQR * (q3 - q1), float(FENCE_MIN_DAYS))
     return (days < q1 - reach) | (days > q3 + reach)
+
+
+def _repeated_quartiles(days: np.ndarray, counts: np.ndarray) -> tuple[float, float]:
+    """``np.quantile(np.repeat(days, counts), [0.25, 0.75])`` without repeating (nan if < 8).
+
+    The linear rule: at position ``h = (N - 1) q`` of the sorted values, ``x[floor h] + (h -
+    floor h) (x[floor h + 1] - x[floor h])``. Integer days and ``h`` in quarters make every
+    step exact, so this equals numpy's result bit for bit (tested).
+    """
+    order = np.argsort(days, kind="stable")
+    values, ends = days[order], np.cumsum(counts[order])
+    total = int(ends[-1]) if ends.size else 0
+    if total < 8:
+        return np.nan, np.nan
+
+    def at(position: int) -> float:  # the value at a 0-based position of the sorted repeat
+        return float(values[np.searchsorted(ends, position, side="right")])
+
+    out = []
+    for q in (0.25, 0.75):
+        h = (total - 1) * q
+        low = int(np.floor(h))
+        a, b = at(low), at(min(low + 1, total - 1))
+        out.append(a + (h - low) * (b - a))
+    return out[0], out[1]
 
 
 def _day_numbers(column: pl.Series) -> np.ndarray:
@@ -240,14 +284,23 @@ def choose_period(
     spans: dict[str, tuple[dt.date, dt.date]] = {}
     kept: dict[str, np.ndarray] = {}
     epoch = dt.date(1970, 1, 1)
+    counts: dict[str, np.ndarray | None] = {}
     for table, frame in tables.items():
         days = _day_numbers(frame["date"])
-        mask = far_dates(days)
+        counts[table] = weights = claim_weights(frame)
+        mask = far_dates(days, weights)
         rows = frame["row"].to_numpy() if "row" in frame.columns else np.arange(1, days.size + 1)
         far += [
-            FarDate(table, int(rows[i]), epoch + dt.timedelta(days=int(days[i])))
+            FarDate(
+                table,
+                int(rows[i]),
+                epoch + dt.timedelta(days=int(days[i])),
+                1 if weights is None else int(weights[i]),
+            )
             for i in np.flatnonzero(mask)
         ]
+        if weights is not None:
+            counts[table] = weights[~mask]
         kept[table] = days[~mask]
         spans[table] = (
             epoch + dt.timedelta(days=int(kept[table].min())),
@@ -277,9 +330,11 @@ def choose_period(
             f"{first:%Y-%m-%d}; check --start/--end"
         )
     lo_day, hi_day = (first - epoch).days, (last - epoch).days
-    left_out = {
-        table: int(((days < lo_day) | (days > hi_day)).sum()) for table, days in kept.items()
-    }
+    left_out = {}
+    for table, days in kept.items():
+        outside = (days < lo_day) | (days > hi_day)
+        weights = counts[table]
+        left_out[table] = int(outside.sum() if weights is None else weights[outside].sum())
     return StudyPeriod(
         start=first,
         end=last,
@@ -287,5 +342,5 @@ def choose_period(
         spans=spans,
         far=tuple(sorted(far, key=lambda f: (f.table, f.row))),
         left_out=left_out,
-        rows={table: int(frame.height) for table, frame in tables.items()},
+        rows={table: n_claims(frame) for table, frame in tables.items()},
     )

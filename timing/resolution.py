@@ -45,6 +45,7 @@ def days_to_bins(days: int, resolution: str) -> int:
 
 def require_times(claims: pl.DataFrame) -> None:
     """Refuse minute bins for claims without times of day (all at 00:00, or plain dates)."""
+    from timing.claim_counts import n_claims
     date = claims["date"]
     if date.dtype == pl.Date:
         raise TimingInputError(
@@ -54,7 +55,7 @@ def require_times(claims: pl.DataFrame) -> None:
     timed = date.dt.hour().cast(pl.Int32) * 60 + date.dt.minute().cast(pl.Int32)
     if claims.height and not (timed.fill_null(0) > 0).any():
         raise TimingInputError(
-            f"--resolution minute: all {claims.height} claims are at 00:00 UTC (dates "
+            f"--resolution minute: all {n_claims(claims)} claims are at 00:00 UTC (dates "
             "without a time of day); minute bins need times, e.g. 2024-03-01T14:35Z; "
             "use --resolution day or hour for dates only"
         )

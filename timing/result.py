@@ -15,6 +15,7 @@ import polars as pl
 
 from timing import __version__
 from timing._result_json import json_records, json_tests
+from timing.claim_counts import n_claims
 from timing.constraints import (
     Constraint,
     Dates,
@@ -369,11 +370,11 @@ class AnalysisResult:
             detrended = f" on whole {plan.cycle}-{unit} cycles{detrended}"
         if self.config.weight == "value":
             subject = "The claimed figures per day (value column) were"
-            amount = f"{t.claims_frame.height} claims totalling {float(t.claims.sum()):,.0f}"
+            amount = f"{n_claims(t.claims_frame)} claims totalling {float(t.claims.sum()):,.0f}"
         else:
             subject = "Claims were"
-            n_claims = round(float(t.claims.sum()))
-            amount = f"{n_claims} claim{'' if n_claims == 1 else 's'}"
+            total = round(float(t.claims.sum()))
+            amount = f"{total} claim{'' if total == 1 else 's'}"
         lead = f"{subject} {size} in {self.config.window_label()}"
         if effect == 0:
             lead, interval = f"No claim fell in {self.config.window_label()}", ""
@@ -466,11 +467,11 @@ class AnalysisResult:
                 f"calendar, so the smallest p-value possible is {1 / (n_shifts + 1):.3g}."
             )
         n_events = self.timeline.n_events
-        n_claims = self.timeline.claims_frame.height
-        if n_events < 20 or n_claims < 50:
+        claims = n_claims(self.timeline.claims_frame)
+        if n_events < 20 or claims < 50:
             notes.append(
-                f"Caution: with {n_events} event{'s' if n_events != 1 else ''} and {n_claims} "
-                f"claim{'s' if n_claims != 1 else ''} the test has little "
+                f"Caution: with {n_events} event{'s' if n_events != 1 else ''} and {claims} "
+                f"claim{'s' if claims != 1 else ''} the test has little "
                 "power; a non-significant result is weak evidence of no effect."
             )
         if self.dataset is not None:

@@ -23,6 +23,7 @@ import numpy as np
 import polars as pl
 
 from timing._shifts import interval_cover
+from timing.claim_counts import claim_weights, n_claims
 from timing.errors import TimingInputError
 from timing.period import FAR_DATE_REASON, StudyPeriod, choose_period
 from timing.resolution import (
@@ -71,6 +72,8 @@ class Timeline:
         ``int64`` bin each event was announced, ``-1`` where unknown or before the period.
     claims_frame, events_frame : polars.DataFrame
         The rows in the period after filtering, sorted by date, with a ``bin`` column.
+        Claims may be held as counts (one row per date, actor, kind and status, with a
+        :data:`~timing.claim_counts.COUNT_COLUMN`; see :mod:`timing.claim_counts`).
     excluded : dict
         Rows left out by the period or the filters, by table, with the reason.
     period : StudyPeriod or None
@@ -389,8 +392,9 @@ def build_timeline(
         if values is None:
             return frame
         kept = frame.filter(pl.col(column).is_in(list(values)))
-        if frame.height - kept.height:
-            excluded[table][f"{column} not in {sorted(values)}"] = frame.height - kept.height
+        dropped = n_claims(frame) - n_claims(kept)
+        if dropped:
+            excluded[table][f"{column} not in {sorted(values)}"] = dropped
         return kept
 
     claims = keep(keep(claims, "actor", actors, "claims"), "kind", claim_kinds, "claims")
@@ -415,9 +419,9 @@ def build_timeline(
         default=period,
     )
     for table in ("claims", "events"):
-        far_rows = [f.row for f in chosen.far if f.table == table]
-        if far_rows:
-            excluded[table][FAR_DATE_REASON] = len(far_rows)
+        far_claims = sum(f.claims for f in chosen.far if f.table == table)
+        if far_claims:
+            excluded[table][FAR_DATE_REASON] = far_claims
     if chosen.far:
         far_claims = [f.row for f in chosen.far if f.table == "claims"]
         far_events = [f.row for f in chosen.far if f.table == "events"]
@@ -438,7 +442,12 @@ def build_timeline(
         framed = frame.with_columns(_bin_index(pl.col("date"), first, resolution).alias("bin"))
         bins = framed["bin"]
         inside = (bins >= 0) & (bins < n_bins)
-        outside = framed.height - int(inside.sum())
+        counts = claim_weights(framed)
+        outside = (
+            framed.height - int(inside.sum())
+            if counts is None
+            else int(counts[~inside.to_numpy()].sum())
+        )
         if outside:
             excluded[table]["outside study period"] = outside
         if bins.is_sorted():  # the rows in the period are one slice: no copy
@@ -467,8 +476,9 @@ def build_timeline(
     claim_bins = claims["bin"].to_numpy().astype(np.int64)
     if weight == "value":
         values = claims["value"].fill_null(0.0).to_numpy().astype(np.float64)
-    else:
-        values = np.ones(claims.height, dtype=np.float64)
+    else:  # counted rows (timing.claim_counts) stand for several claims each
+        counts = claim_weights(claims)
+        values = np.ones(claims.height, dtype=np.float64) if counts is None else counts
     series = np.bincount(claim_bins, weights=values, minlength=n_bins).astype(np.float64)
 
     event_bins = events["bin"].to_numpy().astype(np.int64)

@@ -30,8 +30,10 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from timing._readers.counted import count_streamed, counted_result
 from timing._readers.raw import ReadInfo
 from timing._readers.scan import Scanned, expand_paths, open_scan
+from timing.claim_counts import COUNT_COLUMN, COUNTED_COLUMNS
 from timing.errors import TimingInputError
 from timing.schema import (
     COMPACT_COLUMNS,
@@ -214,6 +216,7 @@ def scan_validate(
     resolution: Resolution,
     columns: Sequence[str] | None = None,
     keep_all_up_to: int | None = None,
+    count_above: int | None = None,
 ) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
     """Validate a claims file, folder or glob with the streaming engine.
 
@@ -235,6 +238,9 @@ def scan_validate(
         Canonical columns to keep in the returned frame (all are validated); default all.
     keep_all_up_to : int, optional
         With ``columns``: keep every column when the file has at most this many rows.
+    count_above : int, optional
+        Hold the claims as counts (:func:`timing.claim_counts.count_claims`, grouped in the
+        streaming query) when the file has more than this many rows.
 
     Returns
     -------
@@ -247,7 +253,10 @@ def scan_validate(
     try:
         if columns is not None and keep_all_up_to is not None and source.rows <= keep_all_up_to:
             columns = None
-        return _validate(source, spec, plan, lenient, resolution, columns)
+        counted = count_above is not None and source.rows > count_above
+        if counted:
+            columns = COUNTED_COLUMNS
+        return _validate(source, spec, plan, lenient, resolution, columns, counted=counted)
     except pl.exceptions.PolarsError:
         if source.info.format == "parquet":
             raise
@@ -261,6 +270,8 @@ def _validate(
     lenient: bool,
     resolution: Resolution,
     columns: Sequence[str] | None,
+    *,
+    counted: bool = False,
 ) -> tuple[ValidatedTable, ReadInfo, dict[str, str]] | None:
     label, info, n = source.info.file, source.info, source.rows
     renamed, applied = plan(source.loaded)
@@ -306,27 +317,29 @@ def _validate(
     # kept as categoricals (4 bytes a row instead of 16 or more).
     compact = frozenset(COMPACT_COLUMNS if columns is not None else ())
     if left_out:
-        info = replace(info, left_out=left_out, rows=n)
+        info = replace(info, left_out=left_out, rows=n, counted=counted)
     # First the ids: their hashes (8 bytes a row) are freed before the table is read.
     problems = _duplicates(frame, spec, source.place, n)
     # One streaming pass (the engine shares the scan of both queries): typed values of
     # the rows every cell of which passes, and the numbers of the others, which get a
     # closer look. Filtering in the query keeps a second copy of the table out of memory.
     flagged = staged.with_columns(suspect.alias("_suspect"))
-    good, suspects_frame = pl.collect_all(
-        [
-            flagged.filter(~pl.col("_suspect")).select(
-                *[
-                    exprs[c][0].cast(pl.Categorical) if c in compact else exprs[c][0]
-                    for c in wanted
-                ],
-                *[pl.col(c).cast(pl.String) for c in keep_extras],
-                pl.col("row").cast(pl.Int64),
-            ),
-            flagged.filter(pl.col("_suspect")).select(pl.col("row").cast(pl.Int64)),
-        ],
-        engine="streaming",
+    passed = ~pl.col("_suspect")
+    if counted and problems:  # repeated ids are rejected: not counted
+        repeated = pl.Series([p.row for p in problems], dtype=pl.Int64)
+        passed = passed & ~pl.col("row").cast(pl.Int64).is_in(repeated.implode())
+    kept = flagged.filter(passed).select(
+        *[exprs[c][0].cast(pl.Categorical) if c in compact else exprs[c][0] for c in wanted],
+        *[pl.col(c).cast(pl.String) for c in keep_extras],
+        pl.col("row").cast(pl.Int64),
     )
+    if counted:  # in passes of dates (timing._readers.counted)
+        good, suspects_frame = count_streamed(flagged, kept, n)
+    else:
+        good, suspects_frame = pl.collect_all(
+            [kept, flagged.filter(pl.col("_suspect")).select(pl.col("row").cast(pl.Int64))],
+            engine="streaming",
+        )
     suspects = suspects_frame["row"]
     rescued: list[pl.DataFrame] = []
     nuls: list[Problem] = []
@@ -340,7 +353,8 @@ def _validate(
         careful, nul_found, kept = _careful(bad, spec, label, resolution, texts)
         problems = careful + problems
         nuls += nul_found
-        rescued.append(kept.select(pl.col(c).cast(good.schema[c]) for c in good.columns))
+        columns_kept = [c for c in good.columns if c != COUNT_COLUMN]
+        rescued.append(kept.select(pl.col(c).cast(good.schema[c]) for c in columns_kept))
     # stable, in the eager order within a row: cells, a repeated id, then NUL bytes
     problems = sorted([*problems, *nuls], key=lambda p: p.row)
     rejected_rows = sorted({p.row for p in problems})
@@ -353,6 +367,8 @@ def _validate(
     # only when it changes something: rescued rows merge in row order, and rows are
     # filtered out only when a rejected row is among them (a repeated id).
     rescued = [part for part in rescued if part.height]
+    if counted:
+        return counted_result(good, rescued, rejected_rows, shown, spec, label, n, info, applied)
     if not good["row"].is_sorted():
         good = good.sort("row")
     if rescued:

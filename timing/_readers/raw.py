@@ -42,6 +42,11 @@ class ReadInfo:
     left_out : tuple of str
         Columns validated but not kept in the frame: a large table keeps only the
         columns its analysis reads (see ``keep_all_up_to`` of :func:`timing.io.load_table`).
+    rows : int
+        Rows read, when ``left_out`` is set.
+    counted : bool
+        Whether the claims are held as counts (``count_above`` of
+        :func:`timing.io.load_table`; see :mod:`timing.claim_counts`).
     """
 
     file: str
@@ -54,6 +59,7 @@ class ReadInfo:
     notes: tuple[str, ...] = ()
     left_out: tuple[str, ...] = ()
     rows: int = 0
+    counted: bool = False
 
     def messages(self) -> list[str]:
         """One line per note, plus one for columns not loaded, for display."""
@@ -65,7 +71,15 @@ class ReadInfo:
                 f"(only the first {EXTRA_COLUMNS} extras are kept; map a column with --map "
                 "to use it)"
             )
-        if self.left_out:
+        if self.left_out and self.counted:
+            lines.append(
+                f"{self.file}: {self.rows:,} rows, so the claims are held as counts per date, "
+                "actor, kind and status; the column"
+                f"{'s' if len(self.left_out) > 1 else ''} {', '.join(self.left_out)} "
+                f"{'were' if len(self.left_out) > 1 else 'was'} checked but not kept, and the "
+                "per-event table lists no targets (--keep-columns analysis keeps them)"
+            )
+        elif self.left_out:
             lines.append(
                 f"{self.file}: {self.rows:,} rows, so the column"
                 f"{'s' if len(self.left_out) > 1 else ''} {', '.join(self.left_out)} "

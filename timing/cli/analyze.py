@@ -172,10 +172,11 @@ def analyze(
     keep_columns: Annotated[
         str,
         typer.Option(
-            metavar="auto|all|analysis",
+            metavar="auto|all|analysis|counts",
             help="Claims columns kept after checking them all: auto keeps every column up "
-            "to 100,000 claims and above that only those the analysis reads (not text, "
-            "source, region).",
+            "to 100,000 claims, only those the analysis reads (not text, source, region) "
+            "up to 2e7, and above that holds the claims as counts per date, actor, kind "
+            "and status (same results; no ids or targets).",
         ),
     ] = "auto",
 ) -> None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import numpy as np
 import polars as pl
 
+from timing.claim_counts import COUNT_COLUMN, claims_in_group, is_counted, n_claims
 from timing.errors import TimingInputError
 from timing.resolution import BINS_PER_DAY
 
@@ -62,8 +63,11 @@ def as_data(result: ResultLike) -> dict[str, Any]:
     if callable(to_dict) and hasattr(result, "timeline"):
         # Above the aggregation threshold the timeline only counts claims per period: hand it
         # the typed claim frame rather than building one dict per claim (31 us a claim).
-        rows = int(getattr(result.timeline.claims_frame, "height", 0))
-        data: dict[str, Any] = to_dict(full=True, claim_rows=rows <= TIMELINE_AGGREGATE_ABOVE)
+        # Counted claims (timing.claim_counts) are always drawn as counts.
+        frame = result.timeline.claims_frame
+        rows = int(getattr(frame, "height", 0))
+        one_each = rows <= TIMELINE_AGGREGATE_ABOVE and not is_counted(frame)
+        data: dict[str, Any] = to_dict(full=True, claim_rows=one_each)
         return data
     raise TimingInputError(
         f"expected an AnalysisResult or its to_dict(full=True) dict, got {type(result).__name__}"
@@ -246,7 +250,12 @@ def claims_frame(data: dict[str, Any]) -> pl.DataFrame:
         frame = claims
     elif isinstance(claims, list) and claims:
         rows = [c for c in claims if isinstance(c, dict)]
-        frame = pl.from_dicts(rows, schema=need, strict=False) if rows else pl.DataFrame()
+        counted = {COUNT_COLUMN: pl.Int64} if rows and COUNT_COLUMN in rows[0] else {}
+        frame = (
+            pl.from_dicts(rows, schema={**need, **counted}, strict=False)
+            if rows
+            else pl.DataFrame()
+        )
     else:
         frame = pl.DataFrame()
     dtype = frame.schema.get("date")
@@ -344,7 +353,8 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     ('day', [1, 2], [3, 3])
     """
     frame = claims_frame(data)
-    if frame.height <= TIMELINE_AGGREGATE_ABOVE and not force:
+    counted = is_counted(frame)  # rows standing for several claims: always aggregated
+    if frame.height <= TIMELINE_AGGREGATE_ABOVE and not force and not counted:
         return None
     hourly = bins_per_day(data) == 24
     # Count per hour (or day) first, on the claims' own columns (categorical kind and
@@ -352,7 +362,7 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     fine = (
         frame.lazy()
         .group_by(_period_expr(hourly, frame.schema["date"]).alias("period"), "kind", "status")
-        .agg(pl.len().alias("claims"))
+        .agg(claims_in_group(frame).alias("claims"))
         .collect()
         .with_columns(
             pl.col("kind").cast(pl.String).fill_null("other"),
@@ -361,7 +371,7 @@ def timeline_counts(data: dict[str, Any], *, force: bool = False) -> TimelineCou
     )
     dated = fine.filter(pl.col("period").is_not_null())
     n_dated = int(dated["claims"].sum())
-    n_undated = frame.height - n_dated
+    n_undated = n_claims(frame) - n_dated
     if dated.height == 0:
         schema: dict[str, Any] = {"period": pl.Datetime("us"), "kind": pl.String}
         schema.update(status=pl.String, claims=pl.UInt32, kind_claims=pl.UInt32)

@@ -13,6 +13,8 @@ import numpy as np
 import polars as pl
 from scipy import sparse, special
 
+from timing.claim_counts import count_expr
+
 __all__ = ["covariate_groups", "design", "grouped_logit"]
 
 
@@ -25,7 +27,7 @@ def covariate_groups(
     ----------
     per_claim : polars.DataFrame
         One row per claim with ``bin``, the boolean ``outcome`` column (null when unknown)
-        and ``columns``.
+        and ``columns``, or counted rows (:mod:`timing.claim_counts`).
     outcome : str
         The outcome column.
     columns : list of str
@@ -40,6 +42,7 @@ def covariate_groups(
         For each of ``columns``, its values in sorted order: code ``i`` is ``levels[i]``.
     """
     y = pl.col(outcome)
+    n = count_expr(per_claim)  # counted rows (timing.claim_counts) stand for several claims
     keys = [pl.col("bin").cast(pl.Int64)] + [
         pl.col(c).cast(pl.String).fill_null("?") for c in columns
     ]
@@ -47,9 +50,9 @@ def covariate_groups(
         per_claim.lazy()
         .group_by(keys)
         .agg(
-            (y == True).sum().alias("_yes"),  # noqa: E712 - polars expression
-            (y == False).sum().alias("_no"),  # noqa: E712
-            y.is_null().sum().alias("_unknown"),
+            pl.when(y == True).then(n).otherwise(0).sum().alias("_yes"),  # noqa: E712
+            pl.when(y == False).then(n).otherwise(0).sum().alias("_no"),  # noqa: E712
+            pl.when(y.is_null()).then(n).otherwise(0).sum().alias("_unknown"),
         )
         .sort(["bin", *columns])
         .collect(engine="streaming")  # memory grows with the groups, not the claims

@@ -34,6 +34,7 @@ import polars as pl
 import scipy.fft as sp_fft
 
 from timing._shifts import Correlator
+from timing.claim_counts import count_expr
 from timing.engine import Engine
 from timing.stats._common import TIE_RTOL
 
@@ -327,9 +328,10 @@ def claim_series(
             _code("actor", actors).alias("a"),
             (_code("kind", ckinds) + 1).alias("k"),  # row 0: claims of no listed kind
             pl.col("bin").cast(pl.Int64),
+            count_expr(cf).alias("_n"),  # counted rows stand for several claims
         )
         .group_by("a", "k", "bin")
-        .agg(pl.len().alias("n"))
+        .agg(pl.col("_n").sum().alias("n"))
         .collect(engine="streaming")
     )
     actor, kind = grouped["a"].to_numpy(), grouped["k"].to_numpy()

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from timing.claim_counts import claim_weights
+
 if TYPE_CHECKING:
     from timing.timeline import Timeline
 
@@ -99,9 +101,13 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
     # slice found by binary search, so the cost grows with events x log(claims), and only
     # the labels an event lists are turned into Python strings.
     labels, sorted_bins = _labels(claims), cbins
+    counts = claim_weights(claims)  # counted rows (no targets): claims per row
     if not claims["bin"].is_sorted():
         order = np.argsort(cbins, kind="stable")
         sorted_bins, labels = cbins[order], labels.gather(order)
+        counts = None if counts is None else counts[order]
+    # claims before each row, so that a slice's claims are a difference of two sums
+    before_row = None if counts is None else np.concatenate([[0], np.cumsum(counts)])
     starts, announced = _column(events, "date"), _column(events, "announced_date")
     out: dict[str, list[Any]] = {
         key: []
@@ -124,7 +130,13 @@ def event_claims(timeline: Timeline, window: tuple[int, int] | None) -> pl.DataF
         first_in = int(np.searchsorted(sorted_bins, lo, side="left"))
         past_in = int(np.searchsorted(sorted_bins, hi, side="right"))
         count = past_in - first_in if hi >= lo else 0
-        out["window_claims"].append(count)
+        if before_row is None:
+            out["window_claims"].append(count)
+        else:
+            out["window_claims"].append(
+                int(before_row[past_in] - before_row[first_in]) if count else 0
+            )
+            count = 0  # counted claims have no targets to list
         listed = labels.slice(first_in, min(count, TARGETS_KEPT)).to_list() if count else []
         out["window_targets"].append([str(label or "") for label in listed])
         nearest_lag = nearest = last_lag = last = None

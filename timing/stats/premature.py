@@ -16,6 +16,7 @@ import numpy as np
 import polars as pl
 
 from timing._shifts import Correlator, admissible_shifts
+from timing.claim_counts import claim_weights, n_claims
 from timing.errors import TimingInputError
 from timing.stats._common import Alternative, monte_carlo_pvalue, plain, result_dict
 from timing.stats._grouped_logit import covariate_groups, design, grouped_logit
@@ -347,6 +348,9 @@ def premature_claims(
         raise TimingInputError(f"outcome must be 'premature' or 'disputed', got {outcome!r}")
     per_claim = classify_claims(timeline) if classified is None else classified
     known = per_claim[outcome].is_not_null().to_numpy()
+    counts = claim_weights(per_claim)  # counted rows stand for several claims
+    n_known = int(known.sum() if counts is None else counts[known].sum())
+    n_total = n_claims(per_claim)
     if not known.any():
         raise TimingInputError(
             "no claim has a known status: the 'status' column needs confirmed, contested or "
@@ -393,9 +397,9 @@ def premature_claims(
         ci_high=main["ci_high"],
         logit_pvalue=main["logit_pvalue"],
         window=window,
-        n_total=int(known.size),
+        n_total=n_total,
         n_used=main["n_used"],
-        n_unknown=int((~known).sum()),
+        n_unknown=n_total - n_known,
         n_premature=main["n_premature"],
         n_in_window=main["n_in_window"],
         share_in=main["share_in"],

@@ -55,6 +55,7 @@ import numpy as np
 import polars as pl
 
 from timing._shifts import admissible_shifts, detrended
+from timing.claim_counts import claim_weights
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, rate_ratio
 from timing.stats.robustness_influence import p_greater, xcorr
@@ -184,10 +185,19 @@ class SpecificationCurve:
 
 
 def _levels(
-    values: np.ndarray, minimum: int, name: str, left_out: dict[str, list[str]]
+    values: np.ndarray,
+    minimum: int,
+    name: str,
+    left_out: dict[str, list[str]],
+    weights: np.ndarray | None = None,
 ) -> list[str]:
-    """``all`` plus each value with at least ``minimum`` rows (largest first, capped)."""
-    present, counts = np.unique(values.astype(str), return_counts=True)
+    """``all`` plus each value with at least ``minimum`` claims (largest first, capped).
+
+    ``weights``: claims per row of a counted frame (:mod:`timing.claim_counts`).
+    """
+    present, where, counts = np.unique(values.astype(str), return_inverse=True, return_counts=True)
+    if weights is not None:
+        counts = np.bincount(where, weights=weights, minlength=present.size).astype(np.int64)
     if present.size <= 1:
         return [ALL]
     order = np.lexsort((present, -counts))
@@ -299,9 +309,16 @@ def specification_curve(
     cf, ef = timeline.claims_frame, timeline.events_frame
     has_rows = cf.height > 0 and {"actor", "kind"} <= set(cf.columns)
     left_out: dict[str, list[str]] = {}
-    actors = _levels(cf["actor"].to_numpy(), MIN_CLAIMS, "actor", left_out) if has_rows else [ALL]
+    row_claims = claim_weights(cf)  # counted rows stand for several claims
+    actors = (
+        _levels(cf["actor"].to_numpy(), MIN_CLAIMS, "actor", left_out, row_claims)
+        if has_rows
+        else [ALL]
+    )
     ckinds = (
-        _levels(cf["kind"].to_numpy(), MIN_CLAIMS, "claim_kind", left_out) if has_rows else [ALL]
+        _levels(cf["kind"].to_numpy(), MIN_CLAIMS, "claim_kind", left_out, row_claims)
+        if has_rows
+        else [ALL]
     )
     has_kinds = ef.height == timeline.n_events and "kind" in ef.columns
     ekinds = (
@@ -361,16 +378,19 @@ def specification_curve(
     for actor, ck in itertools.product(dims["actor"], dims["claim_kind"]):
         if actor == ALL and ck == ALL:
             raw = timeline.claims
-            n_rows_series = np.bincount(claim_bins, minlength=n) if has_rows else raw
+            n_rows_series = (
+                np.bincount(claim_bins, weights=row_claims, minlength=n) if has_rows else raw
+            )
         else:
             sel = np.ones(cf.height, dtype=bool)
             sel &= True if actor == ALL else cf["actor"].to_numpy().astype(str) == actor
             sel &= True if ck == ALL else cf["kind"].to_numpy().astype(str) == ck
             rows = claim_bins[sel]
+            counts = None if row_claims is None else row_claims[sel]
             raw = np.bincount(
-                rows, weights=None if values is None else values[sel], minlength=n
+                rows, weights=counts if values is None else values[sel], minlength=n
             ).astype(np.float64)
-            n_rows_series = np.bincount(rows, minlength=n)
+            n_rows_series = np.bincount(rows, weights=counts, minlength=n)
         for span, cp in itertools.product(spans, ("full",) if by_events else periods):
             series = (detrended(raw, span * per_day) if span else raw) * masks[cp]
             stats = xcorr(series, weights)
