@@ -159,8 +159,9 @@ def test_far_dates_of_counted_claims_name_their_first_row(tmp_path: Path) -> Non
     assert far.to_dict()["claims"] == 3
     assert sorted(f.row for f in rows.timeline.period.far) == [8, 41, 42]
     assert "Caution: 3 dates far outside" in (counts.timeline.period.caution() or "")
-    assert counts.timeline.period.caution().split(" (")[0] == (
-        rows.timeline.period.caution().split(" (")[0]
+    assert (
+        counts.timeline.period.caution().split(" (")[0]
+        == (rows.timeline.period.caution().split(" (")[0])
     )
 
 
@@ -229,7 +230,9 @@ def test_the_cli_takes_counts_and_the_report_draws_them(tmp_path: Path) -> None:
     parquet, _, events = _write_inputs(tmp_path, n=1_500)
     page = tmp_path / "r.html"
     args = ["analyze", "--claims", str(parquet), "--events", str(events), "--lenient"]
-    done = CliRunner().invoke(app, [*args, "--keep-columns", "counts", "--out", str(page), "--plotlyjs", "cdn"])
+    done = CliRunner().invoke(
+        app, [*args, "--keep-columns", "counts", "--out", str(page), "--plotlyjs", "cdn"]
+    )
     assert done.exit_code == 0, done.output
     text = page.read_text(encoding="utf-8")
     claims = analyze(parquet, events, lenient=True, keep_columns="counts").timeline.claims_frame
