@@ -148,3 +148,21 @@ def test_no_shifted_calendar_with_a_lag_is_refused_not_an_index_error() -> None:
     )  # fmt: skip
     with pytest.raises(TimingInputError, match="no shifted event calendar"):
         lag_density(timeline, min_shift=8, n_grid=16)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_bandwidth_of_counted_lags_is_statsmodels_on_the_repeat(seed: int) -> None:
+    """Distinct lags with counts (what lag_density passes) against statsmodels' rules on the
+    lags repeated: hour lags (k / 24), ties, an IQR of 0 and a single value included."""
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(1, 40))
+    values = rng.integers(0, 24 * 30, size) / 24.0
+    counts = rng.integers(1, 6, size)
+    if seed == 0:  # most claims on one lag: the IQR is 0, so the rule takes the sd
+        counts[0] = 500
+    repeated = np.repeat(values, counts)
+    for method in ("scott", "silverman"):
+        expected = select_bandwidth(repeated, method)
+        got = select_bandwidth(values, method, counts=counts)
+        assert got == pytest.approx(expected, rel=1e-12)
+    assert select_bandwidth(np.array([3.0]), "scott", counts=np.array([1])) == 1.0
