@@ -235,9 +235,17 @@ def test_the_cli_takes_counts_and_the_report_draws_them(tmp_path: Path) -> None:
     )
     assert done.exit_code == 0, done.output
     text = page.read_text(encoding="utf-8")
-    claims = analyze(parquet, events, lenient=True, keep_columns="counts").timeline.claims_frame
+    result = analyze(parquet, events, lenient=True, keep_columns="counts")
+    claims = result.timeline.claims_frame
     assert claims.height < n_claims(claims)
     assert f"shows {n_claims(claims):,} claims as counts per" in text  # claims, not rows
+    # a report redrawn from the saved JSON (claim rows with their counts) says the same
+    from timing.report import write_report
+
+    saved = json.loads(json.dumps(result.to_dict(full=True), default=str))
+    assert saved["claims"][0]["claims"] >= 1
+    again = write_report(saved, tmp_path / "again.html", plotlyjs="cdn")
+    assert f"shows {n_claims(claims):,} claims as counts per" in again.read_text(encoding="utf-8")
     refused = CliRunner().invoke(app, [*args, "--keep-columns", "some", "--no-report"])
     assert refused.exit_code == 2
     assert "expected auto, all, analysis or counts" in refused.output
