@@ -166,3 +166,16 @@ def test_bandwidth_of_counted_lags_is_statsmodels_on_the_repeat(seed: int) -> No
         got = select_bandwidth(values, method, counts=counts)
         assert got == pytest.approx(expected, rel=1e-12)
     assert select_bandwidth(np.array([3.0]), "scott", counts=np.array([1])) == 1.0
+
+
+def test_full_json_lists_lags_per_claim_only_up_to_a_limit(monkeypatch) -> None:
+    from timing.stats import lag_density as module
+
+    res = lag_density(_random_timeline(5), null=False)
+    assert len(res.to_dict(full=True)["lags"]) == res.n_lags
+    monkeypatch.setattr(module, "LAGS_LISTED_UP_TO", res.n_lags - 1)
+    listed = res.to_dict(full=True)
+    assert "lags" not in listed
+    assert sum(listed["lag_counts"]) == res.n_lags
+    repeated = np.repeat(listed["lag_values"], np.asarray(listed["lag_counts"], dtype=int))
+    assert repeated.tolist() == res.lags.tolist()

@@ -320,24 +320,25 @@ def _validate(
         info = replace(info, left_out=left_out, rows=n, counted=counted)
     # First the ids: their hashes (8 bytes a row) are freed before the table is read.
     problems = _duplicates(frame, spec, source.place, n)
-    # One streaming pass (the engine shares the scan of both queries): typed values of
-    # the rows every cell of which passes, and the numbers of the others, which get a
-    # closer look. Filtering in the query keeps a second copy of the table out of memory.
+    # Typed values of the rows every cell of which passes, and the numbers of the others,
+    # which get a closer look: rows in one streaming pass (the engine shares the scan of
+    # both queries), counted claims in passes of dates. Filtering in the query keeps a
+    # second copy of the table out of memory.
     flagged = staged.with_columns(suspect.alias("_suspect"))
     passed = ~pl.col("_suspect")
     if counted and problems:  # repeated ids are rejected: not counted
         repeated = pl.Series([p.row for p in problems], dtype=pl.Int64)
         passed = passed & ~pl.col("row").cast(pl.Int64).is_in(repeated.implode())
-    kept = flagged.filter(passed).select(
+    typed = flagged.filter(passed).select(
         *[exprs[c][0].cast(pl.Categorical) if c in compact else exprs[c][0] for c in wanted],
         *[pl.col(c).cast(pl.String) for c in keep_extras],
         pl.col("row").cast(pl.Int64),
     )
     if counted:  # in passes of dates (timing._readers.counted)
-        good, suspects_frame = count_streamed(flagged, kept, n)
+        good, suspects_frame = count_streamed(flagged, typed, n)
     else:
         good, suspects_frame = pl.collect_all(
-            [kept, flagged.filter(pl.col("_suspect")).select(pl.col("row").cast(pl.Int64))],
+            [typed, flagged.filter(pl.col("_suspect")).select(pl.col("row").cast(pl.Int64))],
             engine="streaming",
         )
     suspects = suspects_frame["row"]

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 __all__ = ["LagDensityResult", "claim_lags", "lag_density", "reflected_kde", "select_bandwidth"]
 
 _SQRT_2PI = np.sqrt(2.0 * np.pi)
+#: ``to_dict(full=True)`` lists one lag per claim up to this many claims.
+LAGS_LISTED_UP_TO = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +109,16 @@ class LagDensityResult(ResultDisplay):
         """Plain data for JSON, with the grid and densities; ``full=True`` adds the lags.
 
         The lags are one per claim: ``per_claim=False`` leaves them out even when ``full``.
+        Above :data:`LAGS_LISTED_UP_TO` claims they are given as ``lag_values`` and
+        ``lag_counts`` (the distinct lags of the bins and their claims) instead.
         """
         out = result_dict(self, exclude=("lag_values", "lag_counts"))
         if full and per_claim:
-            out["lags"] = plain(self.lags)
+            if self.n_lags <= LAGS_LISTED_UP_TO:
+                out["lags"] = plain(self.lags)
+            else:
+                out["lag_values"] = plain(self.lag_values)
+                out["lag_counts"] = plain(self.lag_counts)
         return out
 
 
