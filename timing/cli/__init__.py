@@ -18,5 +18,12 @@ __all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point.
+
+    The process is the command's own, so scipy may skip the notes it writes into its
+    docstrings at import (:mod:`timing._scipy_docs`); library code never does this.
+    """
+    from timing._scipy_docs import install
+
+    install()
     app(prog_name="timing")
