@@ -75,3 +75,17 @@ def test_an_arrangement_equal_to_the_observed_one_ties_exactly() -> None:
     assert null[0] == null[2] == null[4] == observed
     assert null[1] != observed and null[3] != observed
     assert pvalue == (1 + np.count_nonzero(null >= observed - 1e-12 * max(1, abs(observed)))) / 6
+
+
+def test_blocks_of_any_size_give_the_same_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    import timing.stats.glm_shift as glm_shift
+
+    y, X = _hourly_or_daily("day", 23)
+    shifts = np.arange(9, y.size - 9, y.size // 30)
+    whole = glm_shift_reference(y, X, shifts, dispersion=0.5, maxlags=6)
+    per_shift = (2 * 6 + 8) * y.size * 8  # 6 dense columns: pre, post and 4 trend splines
+    for size in (1, 2, 7):  # one shift at a time (the loop), and blocks of 2 and 7
+        monkeypatch.setattr(glm_shift, "STACK_BYTES", size * per_shift)
+        observed, pvalue, null = glm_shift_reference(y, X, shifts, dispersion=0.5, maxlags=6)
+        assert observed == whole[0] and pvalue == whole[1]
+        np.testing.assert_allclose(null, whole[2], rtol=1e-10, atol=0)
