@@ -2,8 +2,8 @@
 
 ``timing --help`` and ``timing analyze --help`` load none of the numerical libraries;
 the console script leaves scipy's docstrings as they are (:mod:`timing._scipy_docs`)
-without changing what scipy computes, and spaces out full garbage collections; a library
-user's process gets neither.
+without changing what scipy computes, spaces out full garbage collections and puts BLAS on
+one thread unless the user set a thread count; a library user's process gets none of it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,13 @@ import pytest
 from timing._scipy_docs import DocAsIs
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The environment without any BLAS thread setting (the variables set to "": unset).
+NO_THREAD_SETTING = {
+    "OPENBLAS_NUM_THREADS": "",
+    "GOTO_NUM_THREADS": "",
+    "OMP_NUM_THREADS": "",
+    "MKL_NUM_THREADS": "",
+}
 HEAVY = ("numpy", "scipy", "polars", "pandas", "statsmodels", "sklearn", "plotly", "pyarrow")
 
 
@@ -27,7 +34,11 @@ def _python(code: str, env: dict[str, str] | None = None) -> dict[str, object]:
 
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
     environ.pop("TIMING_SCIPY_DOCS", None)
-    environ.update(env or {})
+    for name, value in (env or {}).items():
+        if value:
+            environ[name] = value
+        else:
+            environ.pop(name, None)
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -40,7 +51,7 @@ def _python(code: str, env: dict[str, str] | None = None) -> dict[str, object]:
 
 
 RUN_CLI = """
-import gc, json, runpy, sys
+import gc, json, os, runpy, sys
 sys.argv = ["timing", *{argv!r}]
 try:
     runpy.run_module("timing", run_name="__main__")
@@ -48,16 +59,26 @@ except SystemExit:
     pass
 from timing._scipy_docs import installed
 loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set({heavy!r}))
-print(json.dumps({{"loaded": loaded, "threshold": gc.get_threshold(), "hook": installed()}}))
+blas = os.environ.get("OPENBLAS_NUM_THREADS")
+print(json.dumps({{"loaded": loaded, "threshold": gc.get_threshold(), "hook": installed(),
+                  "blas": blas}}))
 """
 
 
 @pytest.mark.parametrize("argv", [["--help"], ["analyze", "--help"]])
 def test_help_loads_no_numerical_library(argv: list[str]) -> None:
-    out = _python(RUN_CLI.format(argv=argv, heavy=HEAVY))
+    out = _python(RUN_CLI.format(argv=argv, heavy=HEAVY), env=NO_THREAD_SETTING)
     assert out["loaded"] == []
-    # the console script set the collector and left the scipy hook waiting (scipy never came)
-    assert out["threshold"][2] == 100 and out["hook"] is True
+    # the console script set the collector and BLAS and left the scipy hook waiting
+    # (scipy never came)
+    assert out["threshold"][2] == 100 and out["hook"] is True and out["blas"] == "1"
+
+
+def test_a_thread_count_the_user_set_is_kept() -> None:
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env = {**NO_THREAD_SETTING, name: "3"}
+        out = _python(RUN_CLI.format(argv=["--help"], heavy=HEAVY), env=env)
+        assert out["blas"] == ("3" if name == "OPENBLAS_NUM_THREADS" else None)
 
 
 def test_scipy_keeps_its_docstrings_and_its_numbers() -> None:
