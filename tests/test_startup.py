@@ -61,7 +61,7 @@ from timing._scipy_docs import installed
 loaded = sorted({{m.split(".")[0] for m in sys.modules}} & set({heavy!r}))
 blas = os.environ.get("OPENBLAS_NUM_THREADS")
 print(json.dumps({{"loaded": loaded, "threshold": gc.get_threshold(), "hook": installed(),
-                  "blas": blas}}))
+                  "blas": blas, "frozen": gc.get_freeze_count()}}))
 """
 
 
@@ -72,6 +72,8 @@ def test_help_loads_no_numerical_library(argv: list[str]) -> None:
     # the console script set the collector and BLAS and left the scipy hook waiting
     # (scipy never came)
     assert out["threshold"][2] == 100 and out["hook"] is True and out["blas"] == "1"
+    # and froze the objects when the command ended, for a quick exit
+    assert out["frozen"] > 10_000
 
 
 def test_a_thread_count_the_user_set_is_kept() -> None:

@@ -32,8 +32,8 @@ BLAS_THREAD_VARIABLES = (
 def main() -> None:
     """Console-script entry point.
 
-    The process is the command's own, so three things a library must leave to its caller
-    are set here (library code never does any of them):
+    The process is the command's own, so four things a library must leave to its caller
+    are done here (library code never does any of them):
 
     - scipy skips the notes it writes into its docstrings at import
       (:mod:`timing._scipy_docs`);
@@ -49,7 +49,11 @@ def main() -> None:
       of CPU of a default analysis, and an hourly decade's GLM refits took 391 s of CPU
       against 30 s on one (``benchmarks/results_hourly_analyze.md``). A product's rounding
       then no longer depends on how many cores the machine has. Processes the command
-      starts (Dask's local workers) inherit the setting.
+      starts (Dask's local workers) inherit the setting;
+    - when the command has finished, every object is frozen (``gc.freeze``), so that the
+      interpreter's exit does not walk them all again in its last garbage collections:
+      exiting took 0.4-0.7 s after a default analysis, 0.03-0.09 s frozen. Exit handlers
+      and the closing of modules run as before.
     """
     import gc
     import os
@@ -62,4 +66,10 @@ def main() -> None:
     install()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
-    app(prog_name="timing")
+    try:
+        app(prog_name="timing")
+    finally:
+        # The command is done and its output written: the interpreter's last collections
+        # would walk every object for nothing (0.4-0.7 s of a 2.5-3 s analysis). Frozen
+        # objects are left to the end of the process; exit handlers still run.
+        gc.freeze()
