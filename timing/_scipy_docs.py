@@ -69,7 +69,7 @@ class DocAsIs:
 def _patch(module: ModuleType) -> None:
     """Swap the parser of ``module`` when it has the decorator and the parser it uses."""
     if callable(getattr(module, "xp_capabilities", None)) and hasattr(module, "FunctionDoc"):
-        module.FunctionDoc = DocAsIs
+        setattr(module, "FunctionDoc", DocAsIs)  # noqa: B010  (an attribute mypy cannot see)
 
 
 class _PatchingLoader(importlib.abc.Loader):
