@@ -199,6 +199,8 @@ def fit_claims_model(
     """
     from scipy.optimize import minimize
 
+    from timing.stats.glm_shift import single_blas_thread
+
     counts = np.asarray(counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size < 30:
         raise TimingInputError("a claims model needs a 1-D series of at least 30 bins")
@@ -217,19 +219,23 @@ def fit_claims_model(
         return ClaimsModelFit("negbin", geo_rate, kappa, np.nan, np.nan, alpha)
     if model != "hawkes":
         raise TimingInputError(f"model must be 'hawkes' or 'negbin', got {model!r}")
-    best = min(
-        (
-            minimize(
-                _hawkes_nll,
-                np.array(start),
-                args=(counts, base),
-                method="L-BFGS-B",
-                bounds=[(0.0, 0.98), (0.0, 0.98)],
-            )
-            for start in ((0.2, 0.3), (0.5, 0.7), (0.8, 0.9))
-        ),
-        key=lambda r: r.fun,
-    )
+    # One BLAS thread: with OpenBLAS's default threads, L-BFGS-B's steps (2 parameters)
+    # took 0.12-0.19 s of this fit's 0.2 s on the bundled dataset, on one thread under
+    # 1 ms; the fit is the same (benchmarks/results_startup.md).
+    with single_blas_thread():
+        best = min(
+            (
+                minimize(
+                    _hawkes_nll,
+                    np.array(start),
+                    args=(counts, base),
+                    method="L-BFGS-B",
+                    bounds=[(0.0, 0.98), (0.0, 0.98)],
+                )
+                for start in ((0.2, 0.3), (0.5, 0.7), (0.8, 0.9))
+            ),
+            key=lambda r: r.fun,
+        )
     branching, decay = (float(v) for v in best.x)
     return ClaimsModelFit("hawkes", geo_rate, kappa, branching, decay, np.nan)
 
