@@ -13,9 +13,10 @@ and only the text of ``help(scipy...)`` loses the note.
 
 Nothing is imported until scipy itself is: a hook on ``sys.meta_path`` waits for
 ``scipy._lib._array_api``, swaps the parser in that one module when it has loaded, and
-removes itself. If a SciPy version no longer has that decorator or parser, the hook does
-nothing and scipy imports as usual. ``TIMING_SCIPY_DOCS=1`` in the environment turns the
-hook off.
+removes itself. It is installed only for the SciPy versions whose decorator was read
+(:data:`READ_VERSIONS`: the parser's use there is what :class:`DocAsIs` stands in for); any
+other version imports as usual, as it does when a version lacks the decorator or parser.
+``TIMING_SCIPY_DOCS=1`` in the environment turns the hook off.
 """
 
 from __future__ import annotations
@@ -32,6 +33,19 @@ __all__ = ["DocAsIs", "install", "installed"]
 
 #: The module whose ``FunctionDoc`` is replaced.
 TARGET = "scipy._lib._array_api"
+#: SciPy (major, minor) versions whose ``xp_capabilities`` was read for :class:`DocAsIs`.
+READ_VERSIONS = frozenset({(1, 16), (1, 17)})
+
+
+def _read_version() -> bool:
+    """Whether the installed SciPy is one of :data:`READ_VERSIONS` (read without importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        major, minor = (int(part) for part in version("scipy").split(".")[:2])
+    except (PackageNotFoundError, ValueError):
+        return False
+    return (major, minor) in READ_VERSIONS
 
 
 class DocAsIs:
@@ -127,12 +141,13 @@ def install() -> bool:
     -------
     bool
         Whether the hook was installed: not when scipy's module has already loaded (its
-        functions are decorated by then), when it is already waiting, or when the
-        environment sets ``TIMING_SCIPY_DOCS=1``.
+        functions are decorated by then), when it is already waiting, when the installed
+        SciPy is not one of :data:`READ_VERSIONS`, or when the environment sets
+        ``TIMING_SCIPY_DOCS=1``.
     """
     if os.environ.get("TIMING_SCIPY_DOCS", "") not in ("", "0") or TARGET in sys.modules:
         return False
-    if installed():
+    if installed() or not _read_version():
         return False
     sys.meta_path.insert(0, _Hook())
     return True
