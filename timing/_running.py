@@ -109,6 +109,7 @@ def _quietly(fn: Callable[[], Any]) -> Any:
 def _guarded(method: Method, call: Callable[[], Any], *, check: bool = True) -> Any:
     """``call()``, or a :class:`NotApplicable` when it fails on these data or (``check``)
     its numbers are not plausible; see :func:`run_method`."""
+    reason: str | None
     try:
         # Degenerate data give NaN estimates (withheld below); numpy's and statsmodels'
         # warnings about them would only clutter the output.

@@ -176,12 +176,12 @@ class SeriesSums:
             exact = np.rint(z)
             if np.max(np.abs(z - exact), initial=0.0) <= ROUNDING_SLACK:
                 return exact.astype(self.dtype)
-        out = np.zeros(size, dtype=self.dtype)  # sums too large for FFT, or few terms
+        out: np.ndarray = np.zeros(size, dtype=self.dtype)  # huge sums, or few terms
         q = self.q
         for p in item.plus.tolist():
-            out += q[p + lo : p + lo + size]
+            np.add(out, q[p + lo : p + lo + size], out=out)
         for m in item.minus.tolist():
-            out -= q[m + lo : m + lo + size]
+            np.subtract(out, q[m + lo : m + lo + size], out=out)
         return out
 
     def window_rows(self, k: int, out: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
