@@ -212,3 +212,28 @@ def test_series_sums_paths(mode: str, monkeypatch) -> None:
         row = series.anticipation_row(0, np.empty(n))
         ref = Correlator(aw.astype(np.float64))(counts)
         assert np.array_equal(row, ref)
+
+
+def test_pooled_calendar_sums_its_kinds() -> None:
+    """Z of a calendar split by others is the sum of theirs, exactly; a shared bin (two
+    kinds on one bin) leaves it summed on its own."""
+    rng = np.random.default_rng(8)
+    n = 300
+    a, b = np.array([10, 50, 51, 200]), np.array([5, 52, 120])
+    shared = np.array([50, 90])
+    pooled = np.unique(np.concatenate([a, b]))
+    calendars = [pooled, a, b, np.unique(np.concatenate([a, shared]))]
+    plan = ScanPlan(
+        n,
+        tuple(Calendar(c, np.array([2, 9]), None) for c in calendars),
+        _null_index(admissible_shifts(n, 9)),
+        n - 17,
+    )
+    prep = sums.Prepared(plan)
+    assert prep.parts == [(1, 2), None, None, None]
+    series = sums.SeriesSums(prep, rng.poisson(1.5, n).astype(np.float64))
+    for k in range(len(calendars)):
+        assert np.array_equal(series.event_sum(k), series.sum(prep.events[k]))
+    # the cached parts are not changed by the rows that consume them
+    rows = [s.copy() for _, s in series.window_rows(1, np.empty(n))]
+    assert np.array_equal(series.event_sum(1), series.sum(prep.events[1])) and rows

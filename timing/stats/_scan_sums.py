@@ -144,8 +144,30 @@ class Prepared:
             }
             self.entering.append(joins)
             self.n_in.append(union_window_sizes(starts, n, np.arange(self.reach + 1)))
+        self.parts = _partitions([c.starts for c in plan.calendars])
         antis = [c.anticipation for c in plan.calendars if c.anticipation is not None]
         self.anti_inside = np.stack([a.astype(np.float64) for a in antis]) if antis else None
+
+
+def _partitions(calendars: list[np.ndarray]) -> list[tuple[int, ...] | None]:
+    """For each calendar, other calendars whose events split its events (or None).
+
+    The scan's pooled calendar ("all" event kinds) is usually the disjoint union of the
+    calendars of its kinds; its ``Z`` is then the sum of theirs (a few additions instead of
+    one per event). Two kinds on the same bin break the split and the pooled ``Z`` is
+    summed on its own.
+    """
+    out: list[tuple[int, ...] | None] = []
+    for k, starts in enumerate(calendars):
+        parts = tuple(
+            j
+            for j, other in enumerate(calendars)
+            if j != k and 0 < other.size < starts.size and np.isin(other, starts).all()
+        )
+        joined = np.sort(np.concatenate([calendars[j] for j in parts])) if parts else None
+        split = joined is not None and np.array_equal(joined, starts)  # disjoint, covering
+        out.append(parts if split and len(parts) < starts.size else None)
+    return out
 
 
 class SeriesSums:
@@ -164,6 +186,7 @@ class SeriesSums:
         t = int(total)
         q = np.concatenate([prefix[n - reach :] - t, prefix, prefix + t])
         self.q = q.astype(self.dtype)
+        self._z: dict[int, np.ndarray] = {}  # Z of calendars that are parts of another
         self.q_hat = None
         if prep.needs_spectrum:
             self.q_hat = sp_fft.rfft(q.astype(np.float64), n=prep.length)
@@ -184,6 +207,21 @@ class SeriesSums:
             np.subtract(out, q[m + lo : m + lo + size], out=out)
         return out
 
+    def event_sum(self, k: int) -> np.ndarray:
+        """``Z(x) = sum_e Q(e + x)`` of calendar ``k`` for ``x = -reach..T-1`` (a new array):
+        the sum of its parts' when other calendars split its events."""
+        parts = self.prep.parts[k]
+        if parts is None:
+            if any(p is not None and k in p for p in self.prep.parts):
+                if k not in self._z:
+                    self._z[k] = self.sum(self.prep.events[k])
+                return self._z[k].copy()
+            return self.sum(self.prep.events[k])
+        z = self.event_sum(parts[0])
+        for j in parts[1:]:
+            np.add(z, self.event_sum(j), out=z)
+        return z
+
     def window_rows(self, k: int, out: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(row, S)``: the statistic at every shift of calendar ``k``'s window rows
         (``S`` is ``out``, float64, overwritten at the next row)."""
@@ -192,7 +230,7 @@ class SeriesSums:
         cal = prep.plan.calendars[k]
         if not cal.windows.size:
             return
-        lead = self.sum(prep.events[k])  # Z(x) less the overlapping events' Q(e + x)
+        lead = self.event_sum(k)  # Z(x) less the overlapping events' Q(e + x)
         own = lead[reach : reach + n].copy()  # Z(s) less the overlapping events' Q(p_e + s)
         joins = prep.entering[k]
         todo = iter(enumerate(cal.windows.tolist()))
