@@ -1,8 +1,9 @@
 """The secondary methods on two threads give what they give one after the other.
 
-:func:`timing.analysis._run_secondary` hands the simulated null's draws, the event study and
-the lag distribution and density to a worker thread (:func:`timing.methods.start_method`). Every result
-must be the one :func:`timing.methods.run_method` gives in turn, failures become the same
+:func:`timing.analysis._run_secondary` hands the simulated null's draws, the event study,
+the lag distribution and the lag density to a worker thread
+(:func:`timing.methods.start_method`). Every result must be the one
+:func:`timing.methods.run_method` gives in turn, failures become the same
 :class:`NotApplicable`, and Python's warning filters are as they were afterwards.
 """
 
