@@ -1,7 +1,7 @@
 """The secondary methods on two threads give what they give one after the other.
 
-:func:`timing.analysis._run_secondary` hands the simulated null's draws, the event study,
-the lag distribution and the lag density to a worker thread
+:func:`timing.analysis._run_secondary` hands the simulated null's draws, the event study
+and the lag distribution to a worker thread
 (:func:`timing.methods.start_method`). Every result must be the one
 :func:`timing.methods.run_method` gives in turn, failures become the same
 :class:`NotApplicable`, and Python's warning filters are as they were afterwards.
@@ -40,7 +40,7 @@ def _plain(result: object) -> object:
 def test_two_threads_give_the_sequential_results(seed: int) -> None:
     ctx = _context(seed)
     moved = [m.name for m in METHODS if m.start is not None or m.background]
-    assert {"simulated_null", "event_study", "lags", "lag_density"} <= set(moved)
+    assert {"simulated_null", "event_study", "lags"} <= set(moved)
     before = list(warnings.filters)
     threaded = _run_secondary(METHODS, ctx)
     assert warnings.filters == before

@@ -201,11 +201,12 @@ def _run_secondary(methods: Sequence[Method], ctx: MethodContext) -> dict[str, A
     """Every method of ``methods``, by name, in order; on two threads where that is safe.
 
     The parts of methods that may run elsewhere (:func:`timing.methods.start_method`: the
-    simulated null's draws, and the event study, lag distribution and lag density once no
-    method that holds BLAS to one thread is left) go to one worker thread, the rest run
-    here: on two cores the draws overlap the count regression, the rest the predictive
-    check. Each method draws from its own seeded
-    generator, so the results are those of one method after the other.
+    simulated null's draws, and the event study and the lag distribution once no method
+    that holds BLAS to one thread is left) go to one worker thread, the rest run here: on
+    two cores the draws overlap the count regression, the other two the lag density and
+    the predictive check. What runs on the worker reports its step but not its progress
+    within it (:mod:`timing.progress`: another thread reports nothing). Each method draws
+    from its own seeded generator, so the results are those of one method after the other.
     """
     from timing.methods import start_method
 

@@ -373,14 +373,7 @@ METHODS: tuple[Method, ...] = (
     Method("coincidence", "Event coincidence analysis", _run_coincidence, _needs_claims),
     Method("event_study", "Event-study profile", _run_event_study, _needs_claims, background=True),
     Method("lags", "Lag distribution", _run_lags, _needs_claims, background=True),
-    Method(
-        "lag_density",
-        "Lag density",
-        _run_lag_density,
-        _needs_two_claims,
-        "none",
-        background=True,
-    ),
+    Method("lag_density", "Lag density", _run_lag_density, _needs_two_claims, "none"),
     Method(
         "premature",
         "Premature claims",
