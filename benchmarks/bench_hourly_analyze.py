@@ -6,6 +6,8 @@ and 500 events (``bench_scan.make_hourly``), written once to Parquet under the t
 folder. Each analysis runs in a fresh process, this tree's first, then each ``REV`` (a
 commit, exported with ``git archive``: the before figures). Per step: wall and CPU seconds
 (user + system of the process, all threads) between the analysis' progress callbacks.
+Steps handed to the analysis' worker thread (the simulated null's draws, the event study,
+the lag distribution) show about 0: their time lands in the steps run meanwhile.
 ``--daily`` times the default analysis of the bundled dataset instead. ``--blas1`` runs
 them with ``OPENBLAS_NUM_THREADS=1`` (and OMP, MKL).
 
@@ -15,6 +17,10 @@ old and new code in one process (``_before.load_revision``): the negative binomi
 1e-8 relative) and the Hawkes simulated null with 999 series (the null distribution must
 be identical). BLAS is left as the analysis leaves it. The machine is shared: the load
 average is printed, and CPU seconds are the figure to compare.
+
+``--scan [REV]`` times the scan's kernel alone (``scan_block`` on one thread) on the first
+40 of the scan's 306 claim series, old and new in turn, three times each (median CPU
+seconds per series), and checks that every summary is identical.
 """
 
 from __future__ import annotations
@@ -198,8 +204,64 @@ def parts(rev: str) -> None:
     )
 
 
+def scan_kernel(rev: str, n_series: int = 40) -> None:
+    import numpy as np
+    from _before import load_revision
+
+    import timing.stats.scan as scan_module
+    from timing.inputs import load_inputs
+    from timing.stats import _scan_kernel as new
+    from timing.timeline import build_timeline
+
+    claims, events = _inputs()
+    c, e, _, _ = load_inputs(claims, events, resolution="hour")
+    timeline = build_timeline(c.frame, e.frame, lead_days=3, resolution="hour")
+    captured: dict = {}
+
+    class _Stop(Exception):
+        pass
+
+    def capture(plan, counts, **_kwargs):  # type: ignore[no-untyped-def]
+        captured.update(plan=plan, counts=counts)
+        raise _Stop
+
+    original, scan_module.run_blocks = scan_module.run_blocks, capture
+    try:
+        scan_module.scan(timeline, windows=[24 * d for d in range(1, 15)])
+    except _Stop:
+        pass
+    finally:
+        scan_module.run_blocks = original
+    plan, counts = captured["plan"], captured["counts"]
+    old = load_revision("timing/stats/_scan_kernel.py", rev)
+    old_plan = old.ScanPlan(
+        plan.n_bins,
+        tuple(old.Calendar(k.starts, k.windows, k.anticipation) for k in plan.calendars),
+        plan.null,
+        plan.n_shifts,
+    )
+    block = np.stack(counts[:n_series]).astype(np.float64)
+    cpu: dict[str, list[float]] = {rev: [], "now": []}
+    out = {}
+    for _ in range(3):
+        for name, module, p in ((rev, old, old_plan), ("now", new, plan)):
+            out[name], _, seconds = _timed(module.scan_block, p, block, threads=1)
+            cpu[name].append(seconds / n_series)
+    fields = ("obs", "mean", "sd", "n_ge", "in_sum", "max_null")
+    same = all(np.array_equal(getattr(out[rev], f), getattr(out["now"], f)) for f in fields)
+    med = {k: sorted(v)[1] * 1000 for k, v in cpu.items()}
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; {len(counts)} series x {plan.n_rows} rows, "
+        f"T = {plan.n_bins}: CPU ms per series {rev} {med[rev]:.1f}, now {med['now']:.1f} "
+        f"(x{med[rev] / med['now']:.2f}); identical: {same}"
+    )
+
+
 if __name__ == "__main__":
-    if "--parts" in sys.argv:
+    if "--scan" in sys.argv:
+        rest = sys.argv[sys.argv.index("--scan") + 1 :]
+        scan_kernel(rest[0] if rest else "b6cabd8")
+    elif "--parts" in sys.argv:
         rest = sys.argv[sys.argv.index("--parts") + 1 :]
         parts(rest[0] if rest else BEFORE)
     else:

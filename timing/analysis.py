@@ -11,9 +11,11 @@ contract of ``design.md`` section 7.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from timing.errors import TimingInputError
 from timing.inputs import (
@@ -28,6 +30,9 @@ from timing.result import AnalysisConfig, AnalysisResult
 from timing.schema import ValidatedTable
 from timing.stats.base import NotApplicable
 from timing.timeline import Timeline, build_timeline
+
+if TYPE_CHECKING:
+    from timing.methods import Method, MethodContext
 
 __all__ = [
     "AnalysisConfig",
@@ -149,7 +154,7 @@ def _run_methods(
     timeline: Timeline, cfg: AnalysisConfig, engine: Any = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the primary test, then every method of :data:`timing.methods.METHODS`."""
-    from timing.methods import METHODS, MethodContext, run_method
+    from timing.methods import METHODS, MethodContext
     from timing.primary import run_primary
     from timing.stats.lags import per_event_table
     from timing.stats.per_event import event_claims
@@ -171,9 +176,7 @@ def _run_methods(
     _check_shifts(timeline, cfg)
     tests.update(run_primary(ctx, span, step))
 
-    for method in METHODS:
-        step(method.label.lower())
-        tests[method.name] = run_method(method, ctx)
+    tests.update(_run_secondary(METHODS, ctx))
     skipped.update({name: r.reason for name, r in tests.items() if isinstance(r, NotApplicable)})
 
     step("scan over windows, actors and kinds")
@@ -192,6 +195,42 @@ def _run_methods(
         event_claims(timeline, None if cfg.anticipation else offsets)
     )
     return tests, {"per_event": per_event, "scan": scanned, "skipped": skipped}
+
+
+def _run_secondary(methods: Sequence[Method], ctx: MethodContext) -> dict[str, Any]:
+    """Every method of ``methods``, by name, in order; on two threads where that is safe.
+
+    The parts of methods that may run elsewhere (:func:`timing.methods.start_method`: the
+    simulated null's draws, and the event study and the lag distribution once no method
+    that holds BLAS to one thread is left) go to one worker thread, the rest run here: on
+    two cores the draws overlap the count regression, the other two the lag density and
+    the predictive check. What runs on the worker reports its step but not its progress
+    within it (:mod:`timing.progress`: another thread reports nothing). Each method draws
+    from its own seeded generator, so the results are those of one method after the other.
+    """
+    from timing.methods import start_method
+
+    done: dict[str, Callable[[], Any]] = {}
+    with ThreadPoolExecutor(1, thread_name_prefix="timing-method") as pool:
+        # Python's warnings are process-wide: quiet for as long as the worker may run.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i, method in enumerate(methods):
+                step(method.label.lower())
+                limits_ahead = any(m.limits_blas for m in methods[i:])
+                submit = _inline if limits_ahead and method.start is None else pool.submit
+                done[method.name] = start_method(method, ctx, submit)
+            return {name: result() for name, result in done.items()}
+
+
+def _inline(fn: Callable[..., Any], *args: Any) -> Future[Any]:
+    """``fn(*args)`` now, as a finished future (for what must not run beside a BLAS limit)."""
+    future: Future[Any] = Future()
+    try:
+        future.set_result(fn(*args))
+    except BaseException as exc:  # re-raised by result(), as from a thread
+        future.set_exception(exc)
+    return future
 
 
 def _check_shifts(timeline: Timeline, cfg: AnalysisConfig) -> None:

@@ -18,7 +18,6 @@ method is one module under :mod:`timing.stats` plus one entry here.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -27,15 +26,23 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import polars as pl
 
+from timing._running import run_method, start_method
 from timing.claim_counts import n_claims
 from timing.errors import TimingInputError
-from timing.stats.base import EffectKind, NotApplicable, implausible
+from timing.stats.base import EffectKind
 
 if TYPE_CHECKING:
     from timing.result import AnalysisConfig
     from timing.timeline import Timeline
 
-__all__ = ["METHODS", "Method", "MethodContext", "needs_window_split", "run_method"]
+__all__ = [
+    "METHODS",
+    "Method",
+    "MethodContext",
+    "needs_window_split",
+    "run_method",
+    "start_method",
+]
 
 # Sizes of the Monte Carlo and shifted-calendar nulls are settings of AnalysisConfig
 # (n_monte_carlo, event_study_bins, lag_density_shifts, predictive_shifts, scan_max_window).
@@ -133,6 +140,15 @@ class Method:
     run: Callable[[MethodContext], Any]
     needs: Callable[[MethodContext], str | None]
     effect: EffectKind = "empirical"
+    #: The run in two parts, for :func:`start_method`: the first (in the calling thread)
+    #: returns the second, which calls no BLAS and may run on another thread.
+    start: Callable[[MethodContext], Callable[[], Any]] | None = None
+    #: The whole run may go to another thread (:func:`start_method`): it holds no lock of
+    #: its own on shared state and does not change BLAS threads.
+    background: bool = False
+    #: The run holds BLAS to one thread (process-wide) for a while: no method that calls
+    #: BLAS may run on another thread meanwhile, or its sums could be split differently.
+    limits_blas: bool = False
 
 
 def _count(n: int, noun: str) -> str:
@@ -239,18 +255,21 @@ def _run_permutation(ctx: MethodContext) -> Any:
     )
 
 
-def _run_simulated_null(ctx: MethodContext) -> Any:
-    from timing.stats.simulated_null import simulated_null_test
+def _start_simulated_null(ctx: MethodContext) -> Callable[[], Any]:
+    from timing.stats.simulated_null import simulated_null_start
 
-    return _descriptive(
-        simulated_null_test(
-            ctx.timeline,
-            ctx.offsets,
-            anticipation=ctx.config.anticipation,
-            n_sim=ctx.n_monte_carlo,
-            seed=ctx.config.seed,
-        )
+    draw = simulated_null_start(
+        ctx.timeline,
+        ctx.offsets,
+        anticipation=ctx.config.anticipation,
+        n_sim=ctx.n_monte_carlo,
+        seed=ctx.config.seed,
     )
+    return lambda: _descriptive(draw())
+
+
+def _run_simulated_null(ctx: MethodContext) -> Any:
+    return _start_simulated_null(ctx)()
 
 
 def _run_glm(ctx: MethodContext) -> Any:
@@ -342,11 +361,19 @@ METHODS: tuple[Method, ...] = (
         "Simulated null: fitted self-exciting (Hawkes) claims model",
         _run_simulated_null,
         _needs_model,
+        start=_start_simulated_null,
     ),
-    Method("negbin_glm", "Negative binomial GLM (HAC)", _run_glm, _needs_model, "model"),
+    Method(
+        "negbin_glm",
+        "Negative binomial GLM (HAC)",
+        _run_glm,
+        _needs_model,
+        "model",
+        limits_blas=True,
+    ),
     Method("coincidence", "Event coincidence analysis", _run_coincidence, _needs_claims),
-    Method("event_study", "Event-study profile", _run_event_study, _needs_claims),
-    Method("lags", "Lag distribution", _run_lags, _needs_claims),
+    Method("event_study", "Event-study profile", _run_event_study, _needs_claims, background=True),
+    Method("lags", "Lag distribution", _run_lags, _needs_claims, background=True),
     Method("lag_density", "Lag density", _run_lag_density, _needs_two_claims, "none"),
     Method(
         "premature",
@@ -370,53 +397,3 @@ METHODS: tuple[Method, ...] = (
         "none",
     ),
 )
-
-#: Libraries whose ValueError / LinAlgError on degenerate data means "cannot estimate here".
-_NUMERIC_LIBRARIES = ("statsmodels", "scipy", "sklearn", "numpy")
-
-
-def _raised_in_library(exc: BaseException) -> bool:
-    tb = exc.__traceback__
-    module = None
-    while tb is not None:
-        module = tb.tb_frame.f_globals.get("__name__", "")
-        tb = tb.tb_next
-    return bool(module) and str(module).split(".")[0] in _NUMERIC_LIBRARIES
-
-
-def run_method(method: Method, ctx: MethodContext) -> Any:
-    """Run one method, or say why it does not apply.
-
-    Parameters
-    ----------
-    method : Method
-    ctx : MethodContext
-
-    Returns
-    -------
-    object
-        The method's result, or a :class:`~timing.stats.base.NotApplicable` when its needs
-        are not met, it raises on these data (an input error of ours, or a numerical
-        failure inside statsmodels, scipy, scikit-learn or numpy), or its numbers are not
-        finite or not plausible.
-    """
-    reason = method.needs(ctx)
-    if reason is None:
-        try:
-            # Degenerate data give NaN estimates (withheld below); numpy's and statsmodels'
-            # warnings about them would only clutter the output.
-            with warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                result = method.run(ctx)
-        except TimingInputError as exc:
-            reason = str(exc).splitlines()[0]
-        except (ValueError, ZeroDivisionError, np.linalg.LinAlgError, FloatingPointError) as exc:
-            if not _raised_in_library(exc):
-                raise
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            reason = f"the model cannot be estimated on these data ({first})"
-        else:
-            reason = implausible(result, effect=method.effect)
-            if reason is None:
-                return result
-    return NotApplicable(method.name, method.label, reason)

@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-import timing.stats._scan_kernel as kernel
+import timing.stats._scan_sums as sums
 from timing._shifts import Correlator, admissible_shifts
 from timing.stats._common import TIE_RTOL
 from timing.stats._scan_kernel import Calendar, ScanPlan, scan_block, union_window_sizes
@@ -42,13 +42,25 @@ def test_union_window_sizes_equal_next_event_distance() -> None:
         assert np.array_equal(union_window_sizes(ev, n, ws), block.sum(axis=1))
 
 
-@pytest.mark.parametrize(("threads", "direct"), [(1, False), (2, False), (1, True)])
-def test_block_equals_one_fft_per_row(threads: int, direct: bool, monkeypatch) -> None:
-    """Statistic, null mean and sd, tail count and max null as from the per-row FFTs;
-    ``direct``: the running totals summed without FFT (the path for huge sums)."""
-    if direct:
-        monkeypatch.setattr(kernel, "_ROUNDING_SLACK", -1.0)
-    rng = np.random.default_rng(threads + 10 * direct)
+_MODES = ["direct", "fft", "fft-fallback", "int64"]
+
+
+@pytest.mark.parametrize(
+    ("threads", "mode"),
+    [(1, "direct"), (2, "direct"), (1, "fft"), (2, "fft-fallback"), (1, "int64")],
+)
+def test_block_equals_one_fft_per_row(threads: int, mode: str, monkeypatch) -> None:
+    """Statistic, null mean and sd, tail count and max null as from the per-row FFTs, by
+    every path of the sums: ``direct`` (few events: additions of the running total),
+    ``fft`` (every sum by FFT), ``fft-fallback`` (FFT rounding refused: the direct sums, as
+    for huge totals) and ``int64`` (partial sums too large for ``int32``)."""
+    if mode in ("fft", "fft-fallback"):
+        monkeypatch.setattr(sums, "FFT_COST", 0)
+    if mode == "fft-fallback":
+        monkeypatch.setattr(sums, "ROUNDING_SLACK", -1.0)
+    if mode == "int64":
+        monkeypatch.setattr(sums, "INT32_LIMIT", 0)
+    rng = np.random.default_rng(threads + 10 * _MODES.index(mode))
     for _ in range(120):
         n = int(rng.integers(20, 400))
         ev = _random_calendar(rng, n)
@@ -162,3 +174,66 @@ def test_hourly_scan_identical_to_one_fft_per_window() -> None:
     assert np.array_equal(res.cells["p_fwer"].to_numpy(), p_fwer)
     # one thread or two, the same table
     assert_frame_equal(scan(tl, windows=windows, threads=1).cells, res.cells, check_exact=True)
+
+
+@pytest.mark.parametrize("mode", _MODES)
+def test_series_sums_paths(mode: str, monkeypatch) -> None:
+    """Each path of :class:`SeriesSums` gives the exact sums of shifted running totals, in
+    ``int32`` unless the partial sums could overflow it."""
+    if mode in ("fft", "fft-fallback"):
+        monkeypatch.setattr(sums, "FFT_COST", 0)
+    if mode == "fft-fallback":
+        monkeypatch.setattr(sums, "ROUNDING_SLACK", -1.0)
+    if mode == "int64":
+        monkeypatch.setattr(sums, "INT32_LIMIT", 0)
+    rng = np.random.default_rng(5 + _MODES.index(mode))
+    n = 500
+    ev = _random_calendar(rng, n)
+    aw = anticipation_weights(ev, ev - rng.integers(0, 30, ev.size), n)
+    cal = Calendar(ev, np.array([3, 7, 40]), aw if aw.any() else None)
+    plan = ScanPlan(n, (cal,), _null_index(admissible_shifts(n, 40)), n - 81)
+    prep = sums.Prepared(plan)
+    counts = rng.poisson(2.0, n).astype(np.float64)
+    series = sums.SeriesSums(prep, counts)
+    assert series.dtype == (np.int64 if mode == "int64" else np.int32)
+    assert (prep.events[0].spectrum is None) == (mode in ("direct", "int64"))
+    # Z(x) = sum_e Q(e + x), Q the periodically extended running total, x = -reach..T-1
+    x = np.arange(-prep.reach, n)
+    total = counts.sum()
+    running = np.concatenate([[0.0], np.cumsum(counts)])
+
+    def big_q(y: np.ndarray) -> np.ndarray:
+        return running[y % n] + total * (y // n)
+
+    z = series.sum(prep.events[0])
+    assert z.dtype == series.dtype
+    assert np.array_equal(z, sum(big_q(e + x) for e in ev))
+    if cal.anticipation is not None:
+        row = series.anticipation_row(0, np.empty(n))
+        ref = Correlator(aw.astype(np.float64))(counts)
+        assert np.array_equal(row, ref)
+
+
+def test_pooled_calendar_sums_its_kinds() -> None:
+    """Z of a calendar split by others is the sum of theirs, exactly; a shared bin (two
+    kinds on one bin) leaves it summed on its own."""
+    rng = np.random.default_rng(8)
+    n = 300
+    a, b = np.array([10, 50, 51, 200]), np.array([5, 52, 120])
+    shared = np.array([50, 90])
+    pooled = np.unique(np.concatenate([a, b]))
+    calendars = [pooled, a, b, np.unique(np.concatenate([a, shared]))]
+    plan = ScanPlan(
+        n,
+        tuple(Calendar(c, np.array([2, 9]), None) for c in calendars),
+        _null_index(admissible_shifts(n, 9)),
+        n - 17,
+    )
+    prep = sums.Prepared(plan)
+    assert prep.parts == [(1, 2), None, None, None]
+    series = sums.SeriesSums(prep, rng.poisson(1.5, n).astype(np.float64))
+    for k in range(len(calendars)):
+        assert np.array_equal(series.event_sum(k), series.sum(prep.events[k]))
+    # the cached parts are not changed by the rows that consume them
+    rows = [s.copy() for _, s in series.window_rows(1, np.empty(n))]
+    assert np.array_equal(series.event_sum(1), series.sum(prep.events[1])) and rows

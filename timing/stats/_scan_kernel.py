@@ -15,11 +15,13 @@ the first). With ``Q`` the running total of the claim series extended periodical
 ``S_w(s) = sum_e Q(e + s) - Q(max(e - w, p_e) + s)``
 ``       = Z(s) - Z(s - w) + sum_{e: e - p_e < w} (Q(e - w + s) - Q(p_e + s))``
 
-with ``Z(x) = sum_e Q(e + x)``: one FFT correlation of ``Q`` with the event indicator per
-calendar (exact: integers, rounded, and checked), then each window is one subtraction of
-two arrays that are updated once for every event closer than ``w`` to the previous one.
-This gives exactly the integers that ``irfft(rfft(counts) * conj(rfft(window)))`` rounds
-to, at the cost of one FFT per calendar instead of one per window.
+with ``Z(x) = sum_e Q(e + x)``: one sum of shifted running totals per calendar, then each
+window is one subtraction of two arrays that are updated once for every event closer than
+``w`` to the previous one. :mod:`timing.stats._scan_sums` does these sums in integers
+(``int32`` where they fit), each by one FFT correlation (rounded and checked) or by direct
+additions, whichever is cheaper; the anticipation row is such a sum too. This gives exactly
+the integers that ``irfft(rfft(counts) * conj(rfft(window)))`` rounds to, at the cost of
+at most one FFT per calendar instead of one per window.
 """
 
 from __future__ import annotations
@@ -31,12 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import polars as pl
-import scipy.fft as sp_fft
 
-from timing._shifts import Correlator
 from timing.claim_counts import count_expr
 from timing.engine import Engine
 from timing.stats._common import TIE_RTOL
+from timing.stats._scan_sums import Prepared, SeriesSums, union_window_sizes
 
 __all__ = [
     "BlockStats",
@@ -49,10 +50,6 @@ __all__ = [
 ]
 
 _ALL = "all"  # the pooled level of a dimension (timing.stats.scan.ALL)
-
-#: Largest distance from an integer tolerated in the rounded FFT correlation before the
-#: exact direct sum is used instead (the error is ~1e-6 at 1e9; 0.05 is a wide margin).
-_ROUNDING_SLACK = 0.05
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,82 +107,6 @@ class BlockStats:
     max_null: np.ndarray = field(repr=False)
 
 
-class _Prepared:
-    """The plan's spectra and window bookkeeping, computed once per block (not pickled)."""
-
-    def __init__(self, plan: ScanPlan) -> None:
-        n = plan.n_bins
-        self.plan = plan
-        longest = max((int(c.windows.max()) for c in plan.calendars if c.windows.size), default=0)
-        self.reach = min(longest, n - 1)  # windows longer than T - 1 equal T - 1
-        self.length = sp_fft.next_fast_len(2 * n + self.reach, real=True)
-        self.spectra, self.entering, self.n_in = [], [], []
-        for cal in plan.calendars:
-            indicator = np.zeros(n)
-            indicator[cal.starts] = 1.0
-            self.spectra.append(np.conj(sp_fft.rfft(indicator, n=self.length)))
-            prev = np.concatenate([[0], cal.starts[:-1]])
-            gap = cal.starts - prev
-            # event e joins the "overlapping" set at w = gap + 1 (its window reaches p_e)
-            joins = {
-                int(w): (cal.starts[gap + 1 == w], prev[gap + 1 == w])
-                for w in np.unique(gap + 1)
-                if w <= self.reach
-            }
-            self.entering.append(joins)
-            self.n_in.append(union_window_sizes(cal.starts, n, np.arange(self.reach + 1)))
-        antis = [c.anticipation for c in plan.calendars if c.anticipation is not None]
-        self.anti = Correlator(np.stack(antis)) if antis else None
-        self.anti_inside = np.stack([(a > 0).astype(np.float64) for a in antis]) if antis else None
-
-
-def union_window_sizes(starts: np.ndarray, n_bins: int, windows: np.ndarray) -> np.ndarray:
-    """Bins in the union of the windows ``[e - w, e - 1]`` for each length ``w``.
-
-    ``starts`` are distinct sorted event bins in ``0..n_bins-1``; the windows are truncated
-    at bin 0. Equal to ``(next_event_distance(starts, n_bins) <= w).sum()``.
-
-    Examples
-    --------
-    >>> union_window_sizes(np.array([3, 5]), 7, np.array([1, 2, 4])).tolist()
-    [2, 4, 5]
-    """
-    starts = np.asarray(starts, dtype=np.int64)
-    gap = starts - np.concatenate([[0], starts[:-1]])
-    w = np.asarray(windows, dtype=np.int64)
-    return np.minimum(gap[None, :], w[:, None]).sum(axis=1)
-
-
-def _window_rows(
-    prep: _Prepared, k: int, q: np.ndarray, q_hat: np.ndarray, out: np.ndarray
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(row, S)``: the statistic at every shift of calendar ``k``'s window rows."""
-    n, reach = prep.plan.n_bins, prep.reach
-    cal = prep.plan.calendars[k]
-    z = sp_fft.irfft(q_hat * prep.spectra[k], n=prep.length)[: n + reach]
-    exact = np.rint(z)
-    if np.max(np.abs(z - exact), initial=0.0) > _ROUNDING_SLACK:  # sums too large for FFT
-        exact = np.zeros(n + reach)
-        for e in cal.starts:
-            exact += q[e : e + n + reach]
-    lead = exact  # Z(x) less the overlapping events' Q(e + x), x = -reach..T-1
-    own = exact[reach : reach + n].copy()  # Z(s) less the overlapping events' Q(p_e + s)
-    joins = prep.entering[k]
-    todo = iter(enumerate(cal.windows.tolist()))
-    nxt = next(todo, None)
-    for w in range(1, reach + 1):
-        if nxt is None:
-            break
-        if w in joins:
-            for e, p in zip(*joins[w], strict=True):
-                lead -= q[e : e + n + reach]
-                own -= q[p + reach : p + reach + n]
-        while nxt is not None and min(nxt[1], reach) == w:
-            np.subtract(own, lead[reach - w : reach - w + n], out=out)
-            yield nxt[0], out
-            nxt = next(todo, None)
-
-
 class _Workspace:
     """Buffers of one thread, and its running maximum of the standardised nulls."""
 
@@ -224,29 +145,25 @@ def _row_stats(
     return o, mu, sd, n_ge
 
 
-def _one_series(prep: _Prepared, counts: np.ndarray, ws: _Workspace) -> np.ndarray:
+def _one_series(prep: Prepared, counts: np.ndarray, ws: _Workspace) -> np.ndarray:
     """The ``(5, rows)`` summaries (obs, mean, sd, n_ge, in_sum) of one claim series."""
     plan = prep.plan
-    n, reach = plan.n_bins, prep.reach
+    reach = prep.reach
     out = np.empty((5, plan.n_rows))
-    total = float(counts.sum())
-    prefix = np.concatenate([[0.0], np.cumsum(counts)[:-1]])  # claims before bin x
-    q = np.concatenate([prefix[n - reach :] - total, prefix, prefix + total])
-    q_hat = sp_fft.rfft(q, n=prep.length)
-    anti = None
-    if prep.anti is not None:
-        anti = prep.anti(counts)
-        anti_in = prep.anti_inside @ counts
+    sums = SeriesSums(prep, counts)
+    total = sums.total
+    anti_in = prep.anti_inside @ counts if prep.anti_inside is not None else None
     row0, a = 0, 0
     for k, cal in enumerate(plan.calendars):
-        for i, s in _window_rows(prep, k, q, q_hat, ws.row):
+        for i, s in sums.window_rows(k, ws.row):
             n_in = int(prep.n_in[k][min(int(cal.windows[i]), reach)])
             o, mu, sd, n_ge = _row_stats(s, plan.null, total, n_in, ws)
             out[:, row0 + i] = (o, mu, sd, n_ge, o)
         row0 += cal.windows.size
         if cal.anticipation is not None:
-            o, mu, sd, n_ge = _row_stats(anti[a], plan.null, total, None, ws)  # type: ignore[index]
-            out[:, row0] = (o, mu, sd, n_ge, anti_in[a])
+            s = sums.anticipation_row(k, ws.row)
+            o, mu, sd, n_ge = _row_stats(s, plan.null, total, None, ws)
+            out[:, row0] = (o, mu, sd, n_ge, anti_in[a])  # type: ignore[index]
             row0, a = row0 + 1, a + 1
     return out
 
@@ -272,7 +189,7 @@ def scan_block(plan: ScanPlan, counts: np.ndarray, threads: int | None = 1) -> B
         ``max_null``, the maximum over the block's cells of the standardised null at every
         admissible shift (``sd`` 0 standardises with 1).
     """
-    prep = _Prepared(plan)
+    prep = Prepared(plan)
     counts = np.asarray(counts, dtype=np.float64).reshape(-1, plan.n_bins)
     n_threads = max(1, min(threads or os.cpu_count() or 1, counts.shape[0]))
     spaces = [_Workspace(plan) for _ in range(n_threads)]

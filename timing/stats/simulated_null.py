@@ -12,6 +12,7 @@ claims make it reject too often; the self-exciting model has memory of past clai
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,7 +27,13 @@ from timing.stats.simulate import simulate_batch
 if TYPE_CHECKING:
     from timing.timeline import Timeline
 
-__all__ = ["ClaimsModelFit", "SimulatedNullResult", "fit_claims_model", "simulated_null_test"]
+__all__ = [
+    "ClaimsModelFit",
+    "SimulatedNullResult",
+    "fit_claims_model",
+    "simulated_null_start",
+    "simulated_null_test",
+]
 
 NullModel = Literal["hawkes", "negbin"]
 
@@ -353,6 +360,44 @@ def simulated_null_test(
     >>> 0 < simulated_null_test(t, n_sim=99).pvalue <= 1
     True
     """
+    return simulated_null_start(
+        timeline,
+        offsets,
+        model=model,
+        trend=trend,
+        n_sim=n_sim,
+        anticipation=anticipation,
+        seed=seed,
+    )()
+
+
+def simulated_null_start(
+    timeline: Timeline,
+    offsets: tuple[int, int] = (-3, -1),
+    *,
+    model: NullModel = "hawkes",
+    trend: bool = True,
+    n_sim: int = 999,
+    anticipation: bool = False,
+    seed: int | np.random.Generator | None = 0,
+) -> Callable[[], SimulatedNullResult]:
+    """:func:`simulated_null_test` in two parts: checks and the model fit now, the draws later.
+
+    Takes the parameters of :func:`simulated_null_test`; returns the call that draws the
+    ``n_sim`` series and gives its result. That second part uses no BLAS (Poisson or
+    negative binomial draws, sums of whole numbers, one product of whole numbers), so it
+    may run on another thread while BLAS is held to one thread elsewhere, with the same
+    numbers (:func:`timing.analysis.analyze` does so).
+
+    Examples
+    --------
+    >>> from timing.timeline import Timeline
+    >>> x = simulate_batch(1, 600, model="hawkes", rate=0.8, seed=1)[0]
+    >>> t = Timeline.from_arrays(x, np.arange(30, 600, 40))
+    >>> draw = simulated_null_start(t, n_sim=99)
+    >>> draw().pvalue == simulated_null_test(t, n_sim=99).pvalue
+    True
+    """
     if n_sim < 1:
         raise TimingInputError(f"n_sim must be at least 1, got {n_sim}")
     weights = (timeline.weights(offsets, anticipation=anticipation) > 0).astype(np.float64)
@@ -360,20 +405,25 @@ def simulated_null_test(
         raise TimingInputError("no bin lies inside an event window")
     counts = np.asarray(timeline.claims, dtype=np.float64)
     fit = fit_claims_model(counts, model, trend=trend)
-    null = fit.window_shares(n_sim, weights > 0, seed)
     observed = float(counts @ weights) / float(counts.sum())
-    expected = float(null.mean())
+    ratio = rate_ratio(counts, weights)
     label = "self-exciting (Hawkes)" if model == "hawkes" else "negative binomial"
-    return SimulatedNullResult(
-        method=f"Simulated null: fitted {label} claims model",
-        statistic=observed,
-        expected=expected,
-        pvalue=monte_carlo_pvalue(observed, null, "greater"),
-        effect=observed / expected if expected > 0 else float("nan"),
-        ci_low=None,
-        ci_high=None,
-        rate_ratio=rate_ratio(counts, weights),
-        fit=fit,
-        n_sim=int(n_sim),
-        null_distribution=null,
-    )
+
+    def draw() -> SimulatedNullResult:
+        null = fit.window_shares(n_sim, weights > 0, seed)
+        expected = float(null.mean())
+        return SimulatedNullResult(
+            method=f"Simulated null: fitted {label} claims model",
+            statistic=observed,
+            expected=expected,
+            pvalue=monte_carlo_pvalue(observed, null, "greater"),
+            effect=observed / expected if expected > 0 else float("nan"),
+            ci_low=None,
+            ci_high=None,
+            rate_ratio=ratio,
+            fit=fit,
+            n_sim=int(n_sim),
+            null_distribution=null,
+        )
+
+    return draw
