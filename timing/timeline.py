@@ -419,9 +419,9 @@ def build_timeline(
         default=period,
     )
     for table in ("claims", "events"):
-        far_claims = sum(f.claims for f in chosen.far if f.table == table)
-        if far_claims:
-            excluded[table][FAR_DATE_REASON] = far_claims
+        far_count = sum(f.claims for f in chosen.far if f.table == table)
+        if far_count:
+            excluded[table][FAR_DATE_REASON] = far_count
     if chosen.far:
         far_claims = [f.row for f in chosen.far if f.table == "claims"]
         far_events = [f.row for f in chosen.far if f.table == "events"]
