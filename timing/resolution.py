@@ -46,6 +46,7 @@ def days_to_bins(days: int, resolution: str) -> int:
 def require_times(claims: pl.DataFrame) -> None:
     """Refuse minute bins for claims without times of day (all at 00:00, or plain dates)."""
     from timing.claim_counts import n_claims
+
     date = claims["date"]
     if date.dtype == pl.Date:
         raise TimingInputError(

@@ -351,11 +351,11 @@ def _validate(
             .select([*[pl.col(c).cast(pl.String) for c in dtypes], pl.col("row")])
             .collect(engine="streaming")
         )
-        careful, nul_found, kept = _careful(bad, spec, label, resolution, texts)
+        careful, nul_found, saved = _careful(bad, spec, label, resolution, texts)
         problems = careful + problems
         nuls += nul_found
         columns_kept = [c for c in good.columns if c != COUNT_COLUMN]
-        rescued.append(kept.select(pl.col(c).cast(good.schema[c]) for c in columns_kept))
+        rescued.append(saved.select(pl.col(c).cast(good.schema[c]) for c in columns_kept))
     # stable, in the eager order within a row: cells, a repeated id, then NUL bytes
     problems = sorted([*problems, *nuls], key=lambda p: p.row)
     rejected_rows = sorted({p.row for p in problems})

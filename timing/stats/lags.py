@@ -29,6 +29,10 @@ __all__ = ["LagResult", "lag_distribution", "lag_histograms", "per_event_table"]
 
 #: Above this many (shift, claim bin) pairs the null uses a seeded sample of ``n_null`` shifts.
 MAX_PAIRS = 20_000_000
+#: Above this many cells (shifts x lag categories) of the null histograms, 8 bytes each per
+#: direction, the null also uses a sample of shifts, as many as fit (at most 2000). Minute
+#: bins make 43,200 lag categories (30 days): all the shifts of 20 days took 2 x 4.3 GB.
+MAX_CELLS = 25_000_000
 _CHUNK = 4_000_000
 
 
@@ -240,7 +244,9 @@ def lag_distribution(
     n_null : int, optional
         Use a seeded random sample of this many admissible shifts (without replacement).
         Default: all admissible shifts, unless shifts x claim bins exceeds ``MAX_PAIRS``
-        (2e7; e.g. hourly data over years), then a sample of 2000.
+        (2e7; e.g. hourly data over years), then a sample of 2000, or shifts x lag
+        categories exceeds ``MAX_CELLS`` (2.5e7; minute bins over weeks), then a sample of
+        as many as fit (at most 2000).
     seed : int, numpy.random.Generator or None
         Seed for sampling shifts (unused when all shifts are used).
 
@@ -279,8 +285,9 @@ def lag_distribution(
     if shifts.size == 0:
         raise TimingInputError(f"no admissible shift: period of {n} bins, min_shift={min_shift}")
     pairs = shifts.size * np.count_nonzero(counts)
-    if n_null is None and pairs > MAX_PAIRS:
-        n_null = 2000
+    cells = (shifts.size + 1) * (max_lag + 3)
+    if n_null is None and (pairs > MAX_PAIRS or cells > MAX_CELLS):
+        n_null = max(19, min(2000, MAX_CELLS // (max_lag + 3) - 1))
     sampled = n_null is not None and n_null < shifts.size
     if n_null is not None and sampled:
         rng = np.random.default_rng(seed)

@@ -43,6 +43,9 @@ __all__ = [
 
 #: Events and months listed by name in summaries (the tables hold all of them).
 N_NAMED = 3
+#: Decimals of the size of a change (log rate ratio) its rows are ordered by: sizes that
+#: differ only by rounding are ties, kept in the order of the events (or months).
+CHANGE_DECIMALS = 12
 
 
 def xcorr(series: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -331,11 +334,8 @@ def _influence_frame(
             "crosses": pl.Series("crosses", (pvals < alpha) != significant, dtype=pl.Boolean),
         }
     )
-    order = np.lexsort(
-        (
-            np.arange(out.height),
-            -np.nan_to_num(np.abs(change), nan=-1.0),
-            ~out["crosses"].to_numpy(),
-        )
-    )
+    # Sizes equal but for rounding (events whose windows hold the same claims; sums of
+    # fractional values added in another order) keep the events' order.
+    size = np.round(np.nan_to_num(np.abs(change), nan=-1.0), CHANGE_DECIMALS)
+    order = np.lexsort((np.arange(out.height), -size, ~out["crosses"].to_numpy()))
     return out[order.tolist()]
