@@ -73,8 +73,8 @@ class ReadInfo:
             )
         if self.left_out and self.counted:
             lines.append(
-                f"{self.file}: {self.rows:,} rows, so the claims are held as counts per date, "
-                "actor, kind and status; the column"
+                f"{self.file}: {self.rows:,} rows, held as counts of claims per date, actor, "
+                "kind, status and verified date; the column"
                 f"{'s' if len(self.left_out) > 1 else ''} {', '.join(self.left_out)} "
                 f"{'were' if len(self.left_out) > 1 else 'was'} checked but not kept, and the "
                 "per-event table lists no targets (--keep-columns analysis keeps them)"

@@ -175,8 +175,8 @@ def analyze(
             metavar="auto|all|analysis|counts",
             help="Claims columns kept after checking them all: auto keeps every column up "
             "to 100,000 claims, only those the analysis reads (not text, source, region) "
-            "up to 2e7, and above that holds the claims as counts per date, actor, kind "
-            "and status (same results; no ids or targets).",
+            "up to 2e7, and above that holds the claims as counts per date, actor, kind, "
+            "status and verified date (same results; no ids or targets).",
         ),
     ] = "auto",
 ) -> None:
