@@ -17,6 +17,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from tests.generated_tables import write_inputs
 from timing.analysis import AnalysisConfig, analyze
 from timing.inputs import ANALYSIS_CLAIM_COLUMNS, claims_columns_for
 from timing.io import load_claims
@@ -51,21 +52,7 @@ def _write_inputs(folder: Path, n: int = 3_000, seed: int = 3) -> tuple[Path, Pa
             "text": "claimed",
         }
     )
-    events = pl.DataFrame(
-        {
-            "event_id": [f"e{i}" for i in range(40)],
-            "date": sorted(start + dt.timedelta(days=int(d)) for d in rng.integers(0, 730, 40)),
-            "kind": rng.choice(["talks", "visit", "call"], 40),
-            "parties": "US-RU",
-            "title": "talks",
-            "source": "https://example.org/e",
-        }
-    )
-    parquet, csv, ev = folder / "claims.parquet", folder / "claims.csv", folder / "events.csv"
-    claims.write_parquet(parquet)
-    claims.write_csv(csv)
-    events.write_csv(ev)
-    return parquet, csv, ev
+    return write_inputs(folder, claims, rng, start)
 
 
 def _numbers(result: object) -> dict:

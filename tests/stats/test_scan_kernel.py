@@ -45,6 +45,16 @@ def test_union_window_sizes_equal_next_event_distance() -> None:
 _MODES = ["direct", "fft", "fft-fallback", "int64"]
 
 
+def _force_path(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Send the sums down one path (``direct`` is what small calendars take anyway)."""
+    if mode in ("fft", "fft-fallback"):
+        monkeypatch.setattr(sums, "FFT_COST", 0)
+    if mode == "fft-fallback":
+        monkeypatch.setattr(sums, "ROUNDING_SLACK", -1.0)
+    if mode == "int64":
+        monkeypatch.setattr(sums, "INT32_LIMIT", 0)
+
+
 @pytest.mark.parametrize(
     ("threads", "mode"),
     [(1, "direct"), (2, "direct"), (1, "fft"), (2, "fft-fallback"), (1, "int64")],
@@ -54,12 +64,7 @@ def test_block_equals_one_fft_per_row(threads: int, mode: str, monkeypatch) -> N
     every path of the sums: ``direct`` (few events: additions of the running total),
     ``fft`` (every sum by FFT), ``fft-fallback`` (FFT rounding refused: the direct sums, as
     for huge totals) and ``int64`` (partial sums too large for ``int32``)."""
-    if mode in ("fft", "fft-fallback"):
-        monkeypatch.setattr(sums, "FFT_COST", 0)
-    if mode == "fft-fallback":
-        monkeypatch.setattr(sums, "ROUNDING_SLACK", -1.0)
-    if mode == "int64":
-        monkeypatch.setattr(sums, "INT32_LIMIT", 0)
+    _force_path(mode, monkeypatch)
     rng = np.random.default_rng(threads + 10 * _MODES.index(mode))
     for _ in range(120):
         n = int(rng.integers(20, 400))
@@ -180,12 +185,7 @@ def test_hourly_scan_identical_to_one_fft_per_window() -> None:
 def test_series_sums_paths(mode: str, monkeypatch) -> None:
     """Each path of :class:`SeriesSums` gives the exact sums of shifted running totals, in
     ``int32`` unless the partial sums could overflow it."""
-    if mode in ("fft", "fft-fallback"):
-        monkeypatch.setattr(sums, "FFT_COST", 0)
-    if mode == "fft-fallback":
-        monkeypatch.setattr(sums, "ROUNDING_SLACK", -1.0)
-    if mode == "int64":
-        monkeypatch.setattr(sums, "INT32_LIMIT", 0)
+    _force_path(mode, monkeypatch)
     rng = np.random.default_rng(5 + _MODES.index(mode))
     n = 500
     ev = _random_calendar(rng, n)
