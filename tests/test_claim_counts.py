@@ -263,3 +263,37 @@ def test_cutting_dates_into_passes_balances_them() -> None:
     assert _date_edges(days, 1) == [None, None]
     edges = _date_edges(pl.DataFrame({"day": list(range(100)), "n": [1] * 100}), 4)
     assert edges == [None, 25, 50, 75, None]
+
+
+@pytest.mark.parametrize("keep", ["analysis", "counts"])
+def test_value_weight_without_values_is_refused_either_way(tmp_path: Path, keep: str) -> None:
+    from timing.errors import TimingInputError
+
+    parquet, _, events = _write_inputs(tmp_path)
+    blank = tmp_path / "no-values.parquet"
+    pl.read_parquet(parquet).with_columns(pl.lit(None, pl.Float64).alias("value")).write_parquet(
+        blank
+    )
+    cfg = AnalysisConfig(weight="value")
+    for path in (blank, tmp_path / "no-column.parquet"):
+        if path.name == "no-column.parquet":
+            pl.read_parquet(parquet).drop("value").write_parquet(path)
+        with pytest.raises(TimingInputError, match=r"--weight value: none of the .* has a value"):
+            analyze(path, events, cfg, lenient=True, keep_columns=keep)
+
+
+def test_bin_counts_count_claims_of_counted_rows() -> None:
+    from timing.bins import bin_counts
+
+    rows = pl.DataFrame(
+        {
+            "date": [dt.date(2025, 1, d) for d in (1, 1, 1, 2, 3, 3)],
+            "actor": ["a", "a", "b", "a", "b", "b"],
+            "row": range(1, 7),
+        }
+    )
+    counted = count_claims(rows.lazy()).collect()
+    start = dt.date(2025, 1, 1)
+    for by in ([], ["actor"]):
+        expected = bin_counts(rows, start, 3, by=by)
+        assert bin_counts(counted, start, 3, by=by).equals(expected)

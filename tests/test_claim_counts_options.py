@@ -22,6 +22,7 @@ import pytest
 from tests.test_claim_counts import _numbers
 from timing.analysis import AnalysisConfig, analyze
 from timing.claim_counts import COUNT_COLUMN, n_claims
+from timing.errors import TimingInputError
 
 KINDS = ["capture", "encirclement", "strike", "casualties", "other"]
 STATUSES = [None, "confirmed", "contested", "refuted", "unverified", "Refuted", "CONFIRMED"]
@@ -281,18 +282,29 @@ def test_bundled_dataset_agrees(tmp_path: Path) -> None:
 
 
 def test_claims_with_only_the_required_columns_agree(tmp_path: Path) -> None:
-    """No status, verified date or value in the file: the same results either way, the
-    value weight included (every value counts as 0)."""
+    """No status, verified date or value in the file: the same results either way; the
+    value weight is refused either way, with the same message (no claim has a value)."""
     frame = _claims(600, 9, times=False, fractions=False)
     path, events = tmp_path / "bare.csv", tmp_path / "e.csv"
     frame.select("claim_id", "date", "actor", "kind", "source").write_csv(path)
     _events(4).write_csv(events)
-    for weight in ("count", "value"):
-        cfg = AnalysisConfig(**FAST, weight=weight)  # type: ignore[arg-type]
-        rows, counts = (
-            analyze(path, events, cfg, lenient=True, keep_columns=keep)
-            for keep in ("analysis", "counts")
-        )
-        assert counts.timeline.claims_frame.height < rows.timeline.claims_frame.height
-        assert _close(_numbers(counts), _numbers(rows), 0.0) == []
-        assert "no claim has an independent status" in counts.skipped["premature"]
+    refusals = []
+    for keep in ("analysis", "counts"):
+        with pytest.raises(TimingInputError, match="--weight value: none of the") as refused:
+            analyze(
+                path,
+                events,
+                AnalysisConfig(**FAST, weight="value"),
+                lenient=True,
+                keep_columns=keep,
+            )
+        refusals.append(str(refused.value))
+    assert refusals[0] == refusals[1]
+    cfg = AnalysisConfig(**FAST)
+    rows, counts = (
+        analyze(path, events, cfg, lenient=True, keep_columns=keep)
+        for keep in ("analysis", "counts")
+    )
+    assert counts.timeline.claims_frame.height < rows.timeline.claims_frame.height
+    assert _close(_numbers(counts), _numbers(rows), 0.0) == []
+    assert "no claim has an independent status" in counts.skipped["premature"]

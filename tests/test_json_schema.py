@@ -48,9 +48,15 @@ EVENTS = [
 ]  # fmt: skip
 
 
-def tiny_files(folder: Path) -> list[str]:
-    """Three claims and two events: most methods are not applicable."""
-    claims = write_table(CLAIMS, folder / "claims.csv")
+def tiny_files(folder: Path, *, values: bool = False) -> list[str]:
+    """Three claims and two events: most methods are not applicable.
+
+    ``values``: the claims carry claimed figures (a value column), for ``--weight value``.
+    """
+    rows = (
+        [{**row, "value": str(10 * (i + 1))} for i, row in enumerate(CLAIMS)] if values else CLAIMS
+    )
+    claims = write_table(rows, folder / "claims.csv")
     return ["--claims", str(claims), "--events", str(write_table(EVENTS, folder / "events.csv"))]
 
 
@@ -155,7 +161,8 @@ def test_lenient_and_hourly_value_weighted_outputs_follow_the_schema(tmp_path: P
     data = analyze(claims, events, AnalysisConfig(n_boot=50), lenient=True).to_dict(full=True)
     _validate(data)
     assert data["rows"]["claims"]["rejected"] == 1 and len(data["rejects"]["claims"]) == 1
-    args = [*tiny_files(tmp_path), "--resolution", "hour", "--weight", "value", "--n-boot", "50"]
+    files = tiny_files(tmp_path, values=True)
+    args = [*files, "--resolution", "hour", "--weight", "value", "--n-boot", "50"]
     hourly = runner.invoke(app, ["analyze", *args, "--json", "--full", "--no-report"])
     assert hourly.exit_code == 0, hourly.stderr
     payload = json.loads(hourly.stdout)

@@ -15,6 +15,8 @@ from typing import Literal
 
 import polars as pl
 
+from timing.claim_counts import count_expr
+
 __all__ = ["bin_counts"]
 
 
@@ -65,7 +67,7 @@ def bin_counts(
     amount = (
         pl.col("value").fill_null(0.0).cast(pl.Float64)
         if weight == "value"
-        else pl.lit(1.0, pl.Float64)
+        else count_expr(lazy).cast(pl.Float64)  # counted rows stand for several claims
     )
     return (
         lazy.select(index.cast(pl.Int64).alias("bin"), *groups, amount.alias("_w"))

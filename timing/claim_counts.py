@@ -94,8 +94,8 @@ def count_claims(claims: pl.LazyFrame) -> pl.LazyFrame:
     -------
     polars.LazyFrame
         One row per distinct key, in date order (ties by first row): the keys, ``row``
-        (the first row number of the group), ``value`` (summed; 0 where no claim has
-        one) when the claims have values, and :data:`COUNT_COLUMN`.
+        (the first row number of the group), ``value`` (summed; null where no claim of
+        the group has one) when the claims have values, and :data:`COUNT_COLUMN`.
 
     Examples
     --------
@@ -105,7 +105,8 @@ def count_claims(claims: pl.LazyFrame) -> pl.LazyFrame:
     """
     names = claims.collect_schema().names()
     keys = [c for c in COUNT_KEYS if c in names]
-    sums = [pl.col("value").fill_null(0.0).sum()] if "value" in names else []
+    value = pl.col("value")
+    sums = [pl.when(value.is_not_null().any()).then(value.sum())] if "value" in names else []
     n = pl.col(COUNT_COLUMN).sum() if COUNT_COLUMN in names else pl.len()
     return (
         claims.group_by(keys)

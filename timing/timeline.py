@@ -474,6 +474,14 @@ def build_timeline(
         )
 
     claim_bins = claims["bin"].to_numpy().astype(np.int64)
+    if weight == "value" and (
+        "value" not in claims.columns or not claims["value"].is_not_null().any()
+    ):
+        raise TimingInputError(
+            f"--weight value: none of the {n_claims(claims)} claims in the study period has a "
+            "value (the value column is empty or absent); give the claimed figures in a value "
+            "column (or map one with --map value=COLUMN), or use --weight count"
+        )
     if weight == "value":
         values = claims["value"].fill_null(0.0).to_numpy().astype(np.float64)
     else:  # counted rows (timing.claim_counts) stand for several claims each
