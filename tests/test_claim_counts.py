@@ -297,3 +297,33 @@ def test_bin_counts_count_claims_of_counted_rows() -> None:
     for by in ([], ["actor"]):
         expected = bin_counts(rows, start, 3, by=by)
         assert bin_counts(counted, start, 3, by=by).equals(expected)
+
+
+def test_claims_read_by_an_adapter_are_kept_as_any_claims_file(tmp_path: Path) -> None:
+    """An ACLED export read by its adapter: the same columns cut, counts and date order."""
+    sample = Path(__file__).parent / "data" / "adapters" / "acled_sample.csv"
+    events = tmp_path / "events.csv"
+    pl.DataFrame(
+        {
+            "event_id": ["e1", "e2"],
+            "date": ["2025-01-13", "2025-01-15"],
+            "kind": ["talks", "call"],
+            "parties": "US-RU",
+            "title": "talks",
+            "source": "https://example.org/e",
+        }
+    ).write_csv(events)
+    cfg = AnalysisConfig(start=dt.date(2025, 1, 10), end=dt.date(2025, 1, 20), n_boot=99)
+    results = {
+        keep: analyze(sample, events, cfg, claims_format="acled", lenient=True, keep_columns=keep)
+        for keep in ("all", "analysis", "counts")
+    }
+    every, cut, counted = results["all"], results["analysis"], results["counts"]
+    assert "event_type" in every.timeline.claims_frame.columns
+    assert "event_type" not in cut.timeline.claims_frame.columns
+    assert COUNT_COLUMN in counted.timeline.claims_frame.columns
+    assert cut.claims_table.frame["date"].is_sorted()
+    (note,) = [n for n in counted.read_notes() if "held as counts" in n]
+    assert "acled_sample.csv" in note and "event_type" in note
+    assert _numbers(counted) == _numbers(cut)
+    assert every.headline() == cut.headline() == counted.headline()

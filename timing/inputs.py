@@ -13,13 +13,14 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from timing._readers.raw import ReadInfo
 from timing.datasets import dataset_path
 from timing.errors import TimingInputError
-from timing.io import file_sha256, load_claims, load_events
+from timing.io import LoadedTable, file_sha256, load_claims, load_events, shape_table
 from timing.result import AnalysisConfig
 from timing.schema import ValidatedTable, ValidationError
 
@@ -303,8 +304,25 @@ def load_inputs(
             raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
         wanted = set(adapter.options())
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
-        return load_with_adapter(
+        table = load_with_adapter(
             fmt, path, options=options, lenient=lenient, resolution=resolution, engine=engine
+        )
+        if table.spec.kind != "claims" or claims_columns is None:
+            return table
+        # The adapter read the file whole; what the analysis keeps of it is as for any
+        # claims file: the columns it reads above a size, counts above another, date order.
+        read = LoadedTable(
+            **{f.name: getattr(table, f.name) for f in fields(table)},
+            info=ReadInfo(str(path), fmt),
+        )
+        return shape_table(
+            read,
+            rows=table.accounting.read,
+            present=table.frame.columns,
+            columns=claims_columns,
+            keep_all_up_to=keep_all_up_to,
+            count_above=count_claims_above,
+            sort_by_date=sort_claims,
         )
 
     claims_table = read(claims, "claims")

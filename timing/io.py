@@ -422,24 +422,51 @@ def load_table(
         if not lenient:
             raise ValidationError(table.accounting.reasons)
     table = replace(table, mapped=applied)
-    info = raw.info
-    counted = spec.kind == "claims" and count_above is not None and raw.frame.height > count_above
+    loaded = LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=raw.info)
+    return shape_table(
+        loaded,
+        rows=raw.frame.height,
+        present=mapped.columns,
+        columns=columns,
+        keep_all_up_to=keep_all_up_to,
+        count_above=count_above,
+        sort_by_date=sort_by_date,
+    )
+
+
+def shape_table(
+    table: LoadedTable,
+    *,
+    rows: int,
+    present: Sequence[str],
+    columns: Sequence[str] | None = None,
+    keep_all_up_to: int | None = None,
+    count_above: int | None = None,
+    sort_by_date: bool = False,
+) -> LoadedTable:
+    """Cut a validated table read whole to the columns kept, count its claims, sort it.
+
+    What :func:`load_table` does after validating a file read whole, also applied to
+    claims an adapter read (:func:`timing.inputs.load_inputs`). ``rows`` is the rows read
+    and ``present`` the columns the file had (only those are named as left out); the
+    other parameters are :func:`load_table`'s.
+    """
+    info = table.info
+    counted = table.spec.kind == "claims" and count_above is not None and rows > count_above
     if counted:
         columns = COUNTED_COLUMNS
-    if columns is not None and (
-        counted or keep_all_up_to is None or raw.frame.height > keep_all_up_to
-    ):
+    if columns is not None and (counted or keep_all_up_to is None or rows > keep_all_up_to):
         wanted = [c for c in table.frame.columns if c in columns or c == "row"]
-        left_out = tuple(c for c in table.frame.columns if c not in wanted and c in mapped.columns)
+        left_out = tuple(c for c in table.frame.columns if c not in wanted and c in present)
         compact = [c for c in COMPACT_COLUMNS if c in wanted]
         frame = table.frame.select(wanted).with_columns(pl.col(compact).cast(pl.Categorical))
         if counted:
             frame = count_claims(frame.lazy()).collect()
         table = replace(table, frame=frame)
-        if left_out:
-            info = replace(info, left_out=left_out, rows=raw.frame.height, counted=counted)
-    loaded = LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
-    return _finished(loaded, keep_all_up_to, sort_by_date)
+        if left_out and info is not None:
+            info = replace(info, left_out=left_out, rows=rows, counted=counted)
+            table = replace(table, info=info)
+    return _finished(table, keep_all_up_to, sort_by_date)
 
 
 def _finished(table: LoadedTable, keep_all_up_to: int | None, sort_by_date: bool) -> LoadedTable:
