@@ -304,21 +304,21 @@ def load_inputs(
             raise TimingInputError(f"--{table}-format {fmt}: that adapter reads {adapter.table}")
         wanted = set(adapter.options())
         options = {k: v for k, v in (adapter_options or {}).items() if k in wanted}
-        table = load_with_adapter(
+        adapted = load_with_adapter(
             fmt, path, options=options, lenient=lenient, resolution=resolution, engine=engine
         )
-        if table.spec.kind != "claims" or claims_columns is None:
-            return table
+        if adapted.spec.kind != "claims" or claims_columns is None:
+            return adapted
         # The adapter read the file whole; what the analysis keeps of it is as for any
         # claims file: the columns it reads above a size, counts above another, date order.
         read = LoadedTable(
-            **{f.name: getattr(table, f.name) for f in fields(table)},
+            **{f.name: getattr(adapted, f.name) for f in fields(adapted)},
             info=ReadInfo(str(path), fmt),
         )
         return shape_table(
             read,
-            rows=table.accounting.read,
-            present=table.frame.columns,
+            rows=adapted.accounting.read,
+            present=adapted.frame.columns,
             columns=claims_columns,
             keep_all_up_to=keep_all_up_to,
             count_above=count_claims_above,
