@@ -16,11 +16,9 @@ import itertools
 import numpy as np
 import polars as pl
 
-from timing._readers.raw import ReadInfo
 from timing.claim_counts import COUNT_COLUMN, count_claims
-from timing.schema import Problem, RowAccounting, TableSpec, ValidatedTable, rejects_frame
 
-__all__ = ["ROWS_COUNTED_AT_ONCE", "count_streamed", "counted_result"]
+__all__ = ["ROWS_COUNTED_AT_ONCE", "count_streamed", "with_rescued"]
 
 #: Claims counted in one streaming pass (about 35 bytes of group-by state a claim).
 ROWS_COUNTED_AT_ONCE = 50_000_000
@@ -93,34 +91,13 @@ def _date_edges(days: pl.DataFrame, passes: int) -> list[int | None]:
     return [None, *days["day"].to_numpy()[inside].tolist(), None]
 
 
-def counted_result(
-    good: pl.DataFrame,
-    rescued: list[pl.DataFrame],
-    rejected_rows: list[int],
-    shown: list[Problem],
-    spec: TableSpec,
-    label: str,
-    n: int,
-    info: ReadInfo,
-    applied: dict[str, str],
-) -> tuple[ValidatedTable, ReadInfo, dict[str, str]]:
-    """The validated table of counted claims: the streamed counts plus the rescued rows.
-
-    Rescued rows that are rejected (a repeated id) are left out; the rest are counted
-    and merged with the streamed counts.
-    """
-    if rescued:
-        dropped = pl.Series(rejected_rows, dtype=pl.Int64).implode()
-        parts = [part.filter(~pl.col("row").is_in(dropped)) for part in rescued]
-        more = count_claims(pl.concat(parts).lazy()).collect()
-        good = count_claims(pl.concat([good, more], how="vertical_relaxed").lazy()).collect()
-    used = int(good[COUNT_COLUMN].sum())
-    accounting = RowAccounting(
-        file=label, read=n, used=used, rejected=n - used, reasons=tuple(shown)
-    )
-    frame = rejects_frame(shown)
-    return (
-        ValidatedTable(spec=spec, frame=good, rejects=frame, accounting=accounting),
-        info,
-        applied,
-    )
+def with_rescued(
+    counted: pl.DataFrame, rescued: list[pl.DataFrame], rejected_rows: list[int]
+) -> pl.DataFrame:
+    """The streamed counts with the rescued rows counted in (those rejected left out)."""
+    if not rescued:
+        return counted
+    dropped = pl.Series(rejected_rows, dtype=pl.Int64).implode()
+    rows = pl.concat(rescued).filter(~pl.col("row").is_in(dropped))
+    ones = rows.with_columns(pl.lit(1, dtype=pl.UInt32).alias(COUNT_COLUMN))
+    return count_claims(pl.concat([counted, ones], how="vertical_relaxed").lazy()).collect()

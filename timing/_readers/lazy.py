@@ -30,10 +30,10 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from timing._readers.counted import count_streamed, counted_result
+from timing._readers.counted import count_streamed, with_rescued
 from timing._readers.raw import ReadInfo
 from timing._readers.scan import Scanned, expand_paths, open_scan
-from timing.claim_counts import COUNT_COLUMN, COUNTED_COLUMNS
+from timing.claim_counts import COUNT_COLUMN, COUNTED_COLUMNS, n_claims
 from timing.errors import TimingInputError
 from timing.schema import (
     COMPACT_COLUMNS,
@@ -369,18 +369,20 @@ def _validate(
     # filtered out only when a rejected row is among them (a repeated id).
     rescued = [part for part in rescued if part.height]
     if counted:
-        return counted_result(good, rescued, rejected_rows, shown, spec, label, n, info, applied)
-    if not good["row"].is_sorted():
-        good = good.sort("row")
-    if rescued:
-        good = good.merge_sorted(pl.concat(rescued).sort("row"), key="row")
-    if rejected_rows:
-        dropped = pl.col("row").is_in(pl.Series(rejected_rows, dtype=pl.Int64).implode())
-        if good.select(dropped.any()).item():
-            good = good.filter(~dropped)
+        good = with_rescued(good, rescued, rejected_rows)
+    else:
+        if not good["row"].is_sorted():
+            good = good.sort("row")
+        if rescued:
+            good = good.merge_sorted(pl.concat(rescued).sort("row"), key="row")
+        if rejected_rows:
+            dropped = pl.col("row").is_in(pl.Series(rejected_rows, dtype=pl.Int64).implode())
+            if good.select(dropped.any()).item():
+                good = good.filter(~dropped)
     rejects = rejects_frame(shown)
+    used = n_claims(good)
     accounting = RowAccounting(
-        file=label, read=n, used=good.height, rejected=n - good.height, reasons=tuple(shown)
+        file=label, read=n, used=used, rejected=n - used, reasons=tuple(shown)
     )
     return (
         ValidatedTable(spec=spec, frame=good, rejects=rejects, accounting=accounting),
