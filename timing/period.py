@@ -191,14 +191,10 @@ def far_dates(dates: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray
     [9]
     """
     days = np.asarray(dates, dtype=np.float64)
-    if counts is None:
-        if days.size < 8:
-            return np.zeros(days.shape, dtype=bool)
-        q1, q3 = np.quantile(days, [0.25, 0.75])
-    else:
-        q1, q3 = _repeated_quartiles(days, np.asarray(counts, dtype=np.int64))
-        if np.isnan(q1):
-            return np.zeros(days.shape, dtype=bool)
+    weights = np.ones(days.size, np.int64) if counts is None else np.asarray(counts, np.int64)
+    q1, q3 = _repeated_quartiles(days, weights)
+    if np.isnan(q1):
+        return np.zeros(days.shape, dtype=bool)
     reach = max(FENCE_IQR * (q3 - q1), float(FENCE_MIN_DAYS))
     return (days < q1 - reach) | (days > q3 + reach)
 
