@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -311,12 +311,8 @@ def load_inputs(
             return adapted
         # The adapter read the file whole; what the analysis keeps of it is as for any
         # claims file: the columns it reads above a size, counts above another, date order.
-        read = LoadedTable(
-            **{f.name: getattr(adapted, f.name) for f in fields(adapted)},
-            info=ReadInfo(str(path), fmt),
-        )
         return shape_table(
-            read,
+            LoadedTable.of(adapted, ReadInfo(str(path), fmt)),
             rows=adapted.accounting.read,
             present=adapted.frame.columns,
             columns=claims_columns,

@@ -71,6 +71,11 @@ class LoadedTable(ValidatedTable):
 
     info: ReadInfo | None = None
 
+    @classmethod
+    def of(cls, table: ValidatedTable, info: ReadInfo | None) -> LoadedTable:
+        """``table`` (its fields as they are) with how its file was read."""
+        return cls(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
+
 
 def _read(
     path: str | Path,
@@ -422,9 +427,8 @@ def load_table(
         if not lenient:
             raise ValidationError(table.accounting.reasons)
     table = replace(table, mapped=applied)
-    loaded = LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=raw.info)
     return shape_table(
-        loaded,
+        LoadedTable.of(table, raw.info),
         rows=raw.frame.height,
         present=mapped.columns,
         columns=columns,
@@ -500,7 +504,7 @@ def _load_streaming(
     if found is None:
         return None
     table, info = found
-    return LoadedTable(**{f.name: getattr(table, f.name) for f in fields(table)}, info=info)
+    return LoadedTable.of(table, info)
 
 
 def load_claims(path: str | Path, **kwargs: object) -> LoadedTable:
