@@ -85,7 +85,6 @@ class MemberPart:
     read: int
     bad_widths: dict[int, int]
     skipped: dict[str, int]
-    far: int
     first_far: tuple[int, str, str] | None
 
 
@@ -167,7 +166,6 @@ def convert(
         raw.height,
         bad_widths,
         skipped,
-        far.height,
         first_far,
     )
 

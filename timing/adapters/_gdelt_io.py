@@ -21,7 +21,7 @@ BigQuery's ``GlobalEventID``/``Day`` accepted). A path may also be a directory (
 :func:`iter_raw` gives each file's (or member's) needed fields as a Polars frame: the
 published headerless text is split by Polars (only the needed columns parsed when every
 line has one layout); a re-save with a header, or text with line breaks other than
-``\n``/``\r\n``, goes through :func:`iter_records`, which yields the same rows.
+``\n``/``\r\n``, goes through :func:`_records`, which yields the same rows.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ __all__ = [
     "NEEDED",
     "Record",
     "iter_raw",
-    "iter_records",
     "source_files",
 ]
 
@@ -187,23 +186,16 @@ def _header(first: list[str]) -> list[str | None] | None:
     return [_BY_NAME.get(c.lower()) for c in cells]
 
 
-def iter_records(path: Path) -> Iterator[Record]:
-    """Yield every non-blank line of a GDELT file (or zip) as a :class:`Record`.
+def _records(label: str, text: str) -> Iterator[Record]:
+    """The records of one decoded file or zip member, line by line.
 
     A headerless line whose field count is not 57, 58 or 61 gives ``fields=None``.
 
     Raises
     ------
     TimingInputError
-        The file cannot be read, or it has a header without ``GLOBALEVENTID``,
-        ``SQLDATE`` and ``EventCode``.
+        A header without ``GLOBALEVENTID``, ``SQLDATE`` and ``EventCode``.
     """
-    for label, data in _members(path):
-        yield from _records(label, data.decode("utf-8"))
-
-
-def _records(label: str, text: str) -> Iterator[Record]:
-    """The records of one decoded file or zip member, line by line."""
     lines = text.splitlines()
     first = next((ln for ln in lines if ln.strip()), "")
     comma = "\t" not in first and "," in first
@@ -244,7 +236,7 @@ def iter_raw(path: Path) -> Iterator[tuple[str, pl.DataFrame]]:
     61 of them, or a header named them) and the :data:`NEEDED` fields as text (null
     where the layout lacks one). Headerless tab-separated text, the published form, is
     split by Polars; re-saves with a header and text with unusual line breaks go
-    through :func:`iter_records`. Both give the same frame.
+    through :func:`_records`. Both give the same frame.
     """
     for label, data in _members(path):
         frame = _fast_raw(data)
@@ -252,7 +244,7 @@ def iter_raw(path: Path) -> Iterator[tuple[str, pl.DataFrame]]:
 
 
 def _slow_raw(label: str, data: bytes) -> pl.DataFrame:
-    """The raw frame built from :func:`iter_records`' records (any layout)."""
+    """The raw frame built from :func:`_records` (any layout)."""
     lines, widths, ok = [], [], []
     cells: dict[str, list[str | None]] = {name: [] for name in NEEDED}
     for rec in _records(label, data.decode("utf-8")):

@@ -233,7 +233,6 @@ def parse_gdelt(
         raise TimingInputError(f"kind: got {kind!r}, expected 'events' or 'claims'")
     if date_field not in ("sqldate", "dateadded"):
         raise TimingInputError(f"date_field: got {date_field!r}, expected sqldate or dateadded")
-    spec = EVENTS if kind == "events" else CLAIMS
     table = _table(kind, codes)
     if isinstance(actors, str):  # "USA,RUS" from a command line
         actors = actors.split(",")
@@ -253,11 +252,7 @@ def parse_gdelt(
         per_file.update(part.per_file)
         skipped.update(part.skipped)
         anomalies += part.anomalies
-    frame = (
-        pl.concat([p.frame for p in parts], how="vertical")
-        if parts
-        else canonical_frame({}, spec, extras=(*_EXTRAS, "_url"))
-    )
+    frame = pl.concat([p.frame for p in parts], how="vertical")  # one part a file, at least one
     if dedupe:
         # A later record of the same story (same URL, code and date) is a duplicate;
         # records without a URL never are.
@@ -302,7 +297,7 @@ def _parse_file(job: _FileJob) -> _FilePart:
     part = _FilePart()
     frames: list[pl.DataFrame] = []
     widths: Counter[int] = Counter()
-    far, first_far = 0, None
+    first_far = None
     for label, raw in iter_raw(job.source):
         got = convert(
             raw,
@@ -318,7 +313,6 @@ def _parse_file(job: _FileJob) -> _FilePart:
         widths.update(got.bad_widths)
         widths[0] += got.read - sum(got.bad_widths.values())
         part.skipped.update(got.skipped)
-        far += got.far
         first_far = first_far or got.first_far
         frames.append(got.frame)
     bad = {w: n for w, n in widths.items() if w}
@@ -344,6 +338,7 @@ def _parse_file(job: _FileJob) -> _FilePart:
         )
     if first_far is not None:
         line, sql, added = first_far
+        far = part.skipped["SQLDATE far from DATEADDED"]
         part.anomalies.append(
             Anomaly(
                 str(job.source),
