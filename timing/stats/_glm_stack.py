@@ -17,7 +17,7 @@ import numpy as np
 if TYPE_CHECKING:
     from timing.stats.glm_shift import SplitDesign
 
-__all__ = ["stacked_hac_z"]
+__all__ = ["hac_z", "stacked_hac_z"]
 
 
 def _stacked_linear(design: SplitDesign, beta: np.ndarray, dense: np.ndarray) -> np.ndarray:
@@ -155,9 +155,14 @@ def stacked_hac_z(
     rows = np.linalg.pinv(_stacked_products(design, block, w, w)[0])[:, 1]
     scores = _stacked_linear(design, rows, block) * ((y - mu) / (1.0 + dispersion * mu))
     for i, item in enumerate(keep):
-        u = design.to_time(scores[i])
-        var = float(u @ u)
-        for j in range(1, maxlags + 1):
-            var += 2.0 * (1.0 - j / (maxlags + 1.0)) * float(u[j:] @ u[:-j])
-        out[item] = float(beta[item, 1] / np.sqrt(var)) if var > 0 else float("nan")
+        out[item] = hac_z(float(beta[item, 1]), design.to_time(scores[i]), maxlags)
     return out
+
+
+def hac_z(coefficient: float, u: np.ndarray, maxlags: int) -> float:
+    """``coefficient / sqrt(var)`` with ``var`` the Bartlett-weighted autocovariance of the
+    scores ``u`` (in time order) up to ``maxlags`` (``nan`` when ``var`` is not positive)."""
+    var = float(u @ u)
+    for j in range(1, maxlags + 1):
+        var += 2.0 * (1.0 - j / (maxlags + 1.0)) * float(u[j:] @ u[:-j])
+    return float(coefficient / np.sqrt(var)) if var > 0 else float("nan")

@@ -42,7 +42,7 @@ import numpy as np
 
 from timing.progress import advance
 from timing.stats._common import Alternative, monte_carlo_pvalue
-from timing.stats._glm_stack import stacked_hac_z
+from timing.stats._glm_stack import hac_z, stacked_hac_z
 
 __all__ = [
     "MAX_REFERENCE_SHIFTS",
@@ -174,13 +174,8 @@ class SplitDesign:
         >>> s.to_time(s.rolled([1], 1).dense_t[0]).tolist()
         [0.0, 1.0, 0.0, 0.0]
         """
-        rows = np.searchsorted(self.dense_cols, columns)
-        if not np.array_equal(self.dense_cols[rows], columns):
-            raise ValueError(f"columns {columns} are not all dense columns of the design")
         new = copy.copy(self)
-        new.dense_t = self.dense_t.copy()
-        # row i of the sorted design is time order[i]; moved on by s it holds time order[i] - s
-        new.dense_t[rows] = self._dense_time[rows][:, (self.order - int(shift)) % self.n_bins]
+        new.dense_t = self.rolled_stack(columns, np.array([shift]))[0]
         return new
 
     def rolled_stack(self, columns: list[int], shifts: np.ndarray) -> np.ndarray:
@@ -188,6 +183,7 @@ class SplitDesign:
         rows = np.searchsorted(self.dense_cols, columns)
         if not np.array_equal(self.dense_cols[rows], columns):
             raise ValueError(f"columns {columns} are not all dense columns of the design")
+        # row i of the sorted design is time order[i]; moved on by s it holds time order[i] - s
         stack = np.repeat(self.dense_t[None], len(shifts), axis=0)
         moved = (self.order[None, :] - np.asarray(shifts, dtype=np.int64)[:, None]) % self.n_bins
         for row in rows:
@@ -315,10 +311,7 @@ def nb_hac_z(
     # score autocovariances: with u_t = scores_t . a it is a weighted autocovariance of u
     # (in time order, since the lags are lags in time).
     u = design.to_time(design.linear(row) * ((y - mu) / (1.0 + dispersion * mu)))
-    var = float(u @ u)
-    for j in range(1, maxlags + 1):
-        var += 2.0 * (1.0 - j / (maxlags + 1.0)) * float(u[j:] @ u[:-j])
-    return float(beta[1] / np.sqrt(var)) if var > 0 else float("nan")
+    return hac_z(float(beta[1]), u, maxlags)
 
 
 def glm_shift_reference(
@@ -380,20 +373,14 @@ def glm_shift_reference(
         design = SplitDesign(X, dense=cols)
         observed = nb_hac_z(y, design, dispersion, maxlags, start)
         # the shifts are refitted a block at a time (stacked_hac_z), a block holding about
-        # STACK_BYTES of per-shift arrays; a long series whose block would hold one shift
-        # is refitted one shift at a time, as before
+        # STACK_BYTES of per-shift arrays (one shift, for a long series)
         per_shift = (2 * design.dense_cols.size + 8) * design.n_bins * 8
-        size = STACK_BYTES // per_shift
-        for lo in range(0, shifts.size, max(size, 1)):
-            block = shifts[lo : lo + max(size, 1)]
-            if size >= 2:
-                null[lo : lo + block.size] = stacked_hac_z(
-                    y, design, cols, block, dispersion, maxlags, start
-                )
-            else:
-                null[lo] = nb_hac_z(
-                    y, design.rolled(cols, int(block[0])), dispersion, maxlags, start
-                )
+        size = max(STACK_BYTES // per_shift, 1)
+        for lo in range(0, shifts.size, size):
+            block = shifts[lo : lo + size]
+            null[lo : lo + block.size] = stacked_hac_z(
+                y, design, cols, block, dispersion, maxlags, start
+            )
             advance(lo + block.size, shifts.size)
         # an arrangement that puts every event column where it is has the observed z,
         # to the last bit: rounding must not break that tie
