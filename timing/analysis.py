@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -211,26 +212,17 @@ def _run_secondary(methods: Sequence[Method], ctx: MethodContext) -> dict[str, A
     from timing.methods import start_method
 
     done: dict[str, Callable[[], Any]] = {}
+    # a whole method goes to the worker only once no method that limits BLAS is left
+    last_limit = max((i for i, m in enumerate(methods) if m.limits_blas), default=-1)
     with ThreadPoolExecutor(1, thread_name_prefix="timing-method") as pool:
         # Python's warnings are process-wide: quiet for as long as the worker may run.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             for i, method in enumerate(methods):
                 step(method.label.lower())
-                limits_ahead = any(m.limits_blas for m in methods[i:])
-                submit = _inline if limits_ahead and method.start is None else pool.submit
-                done[method.name] = start_method(method, ctx, submit)
+                here = replace(method, background=False) if i <= last_limit else method
+                done[method.name] = start_method(here, ctx, pool.submit)
             return {name: result() for name, result in done.items()}
-
-
-def _inline(fn: Callable[..., Any], *args: Any) -> Future[Any]:
-    """``fn(*args)`` now, as a finished future (for what must not run beside a BLAS limit)."""
-    future: Future[Any] = Future()
-    try:
-        future.set_result(fn(*args))
-    except BaseException as exc:  # re-raised by result(), as from a thread
-        future.set_exception(exc)
-    return future
 
 
 def _check_shifts(timeline: Timeline, cfg: AnalysisConfig) -> None:
