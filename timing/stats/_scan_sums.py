@@ -85,10 +85,6 @@ class _Sum:
             np.add.at(kernel, self.minus, -1.0)
             self.spectrum = np.conj(sp_fft.rfft(kernel, n=length))
 
-    @property
-    def terms(self) -> int:
-        return int(self.plus.size + self.minus.size)
-
 
 class Prepared:
     """The plan's sums and window bookkeeping, computed once per block (not pickled).
@@ -96,16 +92,14 @@ class Prepared:
     Parameters
     ----------
     plan : ScanPlan
-        Calendars and shifts of the scan.
-    fft_cost : int, optional
-        Cost of one FFT correlation in additions of ``T`` values (:data:`FFT_COST`); a sum
-        of more terms than that is computed by FFT (default :data:`FFT_COST`). The results
-        do not depend on it.
+        Calendars and shifts of the scan. A sum of more terms than :data:`FFT_COST` (the
+        cost of one FFT correlation in additions of ``T`` values) is computed by FFT; the
+        results do not depend on it.
     """
 
-    def __init__(self, plan: ScanPlan, fft_cost: int | None = None) -> None:
+    def __init__(self, plan: ScanPlan) -> None:
         n = plan.n_bins
-        fft_cost = FFT_COST if fft_cost is None else fft_cost
+        fft_cost = FFT_COST
         self.plan = plan
         longest = max((int(c.windows.max()) for c in plan.calendars if c.windows.size), default=0)
         self.reach = min(longest, n - 1)  # windows longer than T - 1 equal T - 1
@@ -145,6 +139,8 @@ class Prepared:
             self.entering.append(joins)
             self.n_in.append(union_window_sizes(starts, n, np.arange(self.reach + 1)))
         self.parts = _partitions([c.starts for c in plan.calendars])
+        #: Calendars that are a part of another's: their sum is kept for reuse.
+        self.shared = {j for p in self.parts if p is not None for j in p}
         antis = [c.anticipation for c in plan.calendars if c.anticipation is not None]
         self.anti_inside = np.stack([a.astype(np.float64) for a in antis]) if antis else None
 
@@ -212,7 +208,7 @@ class SeriesSums:
         the sum of its parts' when other calendars split its events."""
         parts = self.prep.parts[k]
         if parts is None:
-            if any(p is not None and k in p for p in self.prep.parts):
+            if k in self.prep.shared:
                 if k not in self._z:
                     self._z[k] = self.sum(self.prep.events[k])
                 return self._z[k].copy()

@@ -285,9 +285,9 @@ def lag_distribution(
     if shifts.size == 0:
         raise TimingInputError(f"no admissible shift: period of {n} bins, min_shift={min_shift}")
     pairs = shifts.size * np.count_nonzero(counts)
-    cells = (shifts.size + 1) * (max_lag + 3)
-    if n_null is None and (pairs > MAX_PAIRS or cells > MAX_CELLS):
-        n_null = max(19, min(2000, MAX_CELLS // (max_lag + 3) - 1))
+    n_cat = max_lag + 3  # lags 0..max_lag, beyond, no next event (lag_histograms)
+    if n_null is None and (pairs > MAX_PAIRS or (shifts.size + 1) * n_cat > MAX_CELLS):
+        n_null = max(19, min(2000, MAX_CELLS // n_cat - 1))
     sampled = n_null is not None and n_null < shifts.size
     if n_null is not None and sampled:
         rng = np.random.default_rng(seed)
