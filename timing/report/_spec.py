@@ -12,6 +12,7 @@ it does not know there; a test checks that the report's JSON equals plotly's own
 from __future__ import annotations
 
 import base64
+import copy
 import datetime as dt
 import importlib.util
 import json
@@ -67,14 +68,11 @@ def plotly_file(*parts: str) -> Path:
 
 
 @cache
-def _template_text(name: str) -> str:
-    return plotly_file("templates", f"{name}.json").read_text(encoding="utf-8")
-
-
-@cache
 def _template(name: str) -> dict[str, Any]:
     """The parsed template, shared: only ever read (serialised), never changed."""
-    return dict(json.loads(_template_text(name)))
+    text = plotly_file("templates", f"{name}.json").read_text(encoding="utf-8")
+    parsed: dict[str, Any] = json.loads(text)
+    return parsed
 
 
 def template_dict(name: str = TEMPLATE) -> dict[str, Any]:
@@ -85,7 +83,7 @@ def template_dict(name: str = TEMPLATE) -> dict[str, Any]:
     >>> sorted(template_dict())
     ['data', 'layout']
     """
-    return dict(json.loads(_template_text(name)))
+    return copy.deepcopy(_template(name))
 
 
 def _merge(target: dict[str, Any], update: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ from timing.report._derive import (
     tests_table,
     window_bins,
 )
-from timing.report._spec import FigureSpec
+from timing.report._spec import TEMPLATE, FigureSpec
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -54,7 +54,7 @@ STATUS_SYMBOLS = {
 }
 EVENT_COLOUR = "#2471a3"
 LAYOUT = {
-    "template": "plotly_white",
+    "template": TEMPLATE,
     "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
     "margin": {"l": 60, "r": 20, "t": 50, "b": 50},
     "hoverlabel": {"align": "left"},

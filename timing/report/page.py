@@ -203,7 +203,7 @@ def _bytecode_cache(directory: str | None = None) -> Any:
         return None
 
 
-def _environment(cache_dir: str | None = None) -> Any:
+def _environment() -> Any:
     import jinja2
 
     env = jinja2.Environment(
@@ -212,7 +212,7 @@ def _environment(cache_dir: str | None = None) -> Any:
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        bytecode_cache=_bytecode_cache(cache_dir),
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters.update(
         num=_fmt, pval=_fmt_p, safe_url=safe_url, file_name=_file_name, domain=_domain
