@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import codecs
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,13 +100,18 @@ def open_parquet(path: str | Path, keep: frozenset[str]) -> Scanned | None:
     return Scanned(frame, loaded, sum(counts), 1, info, _places(label, files, counts))
 
 
-def _count_lines(path: Path) -> tuple[int, bool]:
-    """Line breaks in a file and whether it ends with one, reading 16 MiB at a time."""
-    count, last = 0, b""
+def _chunks(path: Path) -> Iterator[bytes]:
+    """A file's bytes, 16 MiB at a time."""
     with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 24), b""):
-            count += chunk.count(b"\n")
-            last = chunk
+        yield from iter(lambda: fh.read(1 << 24), b"")
+
+
+def _count_lines(path: Path) -> tuple[int, bool]:
+    """Line breaks in a file and whether it ends with one."""
+    count, last = 0, b""
+    for chunk in _chunks(path):
+        count += chunk.count(b"\n")
+        last = chunk
     return count, last.endswith(b"\n")
 
 
@@ -155,7 +160,7 @@ def open_csv(path: str | Path, keep: frozenset[str]) -> Scanned | None:
 # is never followed by a colon). Keys of nested objects would match too: files with
 # nested values go the eager way.
 _KEY = r'"((?:[^"\\]|\\.)*)"\s*:'
-_FLOAT_VALUE = r'"((?:[^"\\]|\\.)*)"\s*:\s*-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)\s*[,}]'
+_FLOAT_VALUE = _KEY + r"\s*-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)\s*[,}]"
 _DECODER = json.JSONDecoder()
 # a key whose value is an array or an object (or, harmlessly, such text in a string)
 _NESTED = r'"\s*:\s*[\[{]'
@@ -167,20 +172,19 @@ def _plain_utf8_lines(path: Path) -> int | None:
     """Lines of a UTF-8 file without BOM, control characters or lone ``\\r``, else None."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     lines, returns, pairs, last = 0, 0, 0, b""
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 24), b""):
-            if not last and chunk.startswith(codecs.BOM_UTF8):
-                return None
-            if chunk.translate(None, _NOT_CONTROL):  # a control character is left
-                return None
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                return None
-            lines += chunk.count(b"\n")
-            returns += chunk.count(b"\r")
-            pairs += chunk.count(b"\r\n") + (last.endswith(b"\r") and chunk.startswith(b"\n"))
-            last = chunk
+    for chunk in _chunks(path):
+        if not last and chunk.startswith(codecs.BOM_UTF8):
+            return None
+        if chunk.translate(None, _NOT_CONTROL):  # a control character is left
+            return None
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError:
+            return None
+        lines += chunk.count(b"\n")
+        returns += chunk.count(b"\r")
+        pairs += chunk.count(b"\r\n") + (last.endswith(b"\r") and chunk.startswith(b"\n"))
+        last = chunk
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
