@@ -137,20 +137,17 @@ def source_files(path: str | Path) -> list[Path]:
     TimingInputError
         Nothing to read at ``path``.
     """
-    text = str(path)
     p = Path(path)
-    if any(ch in text for ch in "*?[") and not p.is_dir():
-        found = expand_files(text, recursive=False)
-        if not found:
-            raise TimingInputError(f"{text}: no file matches this pattern")
-        return found
-    if p.is_dir():
-        found = expand_files(p, suffixes=tuple(_SUFFIXES), recursive=False)
-        if not found:
+    folder = p.is_dir()
+    found = expand_files(p, suffixes=_SUFFIXES if folder else None, recursive=False)
+    if found is not None:  # a folder or a glob pattern
+        if found:
+            return found
+        if folder:
             raise TimingInputError(
                 f"{p}: directory holds no GDELT export file ({', '.join(_SUFFIXES)})"
             )
-        return found
+        raise TimingInputError(f"{path}: no file matches this pattern")
     if not p.is_file():
         raise TimingInputError(f"{p}: no such file or directory")
     return [p]
