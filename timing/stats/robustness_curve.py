@@ -55,7 +55,7 @@ import numpy as np
 import polars as pl
 
 from timing._shifts import admissible_shifts, detrended
-from timing.claim_counts import claim_weights
+from timing.claim_counts import claim_weights, claims_in_group
 from timing.errors import TimingInputError
 from timing.stats._common import TIE_RTOL, plain, rate_ratio
 from timing.stats.robustness_influence import p_greater, xcorr
@@ -185,19 +185,14 @@ class SpecificationCurve:
 
 
 def _levels(
-    values: np.ndarray,
-    minimum: int,
-    name: str,
-    left_out: dict[str, list[str]],
-    weights: np.ndarray | None = None,
+    frame: pl.DataFrame, column: str, minimum: int, name: str, left_out: dict[str, list[str]]
 ) -> list[str]:
-    """``all`` plus each value with at least ``minimum`` claims (largest first, capped).
-
-    ``weights``: claims per row of a counted frame (:mod:`timing.claim_counts`).
+    """``all`` plus each value of ``column`` with at least ``minimum`` claims (largest
+    first, capped); rows of a counted frame count their claims (:mod:`timing.claim_counts`).
     """
-    present, where, counts = np.unique(values.astype(str), return_inverse=True, return_counts=True)
-    if weights is not None:
-        counts = np.bincount(where, weights=weights, minlength=present.size).astype(np.int64)
+    grouped = frame.group_by(pl.col(column).cast(pl.String)).agg(claims_in_group(frame).alias("_n"))
+    present = grouped[column].to_numpy().astype(str)  # a missing value reads "None"
+    counts = grouped["_n"].to_numpy().astype(np.int64)
     if present.size <= 1:
         return [ALL]
     order = np.lexsort((present, -counts))
@@ -310,20 +305,10 @@ def specification_curve(
     has_rows = cf.height > 0 and {"actor", "kind"} <= set(cf.columns)
     left_out: dict[str, list[str]] = {}
     row_claims = claim_weights(cf)  # counted rows stand for several claims
-    actors = (
-        _levels(cf["actor"].to_numpy(), MIN_CLAIMS, "actor", left_out, row_claims)
-        if has_rows
-        else [ALL]
-    )
-    ckinds = (
-        _levels(cf["kind"].to_numpy(), MIN_CLAIMS, "claim_kind", left_out, row_claims)
-        if has_rows
-        else [ALL]
-    )
+    actors = _levels(cf, "actor", MIN_CLAIMS, "actor", left_out) if has_rows else [ALL]
+    ckinds = _levels(cf, "kind", MIN_CLAIMS, "claim_kind", left_out) if has_rows else [ALL]
     has_kinds = ef.height == timeline.n_events and "kind" in ef.columns
-    ekinds = (
-        _levels(ef["kind"].to_numpy(), MIN_EVENTS, "event_kind", left_out) if has_kinds else [ALL]
-    )
+    ekinds = _levels(ef, "kind", MIN_EVENTS, "event_kind", left_out) if has_kinds else [ALL]
     dims = {"actor": actors, "claim_kind": ckinds, "event_kind": ekinds}
     base = len(win) * len(spans) * len(periods)
     while base * np.prod([len(v) for v in dims.values()]) > max_specs:
