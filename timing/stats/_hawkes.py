@@ -16,10 +16,16 @@ from collections.abc import Iterator
 
 import numpy as np
 
-__all__ = ["hawkes_blocks", "hawkes_series_blocks"]
+__all__ = ["hawkes_blocks", "hawkes_series_blocks", "trend_profile"]
 
 #: Bins per block: 256 x 999 datasets of int64 is 2 MB, which stays in cache.
 BLOCK_BINS = 256
+
+
+def trend_profile(n_bins: int, trend: float) -> np.ndarray:
+    """``exp(trend (t / (T - 1) - 1/2))`` over ``T`` bins: the log-linear trend of the
+    simulated and fitted claim rates, 1 at the middle of the period."""
+    return np.exp(trend * (np.arange(n_bins) / max(n_bins - 1, 1) - 0.5))
 
 
 def hawkes_blocks(
@@ -111,7 +117,7 @@ def hawkes_series_blocks(
     True
     """
     rng = np.random.default_rng(seed)
-    base = rate * np.exp(trend * (np.arange(n_bins) / max(n_bins - 1, 1) - 0.5))
+    base = rate * trend_profile(n_bins, trend)
     excite = np.full(n_datasets, rate * np.exp(-trend / 2.0))
     yield from hawkes_blocks(
         rng, base[None, :], excite, branching=branching, decay=decay, block=block

@@ -32,7 +32,7 @@ import polars as pl
 
 from timing.errors import TimingInputError
 from timing.schema import CLAIMS, EVENTS
-from timing.stats._hawkes import hawkes_blocks
+from timing.stats._hawkes import hawkes_blocks, trend_profile
 from timing.timeline import window_weights
 
 __all__ = [
@@ -154,7 +154,7 @@ def _baseline(
     offsets: tuple[int, int],
 ) -> np.ndarray:
     """``lambda0`` of shape ``(1, T)`` or ``(n_datasets, T)``."""
-    g = rate * np.exp(trend * (np.arange(n_bins) / max(n_bins - 1, 1) - 0.5))
+    g = rate * trend_profile(n_bins, trend)
     if events is None or uplift == 1.0:
         return g[None, :]
     ev = np.asarray(events, dtype=np.int64)

@@ -20,7 +20,7 @@ import numpy as np
 
 from timing.errors import TimingInputError
 from timing.stats._common import monte_carlo_pvalue, rate_ratio, result_dict
-from timing.stats._hawkes import hawkes_series_blocks
+from timing.stats._hawkes import hawkes_series_blocks, trend_profile
 from timing.stats.base import ResultDisplay
 from timing.stats.simulate import simulate_batch
 
@@ -114,10 +114,6 @@ class ClaimsModelFit:
             total += counts.sum(axis=0)
             hits += counts[mask[t0 : t0 + counts.shape[0]]].sum(axis=0)
         return hits.astype(np.float64) / np.maximum(total, 1)
-
-
-def _trend_profile(n_bins: int, trend: float) -> np.ndarray:
-    return np.exp(trend * (np.arange(n_bins) / max(n_bins - 1, 1) - 0.5))
 
 
 def _fit_trend(counts: np.ndarray) -> float:
@@ -217,7 +213,7 @@ def fit_claims_model(
     if rate <= 0:
         raise TimingInputError("a claims model needs at least one claim")
     kappa = _fit_trend(counts) if trend else 0.0
-    profile = _trend_profile(counts.size, kappa)
+    profile = trend_profile(counts.size, kappa)
     base = rate * profile / profile.mean()
     geo_rate = float(rate / profile.mean())
     if model == "negbin":
